@@ -1,0 +1,172 @@
+import Foundation
+
+/// Review states of an app (SPEC §1: draft → submitted → approved | rejected).
+public enum AppStatus: String, Sendable, Codable {
+    case draft
+    case submitted
+    case approved
+    case rejected
+}
+
+/// A seller's app as the store lists it.
+public struct AppListing: Sendable, Equatable {
+    public let id: String
+    public let sellerID: String
+    public var name: String
+    public var description: String
+    public var markets: Markets
+    /// The seed's check box "My app is a service and requires server to server authorization".
+    public var requiresServerToServerAuth: Bool
+    public var clientID: ClientID?
+    public var status: AppStatus
+    public var reviewReason: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: String, sellerID: String, name: String, description: String, markets: Markets,
+        requiresServerToServerAuth: Bool, clientID: ClientID?, status: AppStatus, reviewReason: String?,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.sellerID = sellerID
+        self.name = name
+        self.description = description
+        self.markets = markets
+        self.requiresServerToServerAuth = requiresServerToServerAuth
+        self.clientID = clientID
+        self.status = status
+        self.reviewReason = reviewReason
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// A service app that lost its Client ID (deleted) needs a new one before it can get tokens.
+    public var needsClientID: Bool { requiresServerToServerAuth && clientID == nil }
+}
+
+/// The editable part of an app, validated against the seed's rules.
+public struct AppDetails: Sendable, Equatable {
+    public let name: String
+    public let description: String
+    public let markets: Markets
+    public let requiresServerToServerAuth: Bool
+    public let clientID: ClientID?
+
+    public static let nameLimit = 100
+    public static let descriptionLimit = 4000
+
+    /// - Parameter clientAvailability: the availability of the named Client ID, looked up by the
+    ///   caller among the seller's own clients (`nil` when `clientID` names none of them).
+    public init(
+        name: String?, description: String?, markets: [String]?, requiresServerToServerAuth: Bool?,
+        clientID: String?, clientAvailability: (ClientID) -> Availability?
+    ) throws(DomainError) {
+        var issues = IssueCollector()
+        let trimmedName = (name ?? "").trimmingWhitespace()
+        if trimmedName.isEmpty {
+            issues.add(FieldIssue(field: "name", code: "required", message: "Enter the app's name as users will see it."))
+        } else if trimmedName.count > Self.nameLimit {
+            issues.add(FieldIssue(field: "name", code: "too_long", message: "Use at most \(Self.nameLimit) characters; this name has \(trimmedName.count)."))
+        }
+        let text = (description ?? "").trimmingWhitespace()
+        if text.count > Self.descriptionLimit {
+            issues.add(FieldIssue(field: "description", code: "too_long", message: "Use at most \(Self.descriptionLimit) characters; this description has \(text.count)."))
+        }
+        let markets = issues.check { () throws(FieldIssue) in try Markets(validating: markets) }
+        let serverToServer = requiresServerToServerAuth ?? false
+
+        var client: ClientID?
+        if let raw = clientID, !raw.isEmpty {
+            if !serverToServer {
+                issues.add(FieldIssue(
+                    field: "clientId", code: "requires_server_to_server",
+                    message: "Only a service app uses a Client ID: set requiresServerToServerAuth to true, or leave clientId out."
+                ))
+            } else if let parsed = ClientID(raw), let availability = clientAvailability(parsed) {
+                client = parsed
+                if let markets {
+                    Self.checkAvailability(availability, markets: markets, into: &issues)
+                }
+            } else {
+                issues.add(FieldIssue(
+                    field: "clientId", code: "unknown_client",
+                    message: "No Client ID \(raw) is registered to you; pick one from GET /api/v1/clients."
+                ))
+            }
+        }
+        try issues.throwIfAny()
+        guard let markets else { throw .invalid(issues.issues) }
+        self.name = trimmedName
+        self.description = text
+        self.markets = markets
+        self.requiresServerToServerAuth = serverToServer
+        self.clientID = client
+    }
+
+    /// SPEC §1: an app in China uses a China-only Client ID and is offered in China only; a
+    /// worldwide app must not use a China-only Client ID.
+    static func checkAvailability(_ availability: Availability, markets: Markets, into issues: inout IssueCollector) {
+        switch availability {
+        case .china where !markets.isChinaOnly:
+            issues.add(FieldIssue(
+                field: "markets", code: "china_client_requires_china_market",
+                message: "This Client ID is for China only, so the app's markets must be [\"CN\"] alone; use a worldwide Client ID for other markets."
+            ))
+        case .worldwide where markets.includesChina:
+            issues.add(FieldIssue(
+                field: "clientId", code: "china_market_requires_china_client",
+                message: "An app offered in China uses a China-only Client ID and China as its only market: add a separate app for China with a China-only Client ID."
+            ))
+        default:
+            break
+        }
+    }
+}
+
+extension AppListing {
+    /// Applies an edit. SPEC §1: changing the Client ID of an approved app puts it back into review.
+    public mutating func apply(_ details: AppDetails, at now: Date) {
+        let clientChanged = details.clientID != clientID
+        name = details.name
+        description = details.description
+        markets = details.markets
+        requiresServerToServerAuth = details.requiresServerToServerAuth
+        clientID = details.clientID
+        updatedAt = now
+        if status == .approved && clientChanged {
+            status = .submitted
+            reviewReason = nil
+        }
+    }
+
+    public mutating func submit(at now: Date) throws(DomainError) {
+        switch status {
+        case .draft, .rejected:
+            break
+        case .submitted:
+            throw .conflict(field: "status", code: "already_submitted", message: "This app is already waiting for review.")
+        case .approved:
+            throw .conflict(field: "status", code: "already_approved", message: "This app is approved; edit it to change it.")
+        }
+        if needsClientID {
+            throw .invalid(field: "clientId", code: "client_required", message: "A service app needs a Client ID before it is submitted: pick one with PATCH, then submit.")
+        }
+        status = .submitted
+        reviewReason = nil
+        updatedAt = now
+    }
+
+    public mutating func review(approve: Bool, reason: String?, at now: Date) throws(DomainError) {
+        guard status == .submitted else {
+            throw .conflict(field: "status", code: "not_submitted", message: "Only a submitted app can be reviewed; this one is \(status.rawValue).")
+        }
+        let reason = reason?.trimmingWhitespace() ?? ""
+        if !approve && reason.isEmpty {
+            throw .invalid(field: "reason", code: "required", message: "Say why the app is rejected, so that the seller can fix it.")
+        }
+        status = approve ? .approved : .rejected
+        reviewReason = reason.isEmpty ? nil : reason
+        updatedAt = now
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Who did what to which object, when and from where (SPEC §4: every change is audited).
+public struct AuditEntry: Sendable, Equatable {
+    public let id: String
+    /// The seller whose log this entry belongs to.
+    public let sellerID: String
+    /// The account that acted (a seller, an operator, or `cli` for offline commands).
+    public let actor: String
+    public let action: AuditAction
+    public let objectType: String
+    public let objectID: String
+    public let at: Date
+    public let sourceIP: String?
+    /// A short human-readable note (never a secret value).
+    public let detail: String?
+
+    public init(
+        id: String = ObjectID.generate(), sellerID: String, actor: String, action: AuditAction,
+        objectType: String, objectID: String, at: Date, sourceIP: String?, detail: String? = nil
+    ) {
+        self.id = id
+        self.sellerID = sellerID
+        self.actor = actor
+        self.action = action
+        self.objectType = objectType
+        self.objectID = objectID
+        self.at = at
+        self.sourceIP = sourceIP
+        self.detail = detail
+    }
+}
+
+public enum AuditAction: String, Sendable, Codable, CaseIterable {
+    case sellerSignUp = "seller.sign_up"
+    case tokenCreate = "api_token.create"
+    case tokenRevoke = "api_token.revoke"
+    case clientCreate = "client.create"
+    case clientUpdate = "client.update"
+    case clientDelete = "client.delete"
+    case secretCreate = "secret.create"
+    case secretDelete = "secret.delete"
+    case signingSecretSet = "secret.make_signing"
+    case appCreate = "app.create"
+    case appUpdate = "app.update"
+    case appDelete = "app.delete"
+    case appSubmit = "app.submit"
+    case appApprove = "app.approve"
+    case appReject = "app.reject"
+}
+
+/// Who is making a change, and from where: what every audit entry needs.
+public struct Actor: Sendable {
+    public let sellerID: String
+    public let name: String
+    public let role: SellerRole
+    public let sourceIP: String?
+
+    public init(sellerID: String, name: String, role: SellerRole, sourceIP: String?) {
+        self.sellerID = sellerID
+        self.name = name
+        self.role = role
+        self.sourceIP = sourceIP
+    }
+
+    public init(seller: Seller, sourceIP: String?) {
+        self.init(sellerID: seller.id, name: seller.email, role: seller.role, sourceIP: sourceIP)
+    }
+
+    public func entry(
+        _ action: AuditAction, objectType: String, objectID: String, at now: Date, owner: String? = nil, detail: String? = nil
+    ) -> AuditEntry {
+        AuditEntry(
+            sellerID: owner ?? sellerID, actor: name, action: action, objectType: objectType, objectID: objectID,
+            at: now, sourceIP: sourceIP, detail: detail
+        )
+    }
+}

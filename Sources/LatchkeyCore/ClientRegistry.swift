@@ -1,0 +1,180 @@
+import Foundation
+
+/// A secret just made, with its value: the one response that carries it (SPEC §1).
+public struct IssuedSecret: Sendable {
+    public let secret: ClientSecret
+    public let value: String
+}
+
+public struct SecretPolicy: Sendable {
+    /// The most unexpired secrets a Client ID may hold at once.
+    public var cap: Int
+    /// Seconds between creating a secret and its start (0: active at once).
+    public var activationDelay: TimeInterval
+
+    public init(cap: Int = 5, activationDelay: TimeInterval = 0) {
+        self.cap = cap
+        self.activationDelay = activationDelay
+    }
+}
+
+/// The Client ID and secret use cases shared by the API, the dashboard and the CLI.
+public struct ClientRegistry: Sendable {
+    let store: any ClientStore
+    let sealer: SecretSealer
+    let policy: SecretPolicy
+    let clock: Clock
+    /// Called after every committed change to a client, so caches drop it at once.
+    let didChange: @Sendable (ClientID) -> Void
+
+    public init(
+        store: any ClientStore, sealer: SecretSealer, policy: SecretPolicy, clock: @escaping Clock,
+        didChange: @escaping @Sendable (ClientID) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.sealer = sealer
+        self.policy = policy
+        self.clock = clock
+        self.didChange = didChange
+    }
+
+    public struct NewClient: Sendable {
+        public var friendlyName: String?
+        public var appDomain: String?
+        public var redirectURL: String?
+        public var secretValidityYears: Int?
+        public var availability: String?
+
+        public init(friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?) {
+            self.friendlyName = friendlyName
+            self.appDomain = appDomain
+            self.redirectURL = redirectURL
+            self.secretValidityYears = secretValidityYears
+            self.availability = availability
+        }
+    }
+
+    /// SPEC §1: the Client ID is generated together with its first secret, the signing one.
+    public func create(_ input: NewClient, by actor: Actor) async throws -> (OAuthClient, IssuedSecret) {
+        var issues = IssueCollector()
+        var details: ClientDetails?
+        do {
+            details = try ClientDetails(friendlyName: input.friendlyName, appDomain: input.appDomain, redirectURL: input.redirectURL)
+        } catch {
+            if case .invalid(let found) = error { found.forEach { issues.add($0) } }
+        }
+        let validity = issues.check { () throws(FieldIssue) in
+            try SecretValidity(years: input.secretValidityYears ?? SecretValidity.recommended.years)
+        }
+        let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
+        try issues.throwIfAny()
+        guard let details, let validity, let availability else { throw DomainError.invalid(issues.issues) }
+
+        let now = clock()
+        let issued = try makeSecret(validity: validity, at: now)
+        var client = OAuthClient(
+            id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
+            redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
+            secrets: [], designatedSigningSecretID: nil
+        )
+        try client.addSecret(issued.secret, cap: policy.cap, at: now)
+        try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
+        didChange(client.id)
+        return (client, issued)
+    }
+
+    public func clients(of sellerID: String) async throws -> [OAuthClient] {
+        try await store.clients(ownedBy: sellerID)
+    }
+
+    public func client(_ id: ClientID, of sellerID: String) async throws -> OAuthClient {
+        guard let client = try await store.client(id), client.sellerID == sellerID else { throw DomainError.notFound("client") }
+        return client
+    }
+
+    public struct ClientEdit: Sendable {
+        public var friendlyName: String?
+        public var appDomain: String?
+        public var redirectURL: String?
+
+        public init(friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil) {
+            self.friendlyName = friendlyName
+            self.appDomain = appDomain
+            self.redirectURL = redirectURL
+        }
+    }
+
+    /// Edits the details; fields left `nil` keep their value, and the result obeys the same rules.
+    public func update(_ id: ClientID, _ edit: ClientEdit, by actor: Actor) async throws -> OAuthClient {
+        let now = clock()
+        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+            let details = try ClientDetails(
+                friendlyName: edit.friendlyName ?? client.friendlyName,
+                appDomain: edit.appDomain ?? client.appDomain.description,
+                redirectURL: edit.redirectURL ?? client.redirectURL.value
+            )
+            client.friendlyName = details.friendlyName
+            client.appDomain = details.appDomain
+            client.redirectURL = details.redirectURL
+            return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
+        }
+        didChange(id)
+        return updated
+    }
+
+    public func delete(_ id: ClientID, by actor: Actor) async throws {
+        let audit = actor.entry(.clientDelete, objectType: "client", objectID: id.rawValue, at: clock())
+        guard try await store.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("client") }
+        didChange(id)
+    }
+
+    /// SPEC §1: an additional secret follows the same rules; the client's validity is the default.
+    public func addSecret(to id: ClientID, validityYears: Int?, by actor: Actor) async throws -> IssuedSecret {
+        let now = clock()
+        var issues = IssueCollector()
+        let requested = validityYears.flatMap { years in
+            issues.check { () throws(FieldIssue) in try SecretValidity(years: years, field: "validityYears") }
+        }
+        try issues.throwIfAny()
+        let issued = try await store.modify(id, ownedBy: actor.sellerID) { client in
+            let issued = try makeSecret(validity: requested ?? client.secretValidity, at: now)
+            try client.addSecret(issued.secret, cap: policy.cap, at: now)
+            return (issued, actor.entry(.secretCreate, objectType: "secret", objectID: issued.secret.id, at: now, detail: "client \(id) hint \(issued.secret.hint)"))
+        }
+        didChange(id)
+        return issued
+    }
+
+    public func deleteSecret(_ secretID: String, of id: ClientID, by actor: Actor) async throws -> OAuthClient {
+        let now = clock()
+        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+            let warnings = client.deletionWarnings(secretID: secretID, at: now)
+            try client.deleteSecret(id: secretID, at: now)
+            let detail = (["client \(id)"] + warnings.map(\.rawValue)).joined(separator: "; ")
+            return (client, actor.entry(.secretDelete, objectType: "secret", objectID: secretID, at: now, detail: detail))
+        }
+        didChange(id)
+        return updated
+    }
+
+    public func makeSigningSecret(_ secretID: String, of id: ClientID, by actor: Actor) async throws -> OAuthClient {
+        let now = clock()
+        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+            try client.makeSigningSecret(id: secretID, at: now)
+            return (client, actor.entry(.signingSecretSet, objectType: "secret", objectID: secretID, at: now, detail: "client \(id)"))
+        }
+        didChange(id)
+        return updated
+    }
+
+    func makeSecret(validity: SecretValidity, at now: Date) throws -> IssuedSecret {
+        let generated = GeneratedSecret.generate()
+        let start = now.addingTimeInterval(policy.activationDelay)
+        let secret = ClientSecret(
+            id: ObjectID.generate(), hint: generated.hint, digest: generated.digest,
+            sealedValue: try sealer.seal(Data(generated.value.utf8)),
+            createdAt: now, startsAt: start, endsAt: validity.end(from: start)
+        )
+        return IssuedSecret(secret: secret, value: generated.value)
+    }
+}

@@ -1,0 +1,47 @@
+/// Countries an app is offered in, as ISO 3166-1 alpha-2 codes.
+public struct Markets: Sendable, Equatable {
+    /// Sorted, upper-case, without duplicates.
+    public let codes: [String]
+
+    public static let field = "markets"
+    public static let china = "CN"
+
+    public init(validating input: [String]?) throws(FieldIssue) {
+        let codes = Set((input ?? []).map { $0.trimmingWhitespace().uppercased() })
+        guard !codes.isEmpty else {
+            throw FieldIssue(
+                field: Self.field, code: "required",
+                message: "List at least one market as an ISO 3166-1 country code, for example [\"US\", \"FR\"] or [\"CN\"]."
+            )
+        }
+        let unknown = codes.filter { !Self.iso3166Alpha2.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw FieldIssue(
+                field: Self.field, code: "unknown_country",
+                message: "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is not an" : "are not") ISO 3166-1 alpha-2 country code\(unknown.count == 1 ? "" : "s"); use two letters such as US, DE or CN."
+            )
+        }
+        self.codes = codes.sorted()
+    }
+
+    public init(stored: [String]) {
+        self.codes = Set(stored).sorted()
+    }
+
+    public var isChinaOnly: Bool { codes == [Self.china] }
+    public var includesChina: Bool { codes.contains(Self.china) }
+
+    /// The officially assigned ISO 3166-1 alpha-2 codes.
+    public static let iso3166Alpha2: Set<String> = Set(
+        """
+        AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+        BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+        EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+        HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+        LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+        NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+        SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+        TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+        """.split(whereSeparator: \.isWhitespace).map(String.init)
+    )
+}

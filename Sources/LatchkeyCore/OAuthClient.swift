@@ -1,0 +1,135 @@
+import Foundation
+
+/// A seller's OAuth Client ID with its secrets: the aggregate every secret rule of SPEC §1 is
+/// checked on. Mutations are pure; storage loads the aggregate, applies one, and saves it in
+/// one transaction.
+public struct OAuthClient: Sendable, Equatable {
+    public let id: ClientID
+    public let sellerID: String
+    public var friendlyName: String
+    public var appDomain: AppDomain
+    public var redirectURL: RedirectURL
+    public let availability: Availability
+    /// The default validity of this client's secrets.
+    public let secretValidity: SecretValidity
+    public let createdAt: Date
+    public private(set) var secrets: [ClientSecret]
+    /// The secret chosen to sign. The effective signing secret at a moment is
+    /// `signingSecret(at:)`, which falls back when this one is no longer active.
+    public private(set) var designatedSigningSecretID: String?
+
+    public init(
+        id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
+        availability: Availability, secretValidity: SecretValidity, createdAt: Date,
+        secrets: [ClientSecret], designatedSigningSecretID: String?
+    ) {
+        self.id = id
+        self.sellerID = sellerID
+        self.friendlyName = friendlyName
+        self.appDomain = appDomain
+        self.redirectURL = redirectURL
+        self.availability = availability
+        self.secretValidity = secretValidity
+        self.createdAt = createdAt
+        self.secrets = secrets
+        self.designatedSigningSecretID = designatedSigningSecretID
+    }
+
+    // MARK: Reading the rules
+
+    public func activeSecrets(at now: Date) -> [ClientSecret] {
+        secrets.filter { $0.isActive(at: now) }
+    }
+
+    /// SPEC §1: exactly one active secret signs. The designated one while it is active; else the
+    /// next valid secret: the active one with the latest end date, ties to the newest.
+    public func signingSecret(at now: Date) -> ClientSecret? {
+        if let id = designatedSigningSecretID, let designated = secrets.first(where: { $0.id == id }),
+            designated.isActive(at: now)
+        {
+            return designated
+        }
+        return Self.nextValidSecret(among: activeSecrets(at: now))
+    }
+
+    static func nextValidSecret(among candidates: [ClientSecret]) -> ClientSecret? {
+        candidates.max { lhs, rhs in
+            if lhs.endsAt != rhs.endsAt { return lhs.endsAt < rhs.endsAt }
+            if lhs.createdAt != rhs.createdAt { return lhs.createdAt < rhs.createdAt }
+            return lhs.id < rhs.id
+        }
+    }
+
+    /// What deleting this secret would cost the app, for the confirmation dialog.
+    public func deletionWarnings(secretID: String, at now: Date) -> [SecretDeletionWarning] {
+        var warnings: [SecretDeletionWarning] = []
+        if signingSecret(at: now)?.id == secretID { warnings.append(.isSigningSecret) }
+        let active = activeSecrets(at: now)
+        if active.count == 1, active.first?.id == secretID { warnings.append(.isLastActiveSecret) }
+        return warnings
+    }
+
+    // MARK: Changing
+
+    /// Records the signing secret in force now as the designated one, so that a secret added
+    /// later does not silently take over after a fallback (the fallback happened at expiry).
+    public mutating func settleSigningSecret(at now: Date) {
+        if let current = signingSecret(at: now) {
+            designatedSigningSecretID = current.id
+        } else if let id = designatedSigningSecretID, !secrets.contains(where: { $0.id == id }) {
+            designatedSigningSecretID = nil
+        }
+    }
+
+    /// Adds a secret under the cap (SPEC §1). The first secret of a client is its signing secret.
+    public mutating func addSecret(_ secret: ClientSecret, cap: Int, at now: Date) throws(DomainError) {
+        settleSigningSecret(at: now)
+        let live = secrets.filter { $0.status(at: now) != .expired }
+        guard live.count < cap else {
+            throw .conflict(
+                field: "secrets",
+                code: "secret_cap_reached",
+                message: "This Client ID already has \(live.count) unexpired secrets, the most allowed (\(cap)). Delete one you no longer use, then add the new one."
+            )
+        }
+        secrets.append(secret)
+        if designatedSigningSecretID == nil { designatedSigningSecretID = secret.id }
+    }
+
+    /// Deletes a secret. SPEC §1: when it was the signing secret, the next valid one signs.
+    public mutating func deleteSecret(id: String, at now: Date) throws(DomainError) {
+        guard secrets.contains(where: { $0.id == id }) else { throw .notFound("secret") }
+        settleSigningSecret(at: now)
+        secrets.removeAll { $0.id == id }
+        if designatedSigningSecretID == id {
+            designatedSigningSecretID = Self.nextValidSecret(among: activeSecrets(at: now))?.id
+        }
+    }
+
+    /// Makes another active secret the signing one (SPEC §1).
+    public mutating func makeSigningSecret(id: String, at now: Date) throws(DomainError) {
+        guard let secret = secrets.first(where: { $0.id == id }) else { throw .notFound("secret") }
+        let status = secret.status(at: now)
+        guard status == .active else {
+            throw .conflict(
+                field: "secretId",
+                code: "secret_not_active",
+                message: "Only an active secret can sign; this one is \(status.rawValue)."
+                    + (status == .pending ? " Wait until its start date." : " Add a new secret instead.")
+            )
+        }
+        designatedSigningSecretID = id
+    }
+
+    public mutating func recordUse(secretID: String, at moment: Date) {
+        guard let index = secrets.firstIndex(where: { $0.id == secretID }) else { return }
+        secrets[index].lastUsedAt = max(secrets[index].lastUsedAt ?? moment, moment)
+    }
+}
+
+public enum SecretDeletionWarning: String, Sendable, Codable {
+    /// Inbound data will be signed with another secret from now on.
+    case isSigningSecret = "signing_secret"
+    /// The app will lose access until a new secret is added.
+    case isLastActiveSecret = "last_active_secret"
+}

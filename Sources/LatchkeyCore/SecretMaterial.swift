@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+
+/// A freshly generated client secret: the only moment its value exists in clear.
+public struct GeneratedSecret: Sendable {
+    /// 32 bytes from the system CSPRNG, base64-encoded: 44 characters (SPEC §1).
+    public let value: String
+    public let digest: SecretDigest
+
+    public static let byteCount = 32
+
+    public static func generate() -> GeneratedSecret {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let value = Data(bytes).base64EncodedString()
+        return GeneratedSecret(value: value, digest: SecretDigest(of: value))
+    }
+
+    /// A non-secret reminder of which secret this is: its first three characters (SPEC §1).
+    public var hint: String { String(value.prefix(3)) }
+}
+
+/// SHA-256 of a secret's text. A secret is 256 random bits, so a fast hash is as strong as a
+/// slow one and keeps the token endpoint cheap; passwords, which people choose, get bcrypt.
+public struct SecretDigest: Hashable, Sendable {
+    public let bytes: [UInt8]
+
+    public init(of secret: String) {
+        self.bytes = Array(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    public init?(hex: String) {
+        guard hex.utf8.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.bytes = bytes
+    }
+
+    public var hex: String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares every byte whatever the first difference, so timing tells nothing of the value.
+    public func constantTimeEquals(_ other: SecretDigest) -> Bool {
+        guard bytes.count == other.bytes.count else { return false }
+        var difference: UInt8 = 0
+        for index in bytes.indices {
+            difference |= bytes[index] ^ other.bytes[index]
+        }
+        return difference == 0
+    }
+}
+
+/// Encrypts what must be recoverable (signing secrets, private keys) under the master key with
+/// AES-256-GCM (SPEC §4). The output is base64 of nonce ‖ ciphertext ‖ tag.
+public struct SecretSealer: Sendable {
+    private let key: SymmetricKey
+
+    public static let keyByteCount = 32
+
+    public init(masterKey: [UInt8]) throws(FieldIssue) {
+        guard masterKey.count == Self.keyByteCount else {
+            throw FieldIssue(
+                field: "LATCHKEY_MASTER_KEY",
+                code: "invalid_length",
+                message: "The master key must be 32 bytes, base64-encoded (openssl rand -base64 32); it has \(masterKey.count)."
+            )
+        }
+        self.key = SymmetricKey(data: masterKey)
+    }
+
+    public static func generateMasterKey() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
+
+    public func seal(_ plaintext: some DataProtocol) throws -> String {
+        let box = try AES.GCM.seal(plaintext, using: key)
+        guard let combined = box.combined else { throw SealError.unsealable }
+        return combined.base64EncodedString()
+    }
+
+    public func open(_ sealed: String) throws -> Data {
+        guard let data = Data(base64Encoded: sealed) else { throw SealError.unsealable }
+        return try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key)
+    }
+
+    public enum SealError: Error {
+        /// The stored text is not a sealed box, or was sealed under another master key.
+        case unsealable
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+public enum SellerRole: String, Sendable, Codable {
+    /// Registers Client IDs and apps.
+    case seller
+    /// A platform operator: reviews submitted apps.
+    case `operator`
+}
+
+public struct Seller: Sendable, Equatable {
+    public let id: String
+    public let email: String
+    public let displayName: String
+    public let role: SellerRole
+    public let createdAt: Date
+
+    public init(id: String, email: String, displayName: String, role: SellerRole, createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.displayName = displayName
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
+
+/// Sign-up input, validated together.
+public struct SellerRegistration: Sendable {
+    public let email: String
+    public let displayName: String
+    public let password: String?
+
+    public static let minimumPasswordLength = 10
+    /// bcrypt reads at most 72 bytes.
+    public static let maximumPasswordBytes = 72
+
+    public init(email: String?, displayName: String?, password: String?, passwordRequired: Bool = true) throws(DomainError) {
+        var issues = IssueCollector()
+        let email = issues.check { () throws(FieldIssue) in try Self.validateEmail(email) }
+        let name = (displayName ?? "").trimmingWhitespace()
+        if name.isEmpty {
+            issues.add(FieldIssue(field: "displayName", code: "required", message: "Enter the publisher name users will see next to your apps."))
+        } else if name.count > 100 {
+            issues.add(FieldIssue(field: "displayName", code: "too_long", message: "Use at most 100 characters; this name has \(name.count)."))
+        }
+        if password != nil || passwordRequired {
+            issues.check { () throws(FieldIssue) in try Self.validatePassword(password) }
+        }
+        try issues.throwIfAny()
+        guard let email else { throw .invalid(issues.issues) }
+        self.email = email
+        self.displayName = name
+        self.password = password
+    }
+
+    public static func validateEmail(_ input: String?) throws(FieldIssue) -> String {
+        let email = (input ?? "").trimmingWhitespace().lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."), email.count <= 254, !email.contains(where: \.isWhitespace)
+        else {
+            throw FieldIssue(field: "email", code: "invalid_email", message: "Enter an email address such as you@contoso.com.")
+        }
+        return email
+    }
+
+    public static func validatePassword(_ password: String?) throws(FieldIssue) {
+        guard let password, password.count >= minimumPasswordLength else {
+            throw FieldIssue(field: "password", code: "too_short", message: "Choose a password of at least \(minimumPasswordLength) characters.")
+        }
+        guard password.utf8.count <= maximumPasswordBytes else {
+            throw FieldIssue(field: "password", code: "too_long", message: "Choose a password of at most \(maximumPasswordBytes) bytes.")
+        }
+    }
+}

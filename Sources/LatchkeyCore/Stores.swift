@@ -1,0 +1,65 @@
+import Foundation
+
+// Storage concerns the core depends on, one protocol each. Implementations keep every method
+// atomic: a change and its audit entry are written in one transaction or not at all.
+
+public protocol SellerStore: Sendable {
+    /// Throws `DomainError.conflict` on `email` when the address is taken.
+    func insert(_ seller: Seller, passwordHash: String?, audit: AuditEntry) async throws
+    func seller(email: String) async throws -> (seller: Seller, passwordHash: String?)?
+    func seller(id: String) async throws -> Seller?
+}
+
+public protocol APITokenStore: Sendable {
+    func insert(tokenID: String, digest: SecretDigest, sellerID: String, createdAt: Date, audit: AuditEntry) async throws
+    func seller(forToken digest: SecretDigest) async throws -> (seller: Seller, tokenID: String)?
+    func revoke(tokenID: String, audit: AuditEntry) async throws
+}
+
+public protocol ClientStore: Sendable {
+    /// Throws `DomainError.conflict` when the id is taken (practically never: ids are random).
+    func insert(_ client: OAuthClient, audit: AuditEntry) async throws
+    func clients(ownedBy sellerID: String) async throws -> [OAuthClient]
+    /// Any seller's client: the token endpoint's look-up.
+    func client(_ id: ClientID) async throws -> OAuthClient?
+    /// Loads the seller's client, applies `change`, saves what changed and the audit entry it
+    /// returns, in one transaction. Throws `DomainError.notFound` when the seller has no such client.
+    func modify<Result: Sendable>(
+        _ id: ClientID, ownedBy sellerID: String,
+        _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)
+    ) async throws -> Result
+    /// Deletes the client and its secrets and detaches it from apps (SPEC §1); `false` if absent.
+    func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool
+    /// Writes batched last-used times, keeping the later of stored and given.
+    func recordSecretUse(_ uses: [String: Date]) async throws
+}
+
+public protocol AppStore: Sendable {
+    func insert(_ app: AppListing, audit: AuditEntry) async throws
+    func apps(ownedBy sellerID: String) async throws -> [AppListing]
+    func apps(status: AppStatus) async throws -> [AppListing]
+    /// `ownedBy == nil` reaches any seller's app (operators).
+    func app(_ id: String, ownedBy sellerID: String?) async throws -> AppListing?
+    func modify<Result: Sendable>(
+        _ id: String, ownedBy sellerID: String?,
+        _ change: @Sendable (inout AppListing) throws -> (Result, AuditEntry)
+    ) async throws -> Result
+    func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool
+}
+
+public protocol AuditStore: Sendable {
+    /// Newest first; `before` pages back in time.
+    func entries(sellerID: String, before: Date?, limit: Int) async throws -> [AuditEntry]
+}
+
+/// Password hashing is slow on purpose; implementations run it off the request threads.
+public protocol PasswordHasher: Sendable {
+    func hash(_ password: String) async -> String
+    func verify(_ password: String, hash: String) async -> Bool
+    /// A hash of no one's password, made at the same cost, verified against when an email is
+    /// unknown so that the answer takes as long as for a wrong password.
+    var decoyHash: String { get }
+}
+
+/// The time, injected so that every rule can be tested at any moment.
+public typealias Clock = @Sendable () -> Date

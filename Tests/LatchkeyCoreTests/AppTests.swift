@@ -1,0 +1,123 @@
+import Foundation
+import LatchkeyCore
+import Testing
+
+@Suite("Apps and markets (SPEC §1)")
+struct AppTests {
+    let worldwideClient = ClientID.generate()
+    let chinaClient = ClientID.generate()
+
+    func lookup(_ id: ClientID) -> Availability? {
+        id == worldwideClient ? .worldwide : id == chinaClient ? .china : nil
+    }
+
+    func details(markets: [String] = ["US"], serverToServer: Bool? = true, client: ClientID?) throws(DomainError) -> AppDetails {
+        try AppDetails(
+            name: "Trip calendar", description: "", markets: markets, requiresServerToServerAuth: serverToServer,
+            clientID: client?.rawValue, clientAvailability: lookup
+        )
+    }
+
+    func fields(_ body: () throws -> Void) -> Set<String> {
+        do {
+            try body()
+            return []
+        } catch let DomainError.invalid(issues) {
+            return Set(issues.map(\.field))
+        } catch {
+            return ["unexpected"]
+        }
+    }
+
+    @Test func marketsAreISOCodes() throws {
+        #expect(try Markets(validating: ["us", " fr", "US"]).codes == ["FR", "US"])
+        #expect(throws: FieldIssue.self) { try Markets(validating: ["XX"]) }
+        #expect(throws: FieldIssue.self) { try Markets(validating: []) }
+        #expect(Markets.iso3166Alpha2.count == 249)
+    }
+
+    @Test func clientIDOnlyForServiceApps() {
+        #expect(fields { _ = try details(serverToServer: false, client: worldwideClient) } == ["clientId"])
+        #expect(fields { _ = try details(serverToServer: nil, client: worldwideClient) } == ["clientId"])
+        #expect(fields { _ = try details(client: worldwideClient) }.isEmpty)
+        #expect(fields { _ = try details(serverToServer: false, client: nil) }.isEmpty)
+    }
+
+    @Test func unknownClientIsRejected() {
+        #expect(fields { _ = try details(client: ClientID.generate()) } == ["clientId"])
+    }
+
+    @Test func chinaClientNeedsChinaOnlyMarkets() {
+        #expect(fields { _ = try details(markets: ["CN"], client: chinaClient) }.isEmpty)
+        #expect(fields { _ = try details(markets: ["CN", "US"], client: chinaClient) } == ["markets"])
+        #expect(fields { _ = try details(markets: ["US"], client: chinaClient) } == ["markets"])
+    }
+
+    @Test func worldwideClientCannotServeChina() {
+        #expect(fields { _ = try details(markets: ["CN"], client: worldwideClient) } == ["clientId"])
+        #expect(fields { _ = try details(markets: ["US", "CN"], client: worldwideClient) } == ["clientId"])
+    }
+
+    func app(status: AppStatus = .draft, client: ClientID?) -> AppListing {
+        AppListing(
+            id: "app", sellerID: "s", name: "Trip", description: "", markets: Markets(stored: ["US"]),
+            requiresServerToServerAuth: true, clientID: client, status: status, reviewReason: nil,
+            createdAt: Fixture.t0, updatedAt: Fixture.t0
+        )
+    }
+
+    @Test func reviewStates() throws {
+        var app = app(client: worldwideClient)
+        try app.submit(at: Fixture.t0)
+        #expect(app.status == .submitted)
+        #expect(throws: DomainError.self) { try app.submit(at: Fixture.t0) }
+        #expect(throws: DomainError.self) { try app.review(approve: false, reason: "  ", at: Fixture.t0) }
+        try app.review(approve: false, reason: "Privacy policy missing", at: Fixture.t0)
+        #expect(app.status == .rejected && app.reviewReason == "Privacy policy missing")
+        try app.submit(at: Fixture.t0)
+        #expect(app.reviewReason == nil)
+        try app.review(approve: true, reason: nil, at: Fixture.t0)
+        #expect(app.status == .approved)
+        #expect(throws: DomainError.self) { try app.review(approve: true, reason: nil, at: Fixture.t0) }
+    }
+
+    @Test func serviceAppWithoutClientCannotBeSubmitted() {
+        var app = app(client: nil)
+        #expect(app.needsClientID)
+        #expect(throws: DomainError.self) { try app.submit(at: Fixture.t0) }
+    }
+
+    @Test func changingTheClientOfAnApprovedAppPutsItBackIntoReview() throws {
+        var app = app(status: .approved, client: worldwideClient)
+        try app.apply(details(client: worldwideClient), at: Fixture.t0)
+        #expect(app.status == .approved)
+        let other = ClientID.generate()
+        let swapped = try AppDetails(
+            name: "Trip", description: "", markets: ["US"], requiresServerToServerAuth: true, clientID: other.rawValue,
+            clientAvailability: { _ in .worldwide }
+        )
+        app.apply(swapped, at: Fixture.t0)
+        #expect(app.status == .submitted)
+    }
+}
+
+@Suite("Seller accounts")
+struct SellerRegistrationTests {
+    @Test func normalisesEmail() throws {
+        #expect(try SellerRegistration(email: " A@Contoso.COM ", displayName: "Contoso", password: "long enough!").email == "a@contoso.com")
+    }
+
+    @Test func reportsEveryField() {
+        #expect {
+            try SellerRegistration(email: "nope", displayName: "", password: "short")
+        } throws: { error in
+            guard case .invalid(let issues) = error as? DomainError else { return false }
+            return Set(issues.map(\.field)) == ["email", "displayName", "password"]
+        }
+    }
+
+    @Test func passwordOptionalForOfflineAccounts() throws {
+        #expect(try SellerRegistration(email: "a@b.co", displayName: "A", password: nil, passwordRequired: false).password == nil)
+        #expect(throws: DomainError.self) { try SellerRegistration(email: "a@b.co", displayName: "A", password: String(repeating: "x", count: 73)) }
+    }
+}
