@@ -169,7 +169,9 @@ public struct ClientRegistry: Sendable {
 
     func makeSecret(validity: SecretValidity, at now: Date) throws -> IssuedSecret {
         let generated = GeneratedSecret.generate()
-        let start = now.addingTimeInterval(policy.activationDelay)
+        // Whole seconds: they survive every storage round trip exactly, so a secret read back
+        // is active at the very moment it was created.
+        let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + policy.activationDelay).rounded(.down))
         let secret = ClientSecret(
             id: ObjectID.generate(), hint: generated.hint, digest: generated.digest,
             sealedValue: try sealer.seal(Data(generated.value.utf8)),

@@ -48,8 +48,8 @@ public protocol AppStore: Sendable {
 }
 
 public protocol AuditStore: Sendable {
-    /// Newest first; `before` pages back in time.
-    func entries(sellerID: String, before: Date?, limit: Int) async throws -> [AuditEntry]
+    /// Newest first; `before` (an entry id) pages back from that entry.
+    func entries(sellerID: String, before: String?, limit: Int) async throws -> [AuditEntry]
 }
 
 /// Password hashing is slow on purpose; implementations run it off the request threads.

@@ -1,0 +1,56 @@
+/// An `application/x-www-form-urlencoded` body (RFC 6749 Appendix B), keeping every value so
+/// that a repeated parameter can be refused (RFC 6749 §3.2).
+public struct FormParameters: Sendable {
+    private var values: [String: [String]] = [:]
+
+    public init(_ body: String) throws(OAuthError) {
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.formDecode(parts[0]) else {
+                throw OAuthError(.invalidRequest, "The request body is not valid form encoding.")
+            }
+            guard let value = Self.formDecode(parts.count > 1 ? parts[1] : "") else {
+                throw OAuthError(.invalidRequest, "The value of \(name) is not valid form encoding.")
+            }
+            values[name, default: []].append(value)
+        }
+    }
+
+    /// The single value of `name`; `nil` when absent or empty (RFC 6749 §3.1: an empty
+    /// parameter is treated as omitted). Throws when it is repeated.
+    public func value(_ name: String) throws(OAuthError) -> String? {
+        guard let all = values[name] else { return nil }
+        guard all.count == 1 else {
+            throw OAuthError(.invalidRequest, "The parameter \(name) is repeated; send it once.")
+        }
+        return all[0].isEmpty ? nil : all[0]
+    }
+
+    /// Decodes `+` as a space and `%XX` escapes; `nil` on a broken escape or invalid UTF-8.
+    public static func formDecode(_ text: some StringProtocol) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import LatchkeyCore
+
+/// What the token endpoint knows of a client: enough to authenticate it, nothing more.
+public struct RegisteredClient: Sendable {
+    public let id: ClientID
+    public let sellerID: String
+    public let secrets: [SecretCheck]
+
+    public struct SecretCheck: Sendable {
+        public let id: String
+        public let digest: SecretDigest
+        public let startsAt: Date
+        public let endsAt: Date
+    }
+
+    public init(_ client: OAuthClient) {
+        self.id = client.id
+        self.sellerID = client.sellerID
+        self.secrets = client.secrets.map { SecretCheck(id: $0.id, digest: $0.digest, startsAt: $0.startsAt, endsAt: $0.endsAt) }
+    }
+
+    /// The id of the active secret matching one of the candidates (SPEC §1: any active secret
+    /// authenticates; pending and expired ones never do). Every active secret is compared, in
+    /// constant time, whatever matched first.
+    public func authenticate(_ candidates: [String], at now: Date) -> String? {
+        let presented = candidates.map(SecretDigest.init(of:))
+        var matched: String?
+        for secret in secrets where secret.startsAt <= now && now < secret.endsAt {
+            for digest in presented where secret.digest.constantTimeEquals(digest) {
+                matched = secret.id
+            }
+        }
+        return matched
+    }
+}
+
+/// Looks clients up for the protocol endpoints.
+public protocol ClientDirectory: Sendable {
+    func client(_ id: ClientID) async throws -> RegisteredClient?
+}
+
+/// Receives successful authentications so that last-used times can be written later, off the
+/// request path.
+public protocol SecretUseSink: Sendable {
+    func recordUse(secretID: String, at moment: Date)
+}

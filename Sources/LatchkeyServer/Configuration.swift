@@ -1,0 +1,101 @@
+import Foundation
+import LatchkeyStorage
+import Logging
+
+/// Everything the server reads from its environment, parsed and checked once at start-up. A bad
+/// value stops start-up with a message that names the variable.
+public struct Configuration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The issuer: the URL clients reach this deployment at, without a trailing slash.
+    public var publicURL: String
+    public var dataDirectory: String
+    /// `nil`: SQLite in the data directory; otherwise a `postgres://` URL.
+    public var databaseURL: String?
+    /// 32 bytes; `nil` in embedded mode means "read or create the key file in the data directory".
+    public var masterKey: [UInt8]?
+    public var secretCap: Int
+    public var secretActivationDelay: TimeInterval
+    public var logLevel: Logger.Level
+    /// bcrypt's cost factor for seller passwords (4…31).
+    public var passwordHashCost: UInt8
+    /// How long the token endpoint trusts what it cached of a client changed on another node.
+    public var clientCacheTTL: Duration
+    /// How often last-used times are written.
+    public var lastUsedFlushInterval: Duration
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
+        databaseURL: String? = nil, masterKey: [UInt8]? = nil, secretCap: Int = 5, secretActivationDelay: TimeInterval = 0,
+        logLevel: Logger.Level = .info, passwordHashCost: UInt8 = 12, clientCacheTTL: Duration = .seconds(1),
+        lastUsedFlushInterval: Duration = .seconds(5)
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.masterKey = masterKey
+        self.secretCap = secretCap
+        self.secretActivationDelay = secretActivationDelay
+        self.logLevel = logLevel
+        self.passwordHashCost = passwordHashCost
+        self.clientCacheTTL = clientCacheTTL
+        self.lastUsedFlushInterval = lastUsedFlushInterval
+    }
+
+    public var usesPostgres: Bool { databaseURL != nil }
+
+    /// Reads the `LATCHKEY_*` variables (README lists them); unset ones keep their defaults.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Configuration {
+        func value(_ name: String) -> String? {
+            guard let text = env[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws(ConfigurationError) -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw ConfigurationError(variable: name, message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            }
+            return number
+        }
+
+        let host = value("LATCHKEY_HOST") ?? "127.0.0.1"
+        let port = try integer("LATCHKEY_PORT", in: 1...65535, default: 8080)
+        var configuration = Configuration(host: host, port: port)
+
+        if let url = value("LATCHKEY_PUBLIC_URL") {
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
+                components.host?.isEmpty == false, components.query == nil, components.fragment == nil
+            else {
+                throw ConfigurationError(variable: "LATCHKEY_PUBLIC_URL", message: "expected an absolute http(s) URL without query or fragment, such as https://login.example.com, got \"\(url)\"")
+            }
+            configuration.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        configuration.dataDirectory = value("LATCHKEY_DATA_DIR") ?? "./latchkey-data"
+        if let url = value("LATCHKEY_DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "expected a postgres:// URL, or leave it unset for SQLite in the data directory")
+            }
+            configuration.databaseURL = url
+        }
+        if let text = value("LATCHKEY_MASTER_KEY") {
+            guard let key = Data(base64Encoded: text), key.count == 32 else {
+                throw ConfigurationError(variable: "LATCHKEY_MASTER_KEY", message: "expected base64 of exactly 32 bytes (openssl rand -base64 32)")
+            }
+            configuration.masterKey = Array(key)
+        } else if configuration.usesPostgres {
+            throw ConfigurationError(variable: "LATCHKEY_MASTER_KEY", message: "required with PostgreSQL, so that every node shares it: set it to the output of openssl rand -base64 32")
+        }
+        configuration.secretCap = try integer("LATCHKEY_SECRET_CAP", in: 1...100, default: 5)
+        configuration.secretActivationDelay = TimeInterval(try integer("LATCHKEY_SECRET_ACTIVATION_DELAY", in: 0...86_400, default: 0))
+        if let level = value("LATCHKEY_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(variable: "LATCHKEY_LOG_LEVEL", message: "expected one of trace, debug, info, notice, warning, error, critical")
+            }
+            configuration.logLevel = parsed
+        }
+        configuration.passwordHashCost = UInt8(try integer("LATCHKEY_BCRYPT_COST", in: 4...31, default: 12))
+        return configuration
+    }
+}

@@ -1,0 +1,67 @@
+import Hummingbird
+import LatchkeyCore
+
+/// Apps and their review: `/api/v1/apps…` and the operators' queue (SPEC §1 "Apps").
+struct AppController {
+    let catalog: AppCatalog
+
+    func addRoutes(to group: RouterGroup<LatchkeyRequestContext>) {
+        group.post("apps", use: create)
+        group.get("apps", use: list)
+        group.get("apps/:appId", use: show)
+        group.patch("apps/:appId", use: update)
+        group.delete("apps/:appId", use: delete)
+        group.post("apps/:appId/submit", use: submit)
+        group.post("apps/:appId/approve", use: approve)
+        group.post("apps/:appId/reject", use: reject)
+        group.get("review/apps", use: reviewQueue)
+    }
+
+    @Sendable func create(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<AppResponse> {
+        let body = try await request.decodeJSON(AppRequest.self, context: context)
+        let app = try await catalog.create(body.input, by: try context.actor())
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/apps/\(app.id)"], response: AppResponse(app))
+    }
+
+    @Sendable func list(_ request: Request, context: LatchkeyRequestContext) async throws -> AppListResponse {
+        AppListResponse(apps: try await catalog.apps(of: try context.actor().sellerID).map(AppResponse.init))
+    }
+
+    @Sendable func show(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
+        AppResponse(try await catalog.app(try appID(context), of: try context.actor()))
+    }
+
+    @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
+        let id = try appID(context)
+        let body = try await request.decodeJSON(AppRequest.self, context: context)
+        return AppResponse(try await catalog.update(id, body.input, by: try context.actor()))
+    }
+
+    @Sendable func delete(_ request: Request, context: LatchkeyRequestContext) async throws -> HTTPResponse.Status {
+        try await catalog.delete(try appID(context), by: try context.actor())
+        return .noContent
+    }
+
+    @Sendable func submit(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
+        AppResponse(try await catalog.submit(try appID(context), by: try context.actor()))
+    }
+
+    @Sendable func approve(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
+        let body = try await request.decodeJSON(ReviewRequest.self, context: context)
+        return AppResponse(try await catalog.review(try appID(context), approve: true, reason: body.reason, by: try context.actor()))
+    }
+
+    @Sendable func reject(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
+        let body = try await request.decodeJSON(ReviewRequest.self, context: context)
+        return AppResponse(try await catalog.review(try appID(context), approve: false, reason: body.reason, by: try context.actor()))
+    }
+
+    @Sendable func reviewQueue(_ request: Request, context: LatchkeyRequestContext) async throws -> AppListResponse {
+        AppListResponse(apps: try await catalog.reviewQueue(for: try context.actor()).map(AppResponse.init))
+    }
+
+    private func appID(_ context: LatchkeyRequestContext) throws -> String {
+        guard let id = ObjectID.canonical(context.parameters.get("appId") ?? "") else { throw DomainError.notFound("app") }
+        return id
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// Client IDs and their secrets: `/api/v1/clients…` (SPEC §1).
+struct ClientController {
+    let registry: ClientRegistry
+    let clock: Clock
+
+    func addRoutes(to group: RouterGroup<LatchkeyRequestContext>) {
+        group.post("clients", use: create)
+        group.get("clients", use: list)
+        group.get("clients/:clientId", use: show)
+        group.patch("clients/:clientId", use: update)
+        group.delete("clients/:clientId", use: delete)
+        group.post("clients/:clientId/secrets", use: addSecret)
+        group.delete("clients/:clientId/secrets/:secretId", use: deleteSecret)
+        group.put("clients/:clientId/signing-secret", use: setSigningSecret)
+    }
+
+    @Sendable func create(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<ClientResponse> {
+        let body = try await request.decodeJSON(CreateClientRequest.self, context: context)
+        let (client, secret) = try await registry.create(
+            .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability),
+            by: try context.actor()
+        )
+        return EditedResponse(
+            status: .created, headers: [.cacheControl: "no-store", .location: "/api/v1/clients/\(client.id)"],
+            response: ClientResponse(client, at: clock(), newSecret: secret)
+        )
+    }
+
+    @Sendable func list(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientListResponse {
+        let now = clock()
+        return ClientListResponse(clients: try await registry.clients(of: try context.actor().sellerID).map { ClientResponse($0, at: now) })
+    }
+
+    @Sendable func show(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
+        ClientResponse(try await registry.client(try clientID(context), of: try context.actor().sellerID), at: clock())
+    }
+
+    @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
+        let id = try clientID(context)
+        let body = try await request.decodeJSON(UpdateClientRequest.self, context: context)
+        let client = try await registry.update(id, .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl), by: try context.actor())
+        return ClientResponse(client, at: clock())
+    }
+
+    @Sendable func delete(_ request: Request, context: LatchkeyRequestContext) async throws -> HTTPResponse.Status {
+        try await registry.delete(try clientID(context), by: try context.actor())
+        return .noContent
+    }
+
+    @Sendable func addSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<NewSecretResponse> {
+        let id = try clientID(context)
+        let body = try await request.decodeJSON(AddSecretRequest.self, context: context)
+        let actor = try context.actor()
+        let issued = try await registry.addSecret(to: id, validityYears: body.validityYears, by: actor)
+        let client = try await registry.client(id, of: actor.sellerID)
+        let now = clock()
+        return EditedResponse(
+            status: .created, headers: [.cacheControl: "no-store"],
+            response: NewSecretResponse(issued, isSigning: client.signingSecret(at: now)?.id == issued.secret.id, at: now)
+        )
+    }
+
+    @Sendable func deleteSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
+        let id = try clientID(context)
+        guard let secretID = ObjectID.canonical(context.parameters.get("secretId") ?? "") else { throw DomainError.notFound("secret") }
+        return ClientResponse(try await registry.deleteSecret(secretID, of: id, by: try context.actor()), at: clock())
+    }
+
+    @Sendable func setSigningSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
+        let id = try clientID(context)
+        let body = try await request.decodeJSON(SigningSecretRequest.self, context: context)
+        guard let raw = body.secretId else {
+            throw DomainError.invalid(field: "secretId", code: "required", message: "Name the secret that should sign: {\"secretId\": \"…\"}.")
+        }
+        guard let secretID = ObjectID.canonical(raw) else { throw DomainError.notFound("secret") }
+        return ClientResponse(try await registry.makeSigningSecret(secretID, of: id, by: try context.actor()), at: clock())
+    }
+
+    private func clientID(_ context: LatchkeyRequestContext) throws -> ClientID {
+        guard let id = ClientID(context.parameters.get("clientId") ?? "") else { throw DomainError.notFound("client") }
+        return id
+    }
+}

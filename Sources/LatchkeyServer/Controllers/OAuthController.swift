@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LatchkeyOAuth
+
+/// The authorization server's endpoints: token (RFC 6749 §3.2), introspection (RFC 7662),
+/// metadata (RFC 8414) and the JWK Set (RFC 7517).
+struct OAuthController {
+    let tokenEndpoint: TokenEndpoint
+    let introspection: IntrospectionEndpoint
+    let metadata: ServerMetadata
+    let signer: TokenSigner
+
+    func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
+        router.post("oauth2/token", use: token)
+        router.post("oauth2/introspect", use: introspect)
+        router.get(".well-known/oauth-authorization-server", use: serverMetadata)
+        router.get(".well-known/jwks.json", use: jwks)
+    }
+
+    @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        do {
+            let form = try await Self.form(of: request, context: context)
+            let response = try await tokenEndpoint.respond(form: form, authorization: request.headers[.authorization])
+            return try Self.json(response, status: .ok)
+        } catch let error as OAuthError {
+            return try Self.json(error.body, status: .init(code: error.status), challenge: error.challenge)
+        }
+    }
+
+    @Sendable func introspect(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        do {
+            let form = try await Self.form(of: request, context: context)
+            let response = try await introspection.respond(form: form, authorization: request.headers[.authorization])
+            return try Self.json(response, status: .ok)
+        } catch let error as OAuthError {
+            return try Self.json(error.body, status: .init(code: error.status), challenge: error.challenge)
+        }
+    }
+
+    @Sendable func serverMetadata(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        try Self.json(metadata, status: .ok, cacheControl: "public, max-age=300")
+    }
+
+    @Sendable func jwks(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        try Self.json(signer.jwks, status: .ok, cacheControl: "public, max-age=300")
+    }
+
+    /// RFC 6749 §3.2: parameters come form-encoded in the body.
+    static func form(of request: Request, context: LatchkeyRequestContext) async throws -> FormParameters {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw OAuthError(.invalidRequest, "Send the parameters form-encoded, with Content-Type: application/x-www-form-urlencoded.")
+        }
+        var request = request
+        guard let body = try? await request.collectBody(upTo: 16 * 1024) else {
+            throw OAuthError(.invalidRequest, "The request body is larger than 16 KiB.")
+        }
+        return try FormParameters(String(decoding: body.readableBytesView, as: UTF8.self))
+    }
+
+    /// Token responses are never cached (RFC 6749 §5.1).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status, challenge: String? = nil, cacheControl: String = "no-store") throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: cacheControl]
+        if cacheControl == "no-store" { headers[HTTPField.Name("Pragma")!] = "no-cache" }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
+        let data = try LatchkeyRequestContext.encoder.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyOAuth
+import LatchkeyStorage
+import Logging
+
+/// The shared core services, wired to one database: what the HTTP API, the CLI and (later) the
+/// dashboard all call, so that no rule has a second copy.
+public struct Latchkey: Sendable {
+    public let configuration: Configuration
+    public let database: any DatabaseProvider
+    public let accounts: SellerAccounts
+    public let registry: ClientRegistry
+    public let catalog: AppCatalog
+    public let auditLog: any AuditStore
+    let clients: any ClientStore
+    let cache: ClientCache
+    let sealer: SecretSealer
+    let clock: Clock
+
+    /// Opens the database (creating the data directory and SQLite file when embedded), applies
+    /// pending migrations, and wires the services.
+    public static func open(configuration: Configuration, logger: Logger, clock: @escaping Clock = { Date() }) async throws -> Latchkey {
+        let database = try await openDatabase(configuration, logger: logger)
+        do {
+            try await Migrations.migrate(database, logger: logger)
+            let sealer = try SecretSealer(masterKey: try MasterKey.resolve(configuration))
+            return Latchkey(configuration: configuration, database: database, sealer: sealer, clock: clock)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    private init(configuration: Configuration, database: any DatabaseProvider, sealer: SecretSealer, clock: @escaping Clock) {
+        let clients = SQLClientStore(provider: database)
+        let sellers = SQLSellerStore(provider: database)
+        let cache = ClientCache(store: clients, timeToLive: configuration.clientCacheTTL)
+        self.configuration = configuration
+        self.database = database
+        self.clients = clients
+        self.cache = cache
+        self.sealer = sealer
+        self.clock = clock
+        self.accounts = SellerAccounts(sellers: sellers, tokens: sellers, hasher: BcryptHasher(cost: configuration.passwordHashCost), clock: clock)
+        self.registry = ClientRegistry(
+            store: clients, sealer: sealer,
+            policy: SecretPolicy(cap: configuration.secretCap, activationDelay: configuration.secretActivationDelay),
+            clock: clock, didChange: { cache.invalidate($0) }
+        )
+        self.catalog = AppCatalog(apps: SQLAppStore(provider: database), clients: clients, clock: clock)
+        self.auditLog = SQLAuditStore(provider: database)
+    }
+
+    static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {
+        if let url = configuration.databaseURL {
+            return try PostgresProvider(url: url, logger: logger)
+        }
+        let directory = URL(fileURLWithPath: configuration.dataDirectory)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot create \(directory.path): \(error.localizedDescription)")
+        }
+        return try await SQLiteProvider.open(path: directory.appendingPathComponent("latchkey.sqlite").path, logger: logger)
+    }
+
+    public func close() async throws {
+        try await database.close()
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+// Request and response bodies of the management API. Field names are part of the contract
+// (README, OpenAPI document); they are kept apart from storage rows and domain types.
+
+struct SignUpRequest: Decodable {
+    var email: String?
+    var password: String?
+    var displayName: String?
+}
+
+struct TokenRequest: Decodable {
+    var email: String?
+    var password: String?
+}
+
+struct SellerResponse: ResponseEncodable {
+    let id: String
+    let email: String
+    let displayName: String
+    let role: SellerRole
+    let createdAt: Date
+
+    init(_ seller: Seller) {
+        id = seller.id
+        email = seller.email
+        displayName = seller.displayName
+        role = seller.role
+        createdAt = seller.createdAt
+    }
+}
+
+struct APITokenResponse: ResponseEncodable {
+    let token: String
+    let tokenType = "Bearer"
+    let seller: SellerResponse
+}
+
+struct CreateClientRequest: Decodable {
+    var friendlyName: String?
+    var appDomain: String?
+    var redirectUrl: String?
+    var secretValidityYears: Int?
+    var availability: String?
+}
+
+struct UpdateClientRequest: Decodable {
+    var friendlyName: String?
+    var appDomain: String?
+    var redirectUrl: String?
+}
+
+struct AddSecretRequest: Decodable {
+    var validityYears: Int?
+}
+
+struct SigningSecretRequest: Decodable {
+    var secretId: String?
+}
+
+/// A secret as listed: never its value.
+struct SecretResponse: Encodable {
+    let id: String
+    let hint: String
+    let createdAt: Date
+    let startsAt: Date
+    let endsAt: Date
+    let isSigning: Bool
+    let status: SecretStatus
+    let expiresSoon: Bool
+    let lastUsedAt: Date?
+
+    init(_ secret: ClientSecret, signingID: String?, at now: Date) {
+        id = secret.id
+        hint = secret.hint
+        createdAt = secret.createdAt
+        startsAt = secret.startsAt
+        endsAt = secret.endsAt
+        isSigning = secret.id == signingID
+        status = secret.status(at: now)
+        expiresSoon = secret.expiresSoon(at: now)
+        lastUsedAt = secret.lastUsedAt
+    }
+}
+
+/// A new secret: the only response that carries `value` (SPEC §1).
+struct NewSecretResponse: ResponseEncodable {
+    let id: String
+    let value: String
+    let hint: String
+    let startsAt: Date
+    let endsAt: Date
+    let isSigning: Bool
+    let status: SecretStatus
+
+    init(_ issued: IssuedSecret, isSigning: Bool, at now: Date) {
+        id = issued.secret.id
+        value = issued.value
+        hint = issued.secret.hint
+        startsAt = issued.secret.startsAt
+        endsAt = issued.secret.endsAt
+        self.isSigning = isSigning
+        status = issued.secret.status(at: now)
+    }
+}
+
+struct ClientResponse: ResponseEncodable {
+    let clientId: String
+    let friendlyName: String
+    let appDomain: String
+    let redirectUrl: String
+    let availability: Availability
+    let secretValidityYears: Int
+    let createdAt: Date
+    let signingSecretId: String?
+    let secrets: [SecretResponse]
+    /// Present only in the response that created the client.
+    let secret: NewSecretResponse?
+
+    init(_ client: OAuthClient, at now: Date, newSecret: IssuedSecret? = nil) {
+        let signingID = client.signingSecret(at: now)?.id
+        clientId = client.id.rawValue
+        friendlyName = client.friendlyName
+        appDomain = client.appDomain.description
+        redirectUrl = client.redirectURL.value
+        availability = client.availability
+        secretValidityYears = client.secretValidity.years
+        createdAt = client.createdAt
+        signingSecretId = signingID
+        secrets = client.secrets.map { SecretResponse($0, signingID: signingID, at: now) }
+        secret = newSecret.map { NewSecretResponse($0, isSigning: $0.secret.id == signingID || $0.secret.id == client.designatedSigningSecretID, at: now) }
+    }
+}
+
+struct ClientListResponse: ResponseEncodable {
+    let clients: [ClientResponse]
+}
+
+struct AppRequest: Decodable {
+    var name: String?
+    var description: String?
+    var markets: [String]?
+    var requiresServerToServerAuth: Bool?
+    var clientId: Patch<String>
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, markets, requiresServerToServerAuth, clientId
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        markets = try container.decodeIfPresent([String].self, forKey: .markets)
+        requiresServerToServerAuth = try container.decodeIfPresent(Bool.self, forKey: .requiresServerToServerAuth)
+        clientId = try container.decodePatch(String.self, forKey: .clientId)
+    }
+
+    var input: AppCatalog.AppInput {
+        AppCatalog.AppInput(
+            name: name, description: description, markets: markets,
+            requiresServerToServerAuth: requiresServerToServerAuth, clientID: clientId.update
+        )
+    }
+}
+
+struct ReviewRequest: Decodable {
+    var reason: String?
+}
+
+struct AppResponse: ResponseEncodable {
+    let id: String
+    let name: String
+    let description: String
+    let markets: [String]
+    let requiresServerToServerAuth: Bool
+    let clientId: String?
+    let needsClientId: Bool
+    let status: AppStatus
+    let reviewReason: String?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ app: AppListing) {
+        id = app.id
+        name = app.name
+        description = app.description
+        markets = app.markets.codes
+        requiresServerToServerAuth = app.requiresServerToServerAuth
+        clientId = app.clientID?.rawValue
+        needsClientId = app.needsClientID
+        status = app.status
+        reviewReason = app.reviewReason
+        createdAt = app.createdAt
+        updatedAt = app.updatedAt
+    }
+}
+
+struct AppListResponse: ResponseEncodable {
+    let apps: [AppResponse]
+}
+
+struct AuditEntryResponse: Encodable {
+    let id: String
+    let actor: String
+    let action: AuditAction
+    let objectType: String
+    let objectId: String
+    let at: Date
+    let sourceIp: String?
+    let detail: String?
+
+    init(_ entry: AuditEntry) {
+        id = entry.id
+        actor = entry.actor
+        action = entry.action
+        objectType = entry.objectType
+        objectId = entry.objectID
+        at = entry.at
+        sourceIp = entry.sourceIP
+        detail = entry.detail
+    }
+}
+
+struct AuditListResponse: ResponseEncodable {
+    let entries: [AuditEntryResponse]
+    /// The last entry's id: pass as `before` to read the next, older page; absent on the last page.
+    let nextBefore: String?
+}

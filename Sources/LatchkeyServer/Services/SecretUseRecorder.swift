@@ -1,0 +1,53 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyOAuth
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Collects successful secret uses in memory and writes them in one transaction per interval,
+/// so the token endpoint never writes to the database. Graceful shutdown flushes what is left.
+final class SecretUseRecorder: SecretUseSink, Service {
+    private let pending = Mutex<[String: Date]>([:])
+    private let store: any ClientStore
+    private let interval: Duration
+    private let logger: Logger
+
+    init(store: any ClientStore, interval: Duration, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func recordUse(secretID: String, at moment: Date) {
+        pending.withLock { uses in
+            if let known = uses[secretID], known >= moment { return }
+            uses[secretID] = moment
+        }
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: self.interval)
+                await self.flush()
+            }
+        }
+        await flush()
+    }
+
+    /// Writes the pending uses; on failure they go back to be tried again with the next batch.
+    func flush() async {
+        let batch = pending.withLock { uses in
+            defer { uses.removeAll(keepingCapacity: true) }
+            return uses
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try await store.recordSecretUse(batch)
+        } catch {
+            logger.warning("could not record secret use; will retry", metadata: ["count": "\(batch.count)", "error": "\(String(reflecting: type(of: error)))"])
+            for (id, moment) in batch { recordUse(secretID: id, at: moment) }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import SQLKit
+
+public enum DatabaseEngine: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Hands out a database for one unit of work. Every repository goes through `read` or
+/// `transaction`, so one set of queries runs on both engines.
+public protocol DatabaseProvider: Sendable {
+    var engine: DatabaseEngine { get }
+    /// Runs `body` on one connection, outside any explicit transaction.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Closes the connections; used by one-shot commands and tests. Services close on shutdown.
+    func close() async throws
+}
+
+extension DatabaseProvider {
+    /// Issues `begin`, then COMMIT or ROLLBACK around `body` on the given session.
+    func inTransaction<T: Sendable>(
+        on db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// A numbered schema change, named after what it changes. The SQL is written once and runs on
+/// both engines: times are Unix seconds in DOUBLE PRECISION, flags are INTEGER 0/1, ids are
+/// lowercase GUID text.
+struct Migration: Sendable {
+    let version: Int
+    let name: String
+    let statements: [String]
+}
+
+public enum Migrations {
+    static let all: [Migration] = [
+        Migration(version: 1, name: "create_sellers_and_api_tokens", statements: [
+            """
+            CREATE TABLE sellers (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                password_hash TEXT,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                seller_id TEXT NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+                token_digest TEXT NOT NULL UNIQUE,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+        ]),
+        Migration(version: 2, name: "create_clients_and_secrets", statements: [
+            """
+            CREATE TABLE clients (
+                id TEXT PRIMARY KEY,
+                seller_id TEXT NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+                friendly_name TEXT NOT NULL,
+                app_domain TEXT NOT NULL,
+                redirect_url TEXT NOT NULL,
+                availability TEXT NOT NULL,
+                secret_validity_years INTEGER NOT NULL,
+                signing_secret_id TEXT,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX clients_seller ON clients (seller_id)",
+            """
+            CREATE TABLE client_secrets (
+                id TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+                hint TEXT NOT NULL,
+                value_digest TEXT NOT NULL,
+                sealed_value TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                starts_at DOUBLE PRECISION NOT NULL,
+                ends_at DOUBLE PRECISION NOT NULL,
+                last_used_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX client_secrets_client ON client_secrets (client_id)",
+        ]),
+        Migration(version: 3, name: "create_apps", statements: [
+            """
+            CREATE TABLE apps (
+                id TEXT PRIMARY KEY,
+                seller_id TEXT NOT NULL REFERENCES sellers(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                markets TEXT NOT NULL,
+                requires_server_to_server_auth INTEGER NOT NULL,
+                client_id TEXT REFERENCES clients(id) ON DELETE SET NULL,
+                status TEXT NOT NULL,
+                review_reason TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX apps_seller ON apps (seller_id)",
+            "CREATE INDEX apps_status ON apps (status)",
+        ]),
+        Migration(version: 4, name: "create_audit_log", statements: [
+            """
+            CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                seller_id TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                object_type TEXT NOT NULL,
+                object_id TEXT NOT NULL,
+                at DOUBLE PRECISION NOT NULL,
+                source_ip TEXT,
+                detail TEXT
+            )
+            """,
+            "CREATE INDEX audit_log_seller_at ON audit_log (seller_id, at)",
+        ]),
+        Migration(version: 5, name: "create_signing_keys", statements: [
+            """
+            CREATE TABLE signing_keys (
+                kid TEXT PRIMARY KEY,
+                algorithm TEXT NOT NULL,
+                sealed_private_key TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """
+        ]),
+    ]
+
+    /// Applies every migration not yet recorded, each in its own transaction with its record.
+    /// On PostgreSQL an advisory lock keeps two nodes starting at once from racing.
+    @discardableResult
+    public static func migrate(_ provider: any DatabaseProvider, logger: Logger) async throws -> [String] {
+        try await provider.transaction { db in
+            try await lockAgainstOtherNodes(db, engine: provider.engine)
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS latchkey_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
+            ).run()
+        }
+        var applied: [String] = []
+        for migration in all {
+            let ran = try await provider.transaction { db in
+                try await lockAgainstOtherNodes(db, engine: provider.engine)
+                let done = try await db.select().column("version").from("latchkey_migrations")
+                    .where("version", .equal, migration.version).first()
+                guard done == nil else { return false }
+                for statement in migration.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.insert(into: "latchkey_migrations")
+                    .columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(Date().timeIntervalSince1970))
+                    .run()
+                return true
+            }
+            if ran {
+                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                applied.append("\(migration.version)_\(migration.name)")
+            }
+        }
+        return applied
+    }
+
+    /// PostgreSQL: a transaction-scoped advisory lock, so that nodes starting together migrate
+    /// one after the other. SQLite's BEGIN IMMEDIATE already excludes other writers.
+    static func lockAgainstOtherNodes(_ db: any SQLDatabase, engine: DatabaseEngine) async throws {
+        if engine == .postgres {
+            try await db.raw("SELECT pg_advisory_xact_lock(7215001)").run()
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import LatchkeyCore
+import SQLKit
+
+public struct SQLAppStore: AppStore {
+    let provider: any DatabaseProvider
+
+    public init(provider: any DatabaseProvider) {
+        self.provider = provider
+    }
+
+    public func insert(_ app: AppListing, audit: AuditEntry) async throws {
+        try await provider.transaction { db in
+            try await db.insert(AppRow(app), into: "apps")
+            try await db.record(audit)
+        }
+    }
+
+    public func apps(ownedBy sellerID: String) async throws -> [AppListing] {
+        try await provider.read { db in
+            try await db.select().column("*").from("apps").where("seller_id", .equal, sellerID)
+                .orderBy("created_at").orderBy("id").all(decoding: AppRow.self, with: rowDecoder)
+        }.map(\.app)
+    }
+
+    public func apps(status: AppStatus) async throws -> [AppListing] {
+        try await provider.read { db in
+            try await db.select().column("*").from("apps").where("status", .equal, status.rawValue)
+                .orderBy("updated_at").orderBy("id").all(decoding: AppRow.self, with: rowDecoder)
+        }.map(\.app)
+    }
+
+    public func app(_ id: String, ownedBy sellerID: String?) async throws -> AppListing? {
+        try await provider.read { db in try await Self.load(id, ownedBy: sellerID, on: db) }
+    }
+
+    static func load(_ id: String, ownedBy sellerID: String?, on db: any SQLDatabase) async throws -> AppListing? {
+        var query = db.select().column("*").from("apps").where("id", .equal, id)
+        if let sellerID { query = query.where("seller_id", .equal, sellerID) }
+        return try await query.first(decoding: AppRow.self, with: rowDecoder)?.app
+    }
+
+    public func modify<Result: Sendable>(
+        _ id: String, ownedBy sellerID: String?,
+        _ change: @Sendable (inout AppListing) throws -> (Result, AuditEntry)
+    ) async throws -> Result {
+        try await provider.transaction { db in
+            guard var app = try await Self.load(id, ownedBy: sellerID, on: db) else { throw DomainError.notFound("app") }
+            let (result, audit) = try change(&app)
+            let row = AppRow(app)
+            try await db.update("apps")
+                .set("name", to: row.name)
+                .set("description", to: row.description)
+                .set("markets", to: row.markets)
+                .set("requires_server_to_server_auth", to: row.requiresServerToServerAuth)
+                .set("client_id", to: row.clientId)
+                .set("status", to: row.status)
+                .set("review_reason", to: row.reviewReason)
+                .set("updated_at", to: row.updatedAt)
+                .where("id", .equal, id)
+                .run()
+            try await db.record(audit)
+            return result
+        }
+    }
+
+    public func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {
+        try await provider.transaction { db in
+            guard try await Self.load(id, ownedBy: sellerID, on: db) != nil else { return false }
+            try await db.delete(from: "apps").where("id", .equal, id).run()
+            try await db.record(audit)
+            return true
+        }
+    }
+}

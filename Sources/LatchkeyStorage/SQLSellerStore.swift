@@ -1,0 +1,108 @@
+import Foundation
+import LatchkeyCore
+import SQLKit
+
+public struct SQLSellerStore: SellerStore, APITokenStore {
+    let provider: any DatabaseProvider
+
+    public init(provider: any DatabaseProvider) {
+        self.provider = provider
+    }
+
+    public func insert(_ seller: Seller, passwordHash: String?, audit: AuditEntry) async throws {
+        let row = SellerRow(
+            id: seller.id, email: seller.email, displayName: seller.displayName, role: seller.role.rawValue,
+            passwordHash: passwordHash, createdAt: seller.createdAt.unixSeconds
+        )
+        do {
+            try await provider.transaction { db in
+                try await db.insert(row, into: "sellers")
+                try await db.record(audit)
+            }
+        } catch where isUniqueViolation(error) {
+            throw DomainError.conflict(field: "email", code: "email_taken", message: "An account with this email already exists: sign in instead, or use another address.")
+        }
+    }
+
+    public func seller(email: String) async throws -> (seller: Seller, passwordHash: String?)? {
+        let row = try await provider.read { db in
+            try await db.select().column("*").from("sellers").where("email", .equal, email).first(decoding: SellerRow.self, with: rowDecoder)
+        }
+        return row.map { ($0.seller, $0.passwordHash) }
+    }
+
+    public func seller(id: String) async throws -> Seller? {
+        try await provider.read { db in
+            try await db.select().column("*").from("sellers").where("id", .equal, id).first(decoding: SellerRow.self, with: rowDecoder)
+        }?.seller
+    }
+
+    public func insert(tokenID: String, digest: SecretDigest, sellerID: String, createdAt: Date, audit: AuditEntry) async throws {
+        try await provider.transaction { db in
+            try await db.insert(into: "api_tokens")
+                .columns("id", "seller_id", "token_digest", "created_at")
+                .values(SQLBind(tokenID), SQLBind(sellerID), SQLBind(digest.hex), SQLBind(createdAt.unixSeconds))
+                .run()
+            try await db.record(audit)
+        }
+    }
+
+    struct TokenOwnerRow: Decodable {
+        var tokenId: String
+        var id: String
+        var email: String
+        var displayName: String
+        var role: String
+        var createdAt: Double
+    }
+
+    /// The digest is of a 256-bit random token, so looking it up by index reveals nothing a
+    /// timing attack could use.
+    public func seller(forToken digest: SecretDigest) async throws -> (seller: Seller, tokenID: String)? {
+        let row = try await provider.read { db in
+            try await db.select()
+                .column(SQLColumn("id", table: "api_tokens"), as: "token_id")
+                .columns(SQLColumn("id", table: "sellers"), SQLColumn("email", table: "sellers"), SQLColumn("display_name", table: "sellers"), SQLColumn("role", table: "sellers"), SQLColumn("created_at", table: "sellers"))
+                .from("api_tokens")
+                .join("sellers", on: SQLColumn("seller_id", table: "api_tokens"), .equal, SQLColumn("id", table: "sellers"))
+                .where(SQLColumn("token_digest", table: "api_tokens"), .equal, SQLBind(digest.hex))
+                .first(decoding: TokenOwnerRow.self, with: rowDecoder)
+        }
+        guard let row else { return nil }
+        let seller = Seller(id: row.id, email: row.email, displayName: row.displayName, role: SellerRole(rawValue: row.role) ?? .seller, createdAt: Date(unixSeconds: row.createdAt))
+        return (seller, row.tokenId)
+    }
+
+    public func revoke(tokenID: String, audit: AuditEntry) async throws {
+        try await provider.transaction { db in
+            try await db.delete(from: "api_tokens").where("id", .equal, tokenID).run()
+            try await db.record(audit)
+        }
+    }
+}
+
+public struct SQLAuditStore: AuditStore {
+    let provider: any DatabaseProvider
+
+    public init(provider: any DatabaseProvider) {
+        self.provider = provider
+    }
+
+    public func entries(sellerID: String, before: String?, limit: Int) async throws -> [AuditEntry] {
+        try await provider.read { db in
+            var query = db.select().column("*").from("audit_log").where("seller_id", .equal, sellerID)
+            if let before {
+                guard let cursor = try await db.select().column("at").from("audit_log")
+                    .where("id", .equal, before).where("seller_id", .equal, sellerID).first()
+                else { return [AuditRow]() }
+                let at = try cursor.decode(column: "at", as: Double.self)
+                // Newest first, ties broken by id: strictly after the cursor in that order.
+                query = query.where { group in
+                    group.where("at", .lessThan, at).orWhere { $0.where("at", .equal, at).where("id", .lessThan, before) }
+                }
+            }
+            return try await query.orderBy("at", .descending).orderBy("id", .descending).limit(limit)
+                .all(decoding: AuditRow.self, with: rowDecoder)
+        }.map { try $0.entry() }
+    }
+}

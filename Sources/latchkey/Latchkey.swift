@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LatchkeyCore
+import LatchkeyServer
+import Logging
+
+@main
+struct LatchkeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latchkey",
+        abstract: "Client IDs, client secrets and OAuth 2.0 tokens for a platform's third-party apps.",
+        discussion: "Configuration comes from LATCHKEY_* environment variables; see the README.",
+        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by every command that opens the database.
+struct EnvironmentOptions: ParsableArguments {
+    @Option(help: "Data directory (overrides LATCHKEY_DATA_DIR).")
+    var dataDir: String?
+
+    func load() throws -> Configuration {
+        do {
+            var configuration = try Configuration.fromEnvironment()
+            if let dataDir { configuration.dataDirectory = dataDir }
+            return configuration
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    func logger(_ configuration: Configuration) -> Logger {
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        return Logger(label: "latchkey")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (migrating the database first).")
+
+    @OptionGroup var environment: EnvironmentOptions
+    @Option(help: "Address to listen on (overrides LATCHKEY_HOST).") var host: String?
+    @Option(help: "Port to listen on (overrides LATCHKEY_PORT).") var port: Int?
+
+    func run() async throws {
+        var configuration = try environment.load()
+        let defaultPublicURL = "http://\(configuration.host):\(configuration.port)"
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        if configuration.publicURL == defaultPublicURL, ProcessInfo.processInfo.environment["LATCHKEY_PUBLIC_URL"] == nil {
+            configuration.publicURL = "http://\(configuration.host):\(configuration.port)"
+        }
+        let logger = environment.logger(configuration)
+        let latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
+        logger.info("starting", metadata: [
+            "database": "\(latchkey.database.engine.rawValue)", "issuer": "\(configuration.publicURL)",
+            "address": "\(configuration.host):\(configuration.port)",
+        ])
+        let app = try await buildApplication(latchkey, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    @OptionGroup var environment: EnvironmentOptions
+
+    func run() async throws {
+        let configuration = try environment.load()
+        let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+        try await latchkey.close()
+        print("database is up to date (\(latchkey.database.engine.rawValue))")
+    }
+}
+
+/// Creates an account offline and prints an API token for it.
+struct AccountCreation: ParsableArguments {
+    @OptionGroup var environment: EnvironmentOptions
+    @Option(help: "Email address (the sign-in name).") var email: String
+    @Option(help: "Name shown to users.") var displayName: String
+    @Flag(help: "Read a password from standard input, to sign in to the API and dashboard too.") var passwordStdin = false
+
+    func create(role: SellerRole) async throws {
+        let configuration = try environment.load()
+        let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+        do {
+            let password = passwordStdin ? readLine(strippingNewline: true) : nil
+            let seller = try await latchkey.accounts.register(
+                email: email, displayName: displayName, password: password, role: role, passwordRequired: false, sourceIP: nil
+            )
+            let token = try await latchkey.accounts.issueToken(for: seller, sourceIP: nil)
+            try await latchkey.close()
+            print("created \(role.rawValue) \(seller.email) (id \(seller.id))")
+            print("API token (shown once): \(token.value)")
+        } catch let error as DomainError {
+            try? await latchkey.close()
+            throw ValidationError(Self.describe(error))
+        } catch {
+            try? await latchkey.close()
+            throw error
+        }
+    }
+
+    static func describe(_ error: DomainError) -> String {
+        switch error {
+        case .invalid(let issues): issues.map { "\($0.field): \($0.message)" }.joined(separator: "\n")
+        case .conflict(let issue): "\(issue.field): \(issue.message)"
+        case .notFound(let kind): "no such \(kind)"
+        case .forbidden(let message): message
+        }
+    }
+}
+
+struct Sellers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage seller accounts.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a seller and print an API token.")
+        @OptionGroup var account: AccountCreation
+        func run() async throws { try await account.create(role: .seller) }
+    }
+}
+
+struct Operators: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage platform operators (they review apps).", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an operator and print an API token.")
+        @OptionGroup var account: AccountCreation
+        func run() async throws { try await account.create(role: .operator) }
+    }
+}

@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import JWTKit
+import LatchkeyCore
+import LatchkeyOAuth
+import Synchronization
+import Testing
+
+@Suite("Access tokens (RFC 9068) and the JWK Set")
+struct TokenSignerTests {
+    let claims = AccessTokenClaims(iss: "https://login.example", sub: "c", aud: "a", exp: 2_000_000_000, iat: 1_999_996_400, jti: "j", clientID: "c")
+
+    @Test func signsES256WithTypeAndKeyIDAndVerifies() async throws {
+        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let token = try await signer.sign(claims)
+        let header = try JSONSerialization.jsonObject(with: base64URL(token.split(separator: ".")[0])) as? [String: String]
+        #expect(header == ["alg": "ES256", "typ": "at+jwt", "kid": signer.kid])
+        #expect(try await signer.verify(token) == claims)
+    }
+
+    @Test func theJWKSetVerifiesTokensIndependently() async throws {
+        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let token = try await signer.sign(claims)
+        let json = String(decoding: try JSONEncoder().encode(signer.jwks), as: UTF8.self)
+        let verifier = try await JWTKeyCollection().add(jwksJSON: json)
+        let verified = try await verifier.verify(token, as: AccessTokenClaims.self)
+        #expect(verified.sub == "c")
+        #expect(json.contains("\"kid\":\"\(signer.kid)\""))
+    }
+
+    @Test func rejectsTokensOfAnotherKey() async throws {
+        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let other = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let token = try await other.sign(claims)
+        await #expect(throws: (any Error).self) { try await signer.verify(token) }
+        #expect(signer.kid != other.kid && signer.kid.count == 43)
+    }
+
+    func base64URL(_ text: Substring) -> Data {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64) ?? Data()
+    }
+}
+
+/// A client store that counts loads and can be changed under the cache.
+final class CountingStore: ClientStore {
+    let state: Mutex<(client: OAuthClient?, loads: Int)>
+
+    init(_ client: OAuthClient?) {
+        state = Mutex((client, 0))
+    }
+
+    var loads: Int { state.withLock { $0.loads } }
+    func set(_ client: OAuthClient?) { state.withLock { $0.client = client } }
+
+    func client(_ id: ClientID) async throws -> OAuthClient? {
+        try await Task.sleep(for: .milliseconds(20))
+        return state.withLock { state in
+            state.loads += 1
+            return state.client?.id == id ? state.client : nil
+        }
+    }
+
+    func insert(_ client: OAuthClient, audit: AuditEntry) async throws {}
+    func clients(ownedBy sellerID: String) async throws -> [OAuthClient] { [] }
+    func modify<Result: Sendable>(_ id: ClientID, ownedBy sellerID: String, _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)) async throws -> Result {
+        throw DomainError.notFound("client")
+    }
+    func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool { false }
+    func recordSecretUse(_ uses: [String: Date]) async throws {}
+}
+
+@Suite("Client cache")
+struct ClientCacheTests {
+    func client() throws -> OAuthClient {
+        var client = OAuthClient(
+            id: .generate(), sellerID: "s", friendlyName: "x", appDomain: try AppDomain(validating: "a.example"),
+            redirectURL: RedirectURL(stored: "https://a.example/"), availability: .worldwide, secretValidity: .recommended,
+            createdAt: Date(), secrets: [], designatedSigningSecretID: nil
+        )
+        let generated = GeneratedSecret.generate()
+        try client.addSecret(
+            ClientSecret(id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: "", createdAt: Date(), startsAt: Date(), endsAt: Date() + 3600),
+            cap: 5, at: Date()
+        )
+        return client
+    }
+
+    @Test func concurrentMissesShareOneLoadAndHitsLoadNothing() async throws {
+        let client = try client()
+        let store = CountingStore(client)
+        let cache = ClientCache(store: store, timeToLive: .seconds(60))
+        try await withThrowingTaskGroup(of: RegisteredClient?.self) { group in
+            for _ in 0..<20 { group.addTask { try await cache.client(client.id) } }
+            for try await found in group { #expect(found?.id == client.id) }
+        }
+        #expect(store.loads == 1)
+        _ = try await cache.client(client.id)
+        #expect(store.loads == 1)
+    }
+
+    @Test func invalidationReadsAfresh() async throws {
+        let client = try client()
+        let store = CountingStore(client)
+        let cache = ClientCache(store: store, timeToLive: .seconds(60))
+        #expect(try await cache.client(client.id) != nil)
+        store.set(nil)
+        #expect(try await cache.client(client.id) != nil)
+        cache.invalidate(client.id)
+        #expect(try await cache.client(client.id) == nil)
+    }
+
+    @Test func entriesExpire() async throws {
+        let client = try client()
+        let store = CountingStore(client)
+        let cache = ClientCache(store: store, timeToLive: .milliseconds(50))
+        _ = try await cache.client(client.id)
+        store.set(nil)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await cache.client(client.id) == nil)
+        #expect(store.loads == 2)
+    }
+
+    @Test func authenticatesOnlyActiveSecrets() throws {
+        let generated = GeneratedSecret.generate()
+        let now = Date()
+        var client = try client()
+        try client.addSecret(
+            ClientSecret(id: "later", hint: "x", digest: generated.digest, sealedValue: "", createdAt: now, startsAt: now + 60, endsAt: now + 120),
+            cap: 5, at: now
+        )
+        let registered = RegisteredClient(client)
+        #expect(registered.authenticate([generated.value], at: now) == nil)
+        #expect(registered.authenticate(["wrong", generated.value], at: now + 60) == "later")
+        #expect(registered.authenticate([generated.value], at: now + 120) == nil)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyCore
+import LatchkeyServer
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+/// A clock the tests move by hand, to reach a secret's start or end without waiting.
+final class TestClock: Sendable {
+    private let current = Mutex(Date())
+
+    var now: Date { current.withLock { $0 } }
+
+    func advance(by interval: TimeInterval) {
+        current.withLock { $0 += interval }
+    }
+
+    var clock: Clock { { self.now } }
+}
+
+/// One server per test: SQLite in a fresh temporary directory, or, when
+/// `LATCHKEY_TEST_POSTGRES_URL` is set, the PostgreSQL database it names (tests then keep apart
+/// by using their own sellers).
+struct Harness {
+    static let postgresURL = ProcessInfo.processInfo.environment["LATCHKEY_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// One key for the whole run, so that every test can open the signing key the first one stored.
+    static let masterKey = SecretSealer.generateMasterKey()
+
+    let clock = TestClock()
+    var secretCap = 5
+    var activationDelay: TimeInterval = 0
+
+    func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = Configuration(
+            dataDirectory: directory.path, databaseURL: Self.postgresURL, masterKey: Self.postgresURL == nil ? nil : Self.masterKey,
+            secretCap: secretCap, secretActivationDelay: activationDelay, passwordHashCost: 4,
+            lastUsedFlushInterval: .milliseconds(50)
+        )
+        configuration.publicURL = "https://login.example.test"
+        var logger = Logger(label: "latchkey-test")
+        logger.logLevel = .warning
+        let latchkey = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)
+        let app = try await buildApplication(latchkey, logger: logger)
+        let clock = self.clock
+        try await app.test(.router) { client in
+            try await test(API(client: client, latchkey: latchkey), clock)
+        }
+    }
+}
+
+/// A reply, with its body kept as text so that tests can also check what it does not contain.
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    subscript(key: String) -> Any? { json[key] }
+
+    func string(_ key: String) -> String? { json[key] as? String }
+
+    /// The `field` of each issue in an API error.
+    var issueFields: Set<String> {
+        Set((json["issues"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
+    }
+
+    var issueCodes: Set<String> {
+        Set((json["issues"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
+    }
+}
+
+struct API: Sendable {
+    let client: any TestClientProtocol
+    /// The server's core services, for what only the CLI does (making operators).
+    let latchkey: Latchkey
+
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: any Sendable]? = nil,
+        body: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = headers
+        var buffer: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        } else if let body {
+            buffer = ByteBuffer(string: body)
+        }
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
+        return Reply(status: response.status, headers: response.headers, body: String(buffer: response.body))
+    }
+
+    /// Signs a new seller up and returns an API token.
+    func newSeller(password: String = "correct horse battery") async throws -> (token: String, email: String) {
+        let email = "seller-\(UUID().uuidString.prefix(8).lowercased())@contoso.example"
+        let created = try await send(.post, "/api/v1/sellers", json: ["email": email, "password": password, "displayName": "Contoso"])
+        #expect(created.status == .created, "\(created.body)")
+        let token = try await send(.post, "/api/v1/tokens", json: ["email": email, "password": password])
+        #expect(token.status == .created, "\(token.body)")
+        return (try #require(token.string("token")), email)
+    }
+
+    func newClient(token: String, _ fields: [String: any Sendable] = [:]) async throws -> (id: String, secret: String, reply: Reply) {
+        var body: [String: any Sendable] = ["friendlyName": "calendar app", "appDomain": "app.contoso.com", "redirectUrl": "https://app.contoso.com/auth"]
+        body.merge(fields) { $1 }
+        let reply = try await send(.post, "/api/v1/clients", token: token, json: body)
+        #expect(reply.status == .created, "\(reply.body)")
+        let id = try #require(reply.string("clientId"))
+        let secret = try #require((reply["secret"] as? [String: Any])?["value"] as? String)
+        return (id, secret, reply)
+    }
+
+    /// Asks for a client-credentials token with client_secret_basic.
+    func token(_ clientID: String, _ secret: String, form: String = "grant_type=client_credentials") async throws -> Reply {
+        let basic = Data("\(clientID):\(secret)".utf8).base64EncodedString()
+        return try await send(
+            .post, "/oauth2/token", body: form,
+            headers: [.authorization: "Basic \(basic)", .contentType: "application/x-www-form-urlencoded"]
+        )
+    }
+}

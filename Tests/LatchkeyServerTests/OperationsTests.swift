@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite("Operations: health, audit, OpenAPI")
+struct OperationsTests {
+    @Test func healthAndReadiness() async throws {
+        try await Harness().run { api, _ in
+            let health = try await api.send(.get, "/healthz")
+            #expect(health.status == .ok && health.string("status") == "ok")
+            #expect(health.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
+            let ready = try await api.send(.get, "/readyz")
+            #expect(ready.status == .ok && ready.string("status") == "ready")
+            let missing = try await api.send(.get, "/nowhere")
+            #expect(missing.status == .notFound && missing.string("error") == "not_found")
+        }
+    }
+
+    @Test func auditRecordsEveryChangeForItsSellerOnly() async throws {
+        try await Harness().run { api, clock in
+            let (token, email) = try await api.newSeller()
+            let (other, _) = try await api.newSeller()
+            clock.advance(by: 1)
+            let (id, _, _) = try await api.newClient(token: token)
+            clock.advance(by: 1)
+            let secret = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:])
+            let secretID = try #require(secret.string("id"))
+            clock.advance(by: 1)
+            _ = try await api.send(.put, "/api/v1/clients/\(id)/signing-secret", token: token, json: ["secretId": secretID])
+            clock.advance(by: 1)
+            _ = try await api.send(.delete, "/api/v1/clients/\(id)", token: token)
+
+            let log = try await api.send(.get, "/api/v1/audit", token: token)
+            let entries = try #require(log["entries"] as? [[String: Any]])
+            let actions = entries.compactMap { $0["action"] as? String }
+            #expect(actions.prefix(4) == ["client.delete", "secret.make_signing", "secret.create", "client.create"])
+            #expect(Set(actions.dropFirst(4)) == ["api_token.create", "seller.sign_up"])
+            #expect(entries.allSatisfy { $0["actor"] as? String == email && $0["at"] is String })
+            #expect(entries.first?["objectId"] as? String == id)
+
+            let page = try await api.send(.get, "/api/v1/audit?limit=2", token: token)
+            #expect((page["entries"] as? [Any])?.count == 2)
+            let before = try #require(page.string("nextBefore"))
+            let next = try await api.send(.get, "/api/v1/audit?limit=2&before=\(before)", token: token)
+            #expect((next["entries"] as? [[String: Any]])?.first?["action"] as? String == "secret.create")
+            #expect(try await api.send(.get, "/api/v1/audit?limit=0", token: token).issueFields == ["limit"])
+
+            let theirs = try await api.send(.get, "/api/v1/audit", token: other)
+            #expect(!theirs.body.contains(id))
+        }
+    }
+
+    /// Every operation the document lists is routed; none answers "no route".
+    @Test func openAPIDocumentMatchesTheRoutes() async throws {
+        try await Harness().run { api, _ in
+            let reply = try await api.send(.get, "/api/v1/openapi.json")
+            #expect(reply.status == .ok && reply.string("openapi") == "3.1.0")
+            let paths = try #require(reply["paths"] as? [String: [String: Any]])
+            let (_, email) = try await api.newSeller()
+            var operations = 0
+            for (path, item) in paths {
+                let concrete = path.replacingOccurrences(of: "{clientId}", with: UUID().uuidString.lowercased())
+                    .replacingOccurrences(of: "{secretId}", with: UUID().uuidString.lowercased())
+                    .replacingOccurrences(of: "{appId}", with: UUID().uuidString.lowercased())
+                for method in item.keys where method != "parameters" {
+                    operations += 1
+                    // A fresh token each time: one of the operations revokes the token it is sent with.
+                    let token = try #require(try await api.send(.post, "/api/v1/tokens", json: ["email": email, "password": "correct horse battery"]).string("token"))
+                    let answer = try await api.send(HTTPRequest.Method(method.uppercased())!, "/api/v1" + concrete, token: token, json: [:])
+                    #expect(!answer.body.contains("No route matches"), "\(method) \(path)")
+                    let documented = (item[method] as? [String: Any])?["responses"] as? [String: Any] ?? [:]
+                    #expect(documented.keys.contains(String(answer.status.code)), "\(method) \(path) answered \(answer.status.code)")
+                }
+            }
+            #expect(operations == 23)
+        }
+    }
+}

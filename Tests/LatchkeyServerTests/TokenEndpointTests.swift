@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import JWTKit
+import LatchkeyOAuth
+import Testing
+
+@Suite("Token endpoint (RFC 6749, RFC 9068)")
+struct TokenEndpointTests {
+    let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    @Test func issuesAVerifiableJWT() async throws {
+        try await Harness().run { api, clock in
+            let (token, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: token)
+            let reply = try await api.token(id, secret)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.cacheControl] == "no-store")
+            #expect(reply.string("token_type") == "Bearer" && reply["expires_in"] as? Int == 3600)
+            let jwt = try #require(reply.string("access_token"))
+
+            let jwks = try await api.send(.get, "/.well-known/jwks.json")
+            let keys = try await JWTKeyCollection().add(jwksJSON: jwks.body)
+            let claims = try await keys.verify(jwt, as: AccessTokenClaims.self)
+            #expect(claims.iss == "https://login.example.test")
+            #expect(claims.sub == id && claims.clientID == id)
+            #expect(claims.aud == "00000003-0000-0ff1-ce00-000000000000")
+            #expect(claims.exp - claims.iat == 3600)
+            #expect(abs(Double(claims.iat) - clock.now.timeIntervalSince1970) < 2)
+            let header = String(jwt.split(separator: ".")[0])
+            #expect(header.contains("eyJ"))
+            let headerJSON = try #require(Data(base64Encoded: header.padding(toLength: (header.count + 3) / 4 * 4, withPad: "=", startingAt: 0)))
+            #expect(String(decoding: headerJSON, as: UTF8.self).contains("\"typ\":\"at+jwt\""))
+        }
+    }
+
+    @Test func acceptsPostAndPercentEncodedBasicCredentials() async throws {
+        try await Harness().run { api, _ in
+            let (token, _) = try await api.newSeller()
+            var (id, secret, _) = try await api.newClient(token: token)
+            // Make sure the secret exercises the characters clients encode differently.
+            for _ in 0..<20 where !secret.contains(where: { "+/".contains($0) }) {
+                let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:])
+                if added.status != .created {
+                    (id, secret, _) = try await api.newClient(token: token)
+                } else {
+                    secret = added.string("value") ?? secret
+                }
+            }
+            let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret
+            #expect(try await api.token(id, encoded).status == .ok)
+            #expect(try await api.token(id, secret).status == .ok)
+            let posted = try await api.send(.post, "/oauth2/token", body: "grant_type=client_credentials&client_id=\(id)&client_secret=\(encoded)", headers: form)
+            #expect(posted.status == .ok, "\(posted.body)")
+            #expect(try await api.token(id.uppercased(), secret).status == .ok)
+        }
+    }
+
+    @Test func errorsAreRFC6749Objects() async throws {
+        try await Harness().run { api, _ in
+            let (token, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: token)
+            let basic = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+            let cases: [(String, HTTPFields, HTTPResponse.Status, String)] = [
+                ("grant_type=client_credentials", [.authorization: "Basic " + Data("\(id):wrong".utf8).base64EncodedString()], .unauthorized, "invalid_client"),
+                ("grant_type=client_credentials", [.authorization: "Basic " + Data("\(UUID().uuidString):\(secret)".utf8).base64EncodedString()], .unauthorized, "invalid_client"),
+                ("grant_type=client_credentials", [.authorization: "Basic !!!notbase64"], .unauthorized, "invalid_client"),
+                ("grant_type=client_credentials", [:], .unauthorized, "invalid_client"),
+                ("grant_type=client_credentials&client_id=not-a-guid&client_secret=x", [:], .unauthorized, "invalid_client"),
+                ("grant_type=password", [.authorization: basic], .badRequest, "unsupported_grant_type"),
+                ("scope=x", [.authorization: basic], .badRequest, "invalid_request"),
+                ("grant_type=client_credentials&grant_type=client_credentials", [.authorization: basic], .badRequest, "invalid_request"),
+                ("grant_type=client_credentials&client_secret=\(secret)", [.authorization: basic], .badRequest, "invalid_request"),
+                ("grant_type=client_credentials&scope=calendars.read", [.authorization: basic], .badRequest, "invalid_scope"),
+            ]
+            for (body, headers, status, code) in cases {
+                var all = form
+                all.append(contentsOf: headers)
+                let reply = try await api.send(.post, "/oauth2/token", body: body, headers: all)
+                #expect(reply.status == status, "\(body) \(headers)")
+                #expect(reply.string("error") == code, "\(body): \(reply.body)")
+                #expect(reply.string("error_description")?.isEmpty == false)
+                #expect(reply.headers[.cacheControl] == "no-store")
+                if status == .unauthorized {
+                    #expect(reply.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+                }
+            }
+            let json = try await api.send(.post, "/oauth2/token", json: ["grant_type": "client_credentials"], headers: [.authorization: basic])
+            #expect(json.status == .badRequest && json.string("error") == "invalid_request")
+        }
+    }
+
+    @Test func metadataDescribesTheEndpoints() async throws {
+        try await Harness().run { api, _ in
+            let reply = try await api.send(.get, "/.well-known/oauth-authorization-server")
+            #expect(reply.status == .ok)
+            #expect(reply.string("issuer") == "https://login.example.test")
+            #expect(reply.string("token_endpoint") == "https://login.example.test/oauth2/token")
+            #expect(reply.string("jwks_uri") == "https://login.example.test/.well-known/jwks.json")
+            #expect(reply.string("introspection_endpoint") == "https://login.example.test/oauth2/introspect")
+            #expect(reply["grant_types_supported"] as? [String] == ["client_credentials"])
+            #expect(reply["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+            let jwks = try await api.send(.get, "/.well-known/jwks.json")
+            let key = try #require((jwks["keys"] as? [[String: Any]])?.first)
+            #expect(key["kty"] as? String == "EC" && key["crv"] as? String == "P-256" && key["alg"] as? String == "ES256")
+            #expect(key["d"] == nil)
+        }
+    }
+
+    @Test func introspectionNeedsClientAuthAndAToken() async throws {
+        try await Harness().run { api, _ in
+            let (token, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: token)
+            var headers = form
+            headers[.authorization] = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+            let missing = try await api.send(.post, "/oauth2/introspect", body: "", headers: headers)
+            #expect(missing.status == .badRequest && missing.string("error") == "invalid_request")
+            let garbage = try await api.send(.post, "/oauth2/introspect", body: "token=abc.def.ghi", headers: headers)
+            #expect(garbage.status == .ok && garbage.body == #"{"active":false}"#)
+            let anonymous = try await api.send(.post, "/oauth2/introspect", body: "token=abc", headers: form)
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+}
