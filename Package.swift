@@ -84,6 +84,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "token-path-benchmark",
+            dependencies: ["LatchkeyCore", "LatchkeyOAuth", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/TokenPath",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "LatchkeyCoreTests",
             dependencies: ["LatchkeyCore"],

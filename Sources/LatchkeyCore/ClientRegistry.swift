@@ -129,20 +129,21 @@ public struct ClientRegistry: Sendable {
     }
 
     /// SPEC §1: an additional secret follows the same rules; the client's validity is the default.
-    public func addSecret(to id: ClientID, validityYears: Int?, by actor: Actor) async throws -> IssuedSecret {
+    /// Returns the client as it is after the change, with the new secret's value.
+    public func addSecret(to id: ClientID, validityYears: Int?, by actor: Actor) async throws -> (OAuthClient, IssuedSecret) {
         let now = clock()
         var issues = IssueCollector()
         let requested = validityYears.flatMap { years in
             issues.check { () throws(FieldIssue) in try SecretValidity(years: years, field: "validityYears") }
         }
         try issues.throwIfAny()
-        let issued = try await store.modify(id, ownedBy: actor.sellerID) { client in
+        let result = try await store.modify(id, ownedBy: actor.sellerID) { client in
             let issued = try makeSecret(validity: requested ?? client.secretValidity, at: now)
             try client.addSecret(issued.secret, cap: policy.cap, at: now)
-            return (issued, actor.entry(.secretCreate, objectType: "secret", objectID: issued.secret.id, at: now, detail: "client \(id) hint \(issued.secret.hint)"))
+            return ((client, issued), actor.entry(.secretCreate, objectType: "secret", objectID: issued.secret.id, at: now, detail: "client \(id) hint \(issued.secret.hint)"))
         }
         didChange(id)
-        return issued
+        return result
     }
 
     public func deleteSecret(_ secretID: String, of id: ClientID, by actor: Actor) async throws -> OAuthClient {

@@ -41,7 +41,7 @@ public struct ClientCredentials: Sendable, Equatable {
     static func basicCredentials(_ header: String) throws(OAuthError) -> ClientCredentials? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+        guard let data = Data(base64Encoded: String(parts[1].drop { $0 == " " })),
             let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
@@ -46,6 +47,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
         services: services,
+        eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
         logger: logger
     )
 }

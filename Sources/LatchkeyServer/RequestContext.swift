@@ -7,15 +7,17 @@ import NIOCore
 /// is checked, the seller.
 public struct LatchkeyRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The peer's IP address, for the audit log.
-    public let remoteAddress: String?
+    private let channel: any Channel
     public var seller: Seller?
     public var apiTokenID: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
+
+    /// The peer's IP address, for the audit log; read only when needed, as formatting it costs.
+    public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     /// JSON bodies of the management API are small.
     public var maxUploadSize: Int { 256 * 1024 }

@@ -108,6 +108,16 @@ public enum Migrations {
             )
             """
         ]),
+        Migration(version: 6, name: "create_key_values", statements: [
+            """
+            CREATE TABLE key_values (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                expires_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX key_values_expires ON key_values (expires_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

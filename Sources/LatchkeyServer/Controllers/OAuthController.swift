@@ -22,7 +22,7 @@ struct OAuthController {
         do {
             let form = try await Self.form(of: request, context: context)
             let response = try await tokenEndpoint.respond(form: form, authorization: request.headers[.authorization])
-            return try Self.json(response, status: .ok)
+            return Self.response(ByteBuffer(string: response.jsonText), status: .ok)
         } catch let error as OAuthError {
             return try Self.json(error.body, status: .init(code: error.status), challenge: error.challenge)
         }
@@ -59,12 +59,17 @@ struct OAuthController {
         return try FormParameters(String(decoding: body.readableBytesView, as: UTF8.self))
     }
 
-    /// Token responses are never cached (RFC 6749 §5.1).
     static func json(_ value: some Encodable, status: HTTPResponse.Status, challenge: String? = nil, cacheControl: String = "no-store") throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: cacheControl]
-        if cacheControl == "no-store" { headers[HTTPField.Name("Pragma")!] = "no-cache" }
-        if let challenge { headers[.wwwAuthenticate] = challenge }
-        let data = try LatchkeyRequestContext.encoder.encode(value)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        response(ByteBuffer(bytes: try LatchkeyRequestContext.encoder.encode(value)), status: status, challenge: challenge, cacheControl: cacheControl)
     }
+
+    /// Token responses are never cached (RFC 6749 §5.1).
+    static func response(_ body: ByteBuffer, status: HTTPResponse.Status, challenge: String? = nil, cacheControl: String = "no-store") -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: cacheControl]
+        if cacheControl == "no-store" { headers[Self.pragma] = "no-cache" }
+        if let challenge { headers[.wwwAuthenticate] = challenge }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    static let pragma = HTTPField.Name("Pragma")!
 }

@@ -1,0 +1,70 @@
+// In-process cost of each stage of a client-credentials token, without HTTP: what the token
+// endpoint's own code costs, to set against the whole request measured by token-endpoint.sh.
+//
+//   swift run -c release token-path-benchmark [iterations]
+import Crypto
+import Foundation
+import LatchkeyCore
+import LatchkeyOAuth
+
+struct NoUses: SecretUseSink {
+    func recordUse(secretID: String, at moment: Date) {}
+}
+
+struct OneClient: ClientDirectory {
+    let client: RegisteredClient
+    func client(_ id: ClientID) async throws -> RegisteredClient? { client }
+}
+
+func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
+    for _ in 0..<(iterations / 10) { try body() }
+    let start = ContinuousClock.now
+    for _ in 0..<iterations { try body() }
+    let perCall = (ContinuousClock.now - start) / iterations
+    let micros = Double(perCall.components.attoseconds) / 1e12 + Double(perCall.components.seconds) * 1e6
+    print(name.padding(toLength: 34, withPad: " ", startingAt: 0), String(format: "%8.2f µs", micros))
+}
+
+/// Runs off the main actor: top-level code would hop to it for every call measured.
+enum TokenPathBenchmark {
+    static func run() async throws {
+        let iterations = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 20_000
+        let now = Date()
+        let generated = GeneratedSecret.generate()
+        var client = OAuthClient(
+            id: .generate(), sellerID: "seller", friendlyName: "bench", appDomain: try AppDomain(validating: "bench.example"),
+            redirectURL: RedirectURL(stored: "https://bench.example/cb"), availability: .worldwide, secretValidity: .recommended,
+            createdAt: now, secrets: [], designatedSigningSecretID: nil
+        )
+        try client.addSecret(
+            ClientSecret(id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: "", createdAt: now, startsAt: now - 60, endsAt: now + 86_400),
+            cap: 5, at: now
+        )
+        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let endpoint = TokenEndpoint(
+            directory: OneClient(client: RegisteredClient(client)), signer: signer, settings: IssuerSettings(issuer: "http://127.0.0.1:8080"),
+            uses: NoUses(), clock: { Date() }
+        )
+        let authorization = "Basic " + Data("\(client.id):\(generated.value)".utf8).base64EncodedString()
+        let claims = AccessTokenClaims(iss: "http://127.0.0.1:8080", sub: client.id.rawValue, aud: IssuerSettings.platformPrincipal, exp: 2, iat: 1, jti: "j", clientID: client.id.rawValue)
+        let key = P256.Signing.PrivateKey()
+        let message = Data(repeating: 7, count: 400)
+
+        print("method: \(iterations) calls per stage, one thread, release build")
+        let start = ContinuousClock.now
+        for _ in 0..<iterations {
+            _ = try await endpoint.respond(form: FormParameters("grant_type=client_credentials"), authorization: authorization).jsonText
+        }
+        let whole = (ContinuousClock.now - start) / iterations
+        print("whole token endpoint (no HTTP)".padding(toLength: 34, withPad: " ", startingAt: 0), String(format: "%8.2f µs", Double(whole.components.attoseconds) / 1e12))
+        try measure("  parse form", iterations: iterations) { _ = try FormParameters("grant_type=client_credentials") }
+        try measure("  read Basic credentials", iterations: iterations) {
+            _ = try ClientCredentials.extract(authorization: authorization, form: FormParameters(""))
+        }
+        measure("  SHA-256 of the secret", iterations: iterations) { _ = SecretDigest(of: generated.value) }
+        try measure("  sign the JWT (ES256)", iterations: iterations) { _ = try signer.sign(claims) }
+        try measure("    of which P-256 signature", iterations: iterations) { _ = try key.signature(for: message) }
+    }
+}
+
+try await TokenPathBenchmark.run()
