@@ -3,7 +3,11 @@ import LatchkeyCore
 
 /// A successful token response (RFC 6749 §5.1).
 public struct TokenResponse: Sendable, Codable, Equatable {
-    public init(accessToken: String, tokenType: String, expiresIn: Int) { self.accessToken = accessToken; self.tokenType = tokenType; self.expiresIn = expiresIn }
+    public init(accessToken: String, tokenType: String, expiresIn: Int) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+    }
     public let accessToken: String
     public let tokenType: String
     public let expiresIn: Int
