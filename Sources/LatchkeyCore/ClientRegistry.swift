@@ -22,7 +22,7 @@ public struct SecretPolicy: Sendable {
 public struct ClientRegistry: Sendable {
     let store: any ClientStore
     let sealer: SecretSealer
-    let policy: SecretPolicy
+    public let policy: SecretPolicy
     let clock: Clock
     /// Called after every committed change to a client, so caches drop it at once.
     let didChange: @Sendable (ClientID) -> Void

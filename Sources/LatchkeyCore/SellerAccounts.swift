@@ -63,6 +63,10 @@ public struct SellerAccounts: Sendable {
         return try await tokens.seller(forToken: SecretDigest(of: value))
     }
 
+    public func seller(id: String) async throws -> Seller? {
+        try await sellers.seller(id: id)
+    }
+
     public func revoke(tokenID: String, by actor: Actor) async throws {
         try await tokens.revoke(tokenID: tokenID, audit: actor.entry(.tokenRevoke, objectType: "api_token", objectID: tokenID, at: clock()))
     }

@@ -40,6 +40,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     AppController(catalog: latchkey.catalog).addRoutes(to: authenticated)
     AuditController(store: latchkey.auditLog).addRoutes(to: authenticated)
 
+    try DashboardRoutes.add(to: router, latchkey: latchkey)
+
     var services: [any Service] = []
     if let database = latchkey.database as? any Service { services.append(database) }
     services.append(recorder)

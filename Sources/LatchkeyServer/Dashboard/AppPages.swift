@@ -1,0 +1,265 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// Apps: list, add and edit (with the seed's service check box and Client ID picker), submit for
+/// approval; the operators' review queue; the seller's activity.
+struct AppPages {
+    let catalog: AppCatalog
+    let registry: ClientRegistry
+    let auditLog: any AuditStore
+    let pages: DashboardPages
+
+    func addRoutes(to group: RouterGroup<DashboardContext>) {
+        group.get("apps", use: list)
+        group.get("apps/new", use: newForm)
+        group.post("apps/new", use: create)
+        group.get("apps/:appId", use: show)
+        group.post("apps/:appId", use: update)
+        group.post("apps/:appId/submit", use: submit)
+        group.post("apps/:appId/delete", use: delete)
+        group.get("review", use: reviewQueue)
+        group.post("review/:appId/approve", use: approve)
+        group.post("review/:appId/reject", use: reject)
+        group.get("activity", use: activity)
+    }
+
+    // MARK: List
+
+    struct AppRow: Sendable {
+        let id: String
+        let name: String
+        let markets: String
+        let clientName: String
+        let needsClientID: Bool
+        let status: String
+        let reviewReason: String?
+    }
+
+    struct ListBody: Sendable {
+        let apps: [AppRow]
+    }
+
+    @Sendable func list(_ request: Request, context: DashboardContext) async throws -> Response {
+        let sellerID = try context.actor().sellerID
+        let names = Dictionary(uniqueKeysWithValues: try await registry.clients(of: sellerID).map { ($0.id, $0.friendlyName) })
+        let rows = try await catalog.apps(of: sellerID).map { app in
+            AppRow(
+                id: app.id, name: app.name, markets: app.markets.codes.joined(separator: ", "),
+                clientName: app.clientID.flatMap { names[$0] } ?? (app.requiresServerToServerAuth ? "" : "—"),
+                needsClientID: app.needsClientID, status: app.status.rawValue, reviewReason: app.reviewReason
+            )
+        }
+        return pages.render("apps", title: "Apps", tab: .apps, body: ListBody(apps: rows), context: context)
+    }
+
+    // MARK: Form
+
+    struct ClientOption: Sendable {
+        let id: String
+        let name: String
+        let selected: Bool
+    }
+
+    struct FormBody: Sendable {
+        let action: String
+        let name: String
+        let description: String
+        let markets: String
+        let serverToServer: Bool
+        let worldwide: [ClientOption]
+        let china: [ClientOption]
+        let status: String?
+        let reviewReason: String?
+        let canSubmit: Bool
+        let canDelete: Bool
+        let errors: [ErrorLink]
+        let nameError: String?
+        let descriptionError: String?
+        let marketsError: String?
+        let clientError: String?
+    }
+
+    /// What the form shows: the app as stored, or what the seller typed when it was refused.
+    struct Values {
+        var name = ""
+        var description = ""
+        var markets = ""
+        var serverToServer = false
+        var clientID = ""
+
+        init() {}
+
+        init(_ app: AppListing) {
+            name = app.name
+            description = app.description
+            markets = app.markets.codes.joined(separator: ", ")
+            serverToServer = app.requiresServerToServerAuth
+            clientID = app.clientID?.rawValue ?? ""
+        }
+
+        init(form: [String: String]) {
+            name = form["name"] ?? ""
+            description = form["description"] ?? ""
+            markets = form["markets"] ?? ""
+            serverToServer = form["requiresServerToServerAuth"] == "on"
+            clientID = form["clientId"] ?? ""
+        }
+
+        var input: AppCatalog.AppInput {
+            AppCatalog.AppInput(
+                name: name, description: description,
+                markets: markets.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init),
+                requiresServerToServerAuth: serverToServer, clientID: .some(clientID.isEmpty ? nil : clientID)
+            )
+        }
+    }
+
+    private func formBody(action: String, values: Values, app: AppListing?, errors: FormErrors, context: DashboardContext) async throws -> FormBody {
+        let clients = try await registry.clients(of: try context.actor().sellerID)
+        let option = { (client: OAuthClient) in ClientOption(id: client.id.rawValue, name: client.friendlyName, selected: client.id.rawValue == values.clientID) }
+        return FormBody(
+            action: action, name: values.name, description: values.description, markets: values.markets, serverToServer: values.serverToServer,
+            worldwide: clients.filter { $0.availability == .worldwide }.map(option), china: clients.filter { $0.availability == .china }.map(option),
+            status: app?.status.rawValue, reviewReason: app?.reviewReason,
+            canSubmit: app.map { $0.status == .draft || $0.status == .rejected } ?? false, canDelete: app != nil,
+            errors: errors.list, nameError: errors["name"], descriptionError: errors["description"], marketsError: errors["markets"],
+            clientError: errors["clientId"] ?? errors["requiresServerToServerAuth"]
+        )
+    }
+
+    @Sendable func newForm(_ request: Request, context: DashboardContext) async throws -> Response {
+        let body = try await formBody(action: "/dashboard/apps/new", values: Values(), app: nil, errors: FormErrors(), context: context)
+        return pages.render("app-form", title: "Add an app", tab: .apps, body: body, context: context)
+    }
+
+    @Sendable func create(_ request: Request, context: DashboardContext) async throws -> Response {
+        let values = Values(form: context.form)
+        do {
+            let app = try await catalog.create(values.input, by: try context.actor())
+            context.notify("\(app.name) was added as a draft. Submit it for approval when it is ready.")
+            return .redirect(to: "/dashboard/apps/\(app.id)", type: .normal)
+        } catch let error as DomainError where error.isFieldError {
+            let body = try await formBody(action: "/dashboard/apps/new", values: values, app: nil, errors: FormErrors(error), context: context)
+            return pages.render("app-form", title: "Add an app", tab: .apps, body: body, context: context, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: DashboardContext) async throws -> Response {
+        let app = try await catalog.app(try appID(context), of: try context.actor())
+        guard app.sellerID == context.seller?.id else { throw DomainError.notFound("app") }
+        let body = try await formBody(action: "/dashboard/apps/\(app.id)", values: Values(app), app: app, errors: FormErrors(), context: context)
+        return pages.render("app-form", title: app.name, tab: .apps, body: body, context: context)
+    }
+
+    @Sendable func update(_ request: Request, context: DashboardContext) async throws -> Response {
+        let id = try appID(context)
+        let values = Values(form: context.form)
+        let actor = try context.actor()
+        do {
+            let app = try await catalog.update(id, values.input, by: actor)
+            context.notify(app.status == .submitted ? "Saved. The Client ID changed, so the app is back in review." : "Saved.")
+            return .redirect(to: "/dashboard/apps/\(id)", type: .normal)
+        } catch let error as DomainError where error.isFieldError {
+            let app = try await catalog.app(id, of: actor)
+            let body = try await formBody(action: "/dashboard/apps/\(id)", values: values, app: app, errors: FormErrors(error), context: context)
+            return pages.render("app-form", title: app.name, tab: .apps, body: body, context: context, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func submit(_ request: Request, context: DashboardContext) async throws -> Response {
+        let id = try appID(context)
+        do {
+            _ = try await catalog.submit(id, by: try context.actor())
+            context.notify("Submitted for approval.")
+        } catch let error as DomainError where error.isFieldError {
+            context.notify(FormErrors(error).list.first?.message ?? "The app cannot be submitted now.")
+        }
+        return .redirect(to: "/dashboard/apps/\(id)", type: .normal)
+    }
+
+    @Sendable func delete(_ request: Request, context: DashboardContext) async throws -> Response {
+        try await catalog.delete(try appID(context), by: try context.actor())
+        context.notify("The app was deleted.")
+        return .redirect(to: "/dashboard/apps", type: .normal)
+    }
+
+    // MARK: Review
+
+    struct ReviewRow: Sendable {
+        let id: String
+        let name: String
+        let description: String
+        let markets: String
+        let serverToServer: String
+        let clientID: String
+    }
+
+    struct ReviewBody: Sendable {
+        let apps: [ReviewRow]
+    }
+
+    @Sendable func reviewQueue(_ request: Request, context: DashboardContext) async throws -> Response {
+        let rows = try await catalog.reviewQueue(for: try context.actor()).map { app in
+            ReviewRow(
+                id: app.id, name: app.name, description: app.description, markets: app.markets.codes.joined(separator: ", "),
+                serverToServer: app.requiresServerToServerAuth ? "yes" : "no", clientID: app.clientID?.rawValue ?? "—"
+            )
+        }
+        return pages.render("review", title: "Review", tab: .review, body: ReviewBody(apps: rows), context: context)
+    }
+
+    @Sendable func approve(_ request: Request, context: DashboardContext) async throws -> Response {
+        try await decide(approve: true, context: context)
+    }
+
+    @Sendable func reject(_ request: Request, context: DashboardContext) async throws -> Response {
+        try await decide(approve: false, context: context)
+    }
+
+    private func decide(approve: Bool, context: DashboardContext) async throws -> Response {
+        do {
+            let app = try await catalog.review(try appID(context), approve: approve, reason: context.field("reason"), by: try context.actor())
+            context.notify("\(app.name) was \(approve ? "approved" : "rejected").")
+        } catch let error as DomainError where error.isFieldError {
+            context.notify(FormErrors(error).list.first?.message ?? "The app cannot be reviewed now.")
+        }
+        return .redirect(to: "/dashboard/review", type: .normal)
+    }
+
+    // MARK: Activity
+
+    struct EntryRow: Sendable {
+        let at: String
+        let actor: String
+        let action: String
+        let detail: String?
+        let objectType: String
+        let objectID: String
+        let sourceIP: String
+    }
+
+    struct ActivityBody: Sendable {
+        let entries: [EntryRow]
+        let next: String?
+    }
+
+    @Sendable func activity(_ request: Request, context: DashboardContext) async throws -> Response {
+        let limit = 50
+        let before = request.uri.queryParameters.get("before").flatMap { ObjectID.canonical($0) }
+        let entries = try await auditLog.entries(sellerID: try context.actor().sellerID, before: before, limit: limit)
+        let rows = entries.map { entry in
+            EntryRow(
+                at: DisplayDate.format(entry.at), actor: entry.actor, action: entry.action.rawValue, detail: entry.detail,
+                objectType: entry.objectType, objectID: entry.objectID, sourceIP: entry.sourceIP ?? "—"
+            )
+        }
+        let body = ActivityBody(entries: rows, next: entries.count == limit ? entries.last?.id : nil)
+        return pages.render("activity", title: "Activity", tab: .activity, body: body, context: context)
+    }
+
+    private func appID(_ context: DashboardContext) throws -> String {
+        guard let id = ObjectID.canonical(context.parameters.get("appId") ?? "") else { throw DomainError.notFound("app") }
+        return id
+    }
+}

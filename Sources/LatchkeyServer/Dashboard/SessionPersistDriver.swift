@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import LatchkeyStorage
+
+/// HummingbirdAuth's session middleware over our key-value table, so that every node sees every
+/// session. Values are stored as JSON.
+struct SessionPersistDriver: PersistDriver {
+    let store: SQLKeyValueStore
+    let clock: @Sendable () -> Date
+
+    func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
+        let created = try await store.create(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+        guard created else { throw PersistError.duplicate }
+    }
+
+    func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
+        try await store.set(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+    }
+
+    func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
+        try await getWithTTL(key: key, as: Object.self)?.object
+    }
+
+    func getWithTTL<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> (object: Object, ttl: Duration?)? {
+        let now = clock()
+        guard let stored = try await store.get(key: key, now: now) else { return nil }
+        let object = try JSONDecoder().decode(Object.self, from: Data(stored.value.utf8))
+        return (object, stored.expiresAt.map { .seconds($0.timeIntervalSince(now)) })
+    }
+
+    func remove(key: String) async throws {
+        try await store.remove(key: key)
+    }
+
+    private func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    private func expiry(_ duration: Duration?) -> Date? {
+        duration.map { clock().addingTimeInterval(Double($0.components.seconds)) }
+    }
+}
