@@ -74,6 +74,19 @@ def token_status(client_id, secret):
         return error.code
 
 
+def add_client(browser, name, domain, china=False):
+    """Runs the ADD A CLIENT ID wizard through to the shown-once page; returns (client id, secret)."""
+    browser.get(f"{BASE}/dashboard/clients/new")
+    fill(browser, "friendlyName", name)
+    fill(browser, "appDomain", domain)
+    fill(browser, "redirectUrl", f"https://{domain}/cb")
+    if china:
+        browser.find_element(By.CSS_SELECTOR, "input[name=availability][value=china]").click()
+    navigate(browser, By.XPATH, "//button[text()='GENERATE CLIENT ID']")
+    return (browser.find_element(By.ID, "client-id").get_attribute("value"),
+            browser.find_element(By.ID, "client-secret").get_attribute("value"))
+
+
 def dialog_visible(browser, dialog_id):
     return browser.execute_script(f"var d = document.getElementById('{dialog_id}'); return d.open || d.matches(':target');")
 
@@ -182,12 +195,7 @@ def test_client_id_lifecycle(browser):
 
 def test_another_seller_cannot_open_my_pages(browser):
     sign_up(browser, new_email(), "First seller")
-    browser.get(f"{BASE}/dashboard/clients/new")
-    fill(browser, "friendlyName", "private app")
-    fill(browser, "appDomain", "private.contoso.com")
-    fill(browser, "redirectUrl", "https://private.contoso.com/cb")
-    navigate(browser, By.XPATH, "//button[text()='GENERATE CLIENT ID']")
-    client_id = browser.find_element(By.ID, "client-id").get_attribute("value")
+    client_id, _ = add_client(browser, "private app", "private.contoso.com")
     browser.delete_all_cookies()
 
     sign_up(browser, new_email(), "Second seller")
@@ -220,14 +228,8 @@ def test_form_without_csrf_token_is_refused(browser):
 
 def test_apps_review_and_activity(browser):
     sign_up(browser, new_email(), "Trip Co")
-    for name, domain, china in (("trip worldwide", "trip.contoso.com", False), ("trip china", "cn.trip.contoso.com", True)):
-        browser.get(f"{BASE}/dashboard/clients/new")
-        fill(browser, "friendlyName", name)
-        fill(browser, "appDomain", domain)
-        fill(browser, "redirectUrl", f"https://{domain}/cb")
-        if china:
-            browser.find_element(By.CSS_SELECTOR, "input[name=availability][value=china]").click()
-        navigate(browser, By.XPATH, "//button[text()='GENERATE CLIENT ID']")
+    add_client(browser, "trip worldwide", "trip.contoso.com")
+    add_client(browser, "trip china", "cn.trip.contoso.com", china=True)
     browser.get(f"{BASE}/dashboard/clients")
     shot(browser, "10-client-ids")
 
@@ -271,12 +273,7 @@ def test_apps_review_and_activity(browser):
 
 def test_narrow_screen(narrow_browser):
     sign_up(narrow_browser, new_email())
-    narrow_browser.get(f"{BASE}/dashboard/clients/new")
-    fill(narrow_browser, "friendlyName", "phone app")
-    fill(narrow_browser, "appDomain", "m.contoso.com")
-    fill(narrow_browser, "redirectUrl", "https://m.contoso.com/cb")
-    navigate(narrow_browser, By.XPATH, "//button[text()='GENERATE CLIENT ID']")
-    client_id = narrow_browser.find_element(By.ID, "client-id").get_attribute("value")
+    client_id, _ = add_client(narrow_browser, "phone app", "m.contoso.com")
     scroll_width = narrow_browser.execute_script("return document.documentElement.scrollWidth")
     assert scroll_width <= 360, scroll_width
     shot(narrow_browser, "15-obtain-client-secret-360px")

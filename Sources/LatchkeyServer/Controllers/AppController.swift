@@ -28,40 +28,35 @@ struct AppController {
     }
 
     @Sendable func show(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
-        AppResponse(try await catalog.app(try appID(context), of: try context.actor()))
+        AppResponse(try await catalog.app(try context.parameters.appID(), of: try context.actor()))
     }
 
     @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
-        let id = try appID(context)
+        let id = try context.parameters.appID()
         let body = try await request.decodeJSON(AppRequest.self, context: context)
         return AppResponse(try await catalog.update(id, body.input, by: try context.actor()))
     }
 
     @Sendable func delete(_ request: Request, context: LatchkeyRequestContext) async throws -> HTTPResponse.Status {
-        try await catalog.delete(try appID(context), by: try context.actor())
+        try await catalog.delete(try context.parameters.appID(), by: try context.actor())
         return .noContent
     }
 
     @Sendable func submit(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
-        AppResponse(try await catalog.submit(try appID(context), by: try context.actor()))
+        AppResponse(try await catalog.submit(try context.parameters.appID(), by: try context.actor()))
     }
 
     @Sendable func approve(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
         let body = try await request.decodeJSON(ReviewRequest.self, context: context)
-        return AppResponse(try await catalog.review(try appID(context), approve: true, reason: body.reason, by: try context.actor()))
+        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: true, reason: body.reason, by: try context.actor()))
     }
 
     @Sendable func reject(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
         let body = try await request.decodeJSON(ReviewRequest.self, context: context)
-        return AppResponse(try await catalog.review(try appID(context), approve: false, reason: body.reason, by: try context.actor()))
+        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: false, reason: body.reason, by: try context.actor()))
     }
 
     @Sendable func reviewQueue(_ request: Request, context: LatchkeyRequestContext) async throws -> AppListResponse {
         AppListResponse(apps: try await catalog.reviewQueue(for: try context.actor()).map(AppResponse.init))
-    }
-
-    private func appID(_ context: LatchkeyRequestContext) throws -> String {
-        guard let id = ObjectID.canonical(context.parameters.get("appId") ?? "") else { throw DomainError.notFound("app") }
-        return id
     }
 }

@@ -36,23 +36,23 @@ struct ClientController {
     }
 
     @Sendable func show(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
-        ClientResponse(try await registry.client(try clientID(context), of: try context.actor().sellerID), at: clock())
+        ClientResponse(try await registry.client(try context.parameters.clientID(), of: try context.actor().sellerID), at: clock())
     }
 
     @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let body = try await request.decodeJSON(UpdateClientRequest.self, context: context)
         let client = try await registry.update(id, .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl), by: try context.actor())
         return ClientResponse(client, at: clock())
     }
 
     @Sendable func delete(_ request: Request, context: LatchkeyRequestContext) async throws -> HTTPResponse.Status {
-        try await registry.delete(try clientID(context), by: try context.actor())
+        try await registry.delete(try context.parameters.clientID(), by: try context.actor())
         return .noContent
     }
 
     @Sendable func addSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<NewSecretResponse> {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let body = try await request.decodeJSON(AddSecretRequest.self, context: context)
         let (client, issued) = try await registry.addSecret(to: id, validityYears: body.validityYears, by: try context.actor())
         let now = clock()
@@ -63,23 +63,17 @@ struct ClientController {
     }
 
     @Sendable func deleteSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
-        let id = try clientID(context)
-        guard let secretID = ObjectID.canonical(context.parameters.get("secretId") ?? "") else { throw DomainError.notFound("secret") }
-        return ClientResponse(try await registry.deleteSecret(secretID, of: id, by: try context.actor()), at: clock())
+        let id = try context.parameters.clientID()
+        return ClientResponse(try await registry.deleteSecret(try context.parameters.secretID(), of: id, by: try context.actor()), at: clock())
     }
 
     @Sendable func setSigningSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let body = try await request.decodeJSON(SigningSecretRequest.self, context: context)
         guard let raw = body.secretId else {
             throw DomainError.invalid(field: "secretId", code: "required", message: "Name the secret that should sign: {\"secretId\": \"…\"}.")
         }
         guard let secretID = ObjectID.canonical(raw) else { throw DomainError.notFound("secret") }
         return ClientResponse(try await registry.makeSigningSecret(secretID, of: id, by: try context.actor()), at: clock())
-    }
-
-    private func clientID(_ context: LatchkeyRequestContext) throws -> ClientID {
-        guard let id = ClientID(context.parameters.get("clientId") ?? "") else { throw DomainError.notFound("client") }
-        return id
     }
 }

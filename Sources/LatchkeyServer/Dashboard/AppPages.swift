@@ -7,6 +7,7 @@ import LatchkeyCore
 struct AppPages {
     let catalog: AppCatalog
     let registry: ClientRegistry
+    let accounts: SellerAccounts
     let auditLog: any AuditStore
     let pages: DashboardPages
 
@@ -146,14 +147,14 @@ struct AppPages {
     }
 
     @Sendable func show(_ request: Request, context: DashboardContext) async throws -> Response {
-        let app = try await catalog.app(try appID(context), of: try context.actor())
+        let app = try await catalog.app(try context.parameters.appID(), of: try context.actor())
         guard app.sellerID == context.seller?.id else { throw DomainError.notFound("app") }
         let body = try await formBody(action: "/dashboard/apps/\(app.id)", values: Values(app), app: app, errors: FormErrors(), context: context)
         return pages.render("app-form", title: app.name, tab: .apps, body: body, context: context)
     }
 
     @Sendable func update(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try appID(context)
+        let id = try context.parameters.appID()
         let values = Values(form: context.form)
         let actor = try context.actor()
         do {
@@ -168,7 +169,7 @@ struct AppPages {
     }
 
     @Sendable func submit(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try appID(context)
+        let id = try context.parameters.appID()
         do {
             _ = try await catalog.submit(id, by: try context.actor())
             context.notify("Submitted for approval.")
@@ -179,7 +180,7 @@ struct AppPages {
     }
 
     @Sendable func delete(_ request: Request, context: DashboardContext) async throws -> Response {
-        try await catalog.delete(try appID(context), by: try context.actor())
+        try await catalog.delete(try context.parameters.appID(), by: try context.actor())
         context.notify("The app was deleted.")
         return .redirect(to: "/dashboard/apps", type: .normal)
     }
@@ -189,10 +190,11 @@ struct AppPages {
     struct ReviewRow: Sendable {
         let id: String
         let name: String
+        let publisher: String
         let description: String
         let markets: String
         let serverToServer: String
-        let clientID: String
+        let client: String
     }
 
     struct ReviewBody: Sendable {
@@ -200,11 +202,18 @@ struct AppPages {
     }
 
     @Sendable func reviewQueue(_ request: Request, context: DashboardContext) async throws -> Response {
-        let rows = try await catalog.reviewQueue(for: try context.actor()).map { app in
-            ReviewRow(
-                id: app.id, name: app.name, description: app.description, markets: app.markets.codes.joined(separator: ", "),
-                serverToServer: app.requiresServerToServerAuth ? "yes" : "no", clientID: app.clientID?.rawValue ?? "—"
-            )
+        var rows: [ReviewRow] = []
+        for app in try await catalog.reviewQueue(for: try context.actor()) {
+            let publisher = try await accounts.seller(id: app.sellerID)
+            var client = "—"
+            if let clientID = app.clientID, let found = try? await registry.client(clientID, of: app.sellerID) {
+                client = "\(found.friendlyName) (\(ClientPages.availabilityLabel(found.availability)), \(clientID))"
+            }
+            rows.append(ReviewRow(
+                id: app.id, name: app.name, publisher: publisher.map { "\($0.displayName) <\($0.email)>" } ?? app.sellerID,
+                description: app.description, markets: app.markets.codes.joined(separator: ", "),
+                serverToServer: app.requiresServerToServerAuth ? "yes" : "no", client: client
+            ))
         }
         return pages.render("review", title: "Review", tab: .review, body: ReviewBody(apps: rows), context: context)
     }
@@ -219,7 +228,7 @@ struct AppPages {
 
     private func decide(approve: Bool, context: DashboardContext) async throws -> Response {
         do {
-            let app = try await catalog.review(try appID(context), approve: approve, reason: context.field("reason"), by: try context.actor())
+            let app = try await catalog.review(try context.parameters.appID(), approve: approve, reason: context.field("reason"), by: try context.actor())
             context.notify("\(app.name) was \(approve ? "approved" : "rejected").")
         } catch let error as DomainError where error.isFieldError {
             context.notify(FormErrors(error).list.first?.message ?? "The app cannot be reviewed now.")
@@ -256,10 +265,5 @@ struct AppPages {
         }
         let body = ActivityBody(entries: rows, next: entries.count == limit ? entries.last?.id : nil)
         return pages.render("activity", title: "Activity", tab: .activity, body: body, context: context)
-    }
-
-    private func appID(_ context: DashboardContext) throws -> String {
-        guard let id = ObjectID.canonical(context.parameters.get("appId") ?? "") else { throw DomainError.notFound("app") }
-        return id
     }
 }

@@ -108,7 +108,7 @@ struct ClientPages {
                 FieldView(name: "redirectUrl", label: "App Redirect URL", hint: "Where users go after they agree to your app's access in the consent dialog. It must start with https:// and be on the app domain.", value: context.field("redirectUrl"), error: errors["redirectUrl"]),
             ],
             validity: SecretValidity.allowed.map { years in
-                ValidityChoice(years: years, label: years == 1 ? "1 year" : "\(years) years", checked: years == chosen, recommended: years == SecretValidity.recommended.years)
+                ValidityChoice(years: years, label: Self.validityLabel(years: years), checked: years == chosen, recommended: years == SecretValidity.recommended.years)
             },
             validityError: errors["secretValidityYears"], availabilityError: errors["availability"],
             china: context.field("availability") == Availability.china.rawValue, errors: errors.list
@@ -157,12 +157,12 @@ struct ClientPages {
     }
 
     @Sendable func show(_ request: Request, context: DashboardContext) async throws -> Response {
-        let client = try await registry.client(try clientID(context), of: try context.actor().sellerID)
+        let client = try await registry.client(try context.parameters.clientID(), of: try context.actor().sellerID)
         return summary(client, context: context, edits: nil, errors: FormErrors(), deleteError: nil)
     }
 
     @Sendable func update(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let actor = try context.actor()
         do {
             let edit = ClientRegistry.ClientEdit(friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"))
@@ -176,7 +176,7 @@ struct ClientPages {
     }
 
     @Sendable func delete(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let actor = try context.actor()
         let client = try await registry.client(id, of: actor.sellerID)
         guard context.field("confirmName").trimmingCharacters(in: .whitespaces) == client.friendlyName else {
@@ -206,7 +206,7 @@ struct ClientPages {
         let value = { (name: String, current: String) in edits?[name] ?? current }
         let body = ShowBody(
             id: client.id.rawValue, friendlyName: client.friendlyName, availability: Self.availabilityLabel(client.availability),
-            validity: client.secretValidity.years == 1 ? "1 year" : "\(client.secretValidity.years) years",
+            validity: Self.validityLabel(years: client.secretValidity.years),
             createdAt: DisplayDate.format(client.createdAt),
             fields: [
                 FieldView(name: "friendlyName", label: "Friendly Client ID Name", hint: "", value: value("friendlyName", client.friendlyName), error: errors["friendlyName"]),
@@ -229,12 +229,12 @@ struct ClientPages {
     }
 
     @Sendable func newSecretForm(_ request: Request, context: DashboardContext) async throws -> Response {
-        let client = try await registry.client(try clientID(context), of: try context.actor().sellerID)
+        let client = try await registry.client(try context.parameters.clientID(), of: try context.actor().sellerID)
         return pages.render("secret-new", title: "Add a client secret", tab: .clients, body: newSecretBody(client, error: nil), context: context)
     }
 
     @Sendable func addSecret(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         let actor = try context.actor()
         do {
             let (_, issued) = try await registry.addSecret(to: id, validityYears: nil, by: actor)
@@ -249,7 +249,7 @@ struct ClientPages {
     private func newSecretBody(_ client: OAuthClient, error: String?) -> NewSecretBody {
         NewSecretBody(
             id: client.id.rawValue, friendlyName: client.friendlyName,
-            validity: client.secretValidity.years == 1 ? "1 year" : "\(client.secretValidity.years) years",
+            validity: Self.validityLabel(years: client.secretValidity.years),
             activation: policy.activationDelay > 0
                 ? "It becomes active \(Int(policy.activationDelay)) seconds after you generate it."
                 : "It is active as soon as you generate it.",
@@ -258,16 +258,16 @@ struct ClientPages {
     }
 
     @Sendable func deleteSecret(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try clientID(context)
-        _ = try await registry.deleteSecret(try secretID(context), of: id, by: try context.actor())
+        let id = try context.parameters.clientID()
+        _ = try await registry.deleteSecret(try context.parameters.secretID(), of: id, by: try context.actor())
         context.notify("The client secret was deleted; it no longer works.")
         return .redirect(to: "/dashboard/clients/\(id)", type: .normal)
     }
 
     @Sendable func makeSigning(_ request: Request, context: DashboardContext) async throws -> Response {
-        let id = try clientID(context)
+        let id = try context.parameters.clientID()
         do {
-            _ = try await registry.makeSigningSecret(try secretID(context), of: id, by: try context.actor())
+            _ = try await registry.makeSigningSecret(try context.parameters.secretID(), of: id, by: try context.actor())
             context.notify("The signing secret was changed: data sent to your app is now signed with it.")
         } catch let error as DomainError where error.isFieldError {
             context.notify(FormErrors(error).list.first?.message ?? "That secret cannot sign.")
@@ -275,14 +275,8 @@ struct ClientPages {
         return .redirect(to: "/dashboard/clients/\(id)", type: .normal)
     }
 
-    private func clientID(_ context: DashboardContext) throws -> ClientID {
-        guard let id = ClientID(context.parameters.get("clientId") ?? "") else { throw DomainError.notFound("client") }
-        return id
-    }
-
-    private func secretID(_ context: DashboardContext) throws -> String {
-        guard let id = ObjectID.canonical(context.parameters.get("secretId") ?? "") else { throw DomainError.notFound("secret") }
-        return id
+    static func validityLabel(years: Int) -> String {
+        years == 1 ? "1 year" : "\(years) years"
     }
 
     static func availabilityLabel(_ availability: Availability) -> String {

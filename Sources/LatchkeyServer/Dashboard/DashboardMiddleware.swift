@@ -63,6 +63,14 @@ struct DashboardGuardMiddleware: RouterMiddleware {
             return pages.message(status: .notFound, title: "Not found", text: "There is nothing here among yours. Check the address, or start again from the list.", context: context)
         } catch DomainError.forbidden(let text) {
             return pages.message(status: .forbidden, title: "Not allowed", text: text, context: context)
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            context.logger.error("dashboard page failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"])
+            return pages.message(
+                status: .internalServerError, title: "Something went wrong",
+                text: "Something went wrong on our side; nothing was changed. Quote request id \(context.id) when reporting it.", context: context
+            )
         }
     }
 

@@ -23,7 +23,7 @@ enum DashboardRoutes {
         group.get("assets/dashboard.js") { _, _ in asset(Assets.script, type: "text/javascript; charset=utf-8") }
         AccountPages(accounts: latchkey.accounts, pages: pages).addRoutes(to: group)
         ClientPages(registry: latchkey.registry, pages: pages, policy: latchkey.registry.policy, clock: latchkey.clock).addRoutes(to: group)
-        AppPages(catalog: latchkey.catalog, registry: latchkey.registry, auditLog: latchkey.auditLog, pages: pages).addRoutes(to: group)
+        AppPages(catalog: latchkey.catalog, registry: latchkey.registry, accounts: latchkey.accounts, auditLog: latchkey.auditLog, pages: pages).addRoutes(to: group)
     }
 
     static func asset(_ text: String, type: String) -> Response {

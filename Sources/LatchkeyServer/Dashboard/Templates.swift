@@ -373,7 +373,8 @@ enum Templates {
         <article class="card" id="review-{{id}}">
           <h2>{{name}}</h2>
           <p>{{description}}</p>
-          <dl class="summary"><dt>Markets</dt><dd>{{markets}}</dd><dt>Service app</dt><dd>{{serverToServer}}</dd><dt>Client ID</dt><dd><code>{{clientID}}</code></dd></dl>
+          <dl class="summary"><dt>Publisher</dt><dd>{{publisher}}</dd><dt>Markets</dt><dd>{{markets}}</dd>
+            <dt>Service app</dt><dd>{{serverToServer}}</dd><dt>Client ID</dt><dd>{{client}}</dd></dl>
           <form method="post" action="/dashboard/review/{{id}}/approve" class="actions">
             <input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="primary">approve</button></form>
           <form method="post" action="/dashboard/review/{{id}}/reject" class="form">
