@@ -31,12 +31,13 @@ public struct SQLAppStore: AppStore {
     }
 
     public func app(_ id: String, ownedBy sellerID: String?) async throws -> AppListing? {
-        try await provider.read { db in try await Self.load(id, ownedBy: sellerID, on: db) }
+        try await provider.read { db in try await Self.load(id, ownedBy: sellerID, on: db, lock: false) }
     }
 
-    static func load(_ id: String, ownedBy sellerID: String?, on db: any SQLDatabase) async throws -> AppListing? {
+    static func load(_ id: String, ownedBy sellerID: String?, on db: any SQLDatabase, lock: Bool) async throws -> AppListing? {
         var query = db.select().column("*").from("apps").where("id", .equal, id)
         if let sellerID { query = query.where("seller_id", .equal, sellerID) }
+        if lock { query = query.for(.update) }
         return try await query.first(decoding: AppRow.self, with: rowDecoder)?.app
     }
 
@@ -45,7 +46,10 @@ public struct SQLAppStore: AppStore {
         _ change: @Sendable (inout AppListing) throws -> (Result, AuditEntry)
     ) async throws -> Result {
         try await provider.transaction { db in
-            guard var app = try await Self.load(id, ownedBy: sellerID, on: db) else { throw DomainError.notFound("app") }
+            // FOR UPDATE serialises concurrent changes on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+            guard var app = try await Self.load(id, ownedBy: sellerID, on: db, lock: provider.engine == .postgres) else {
+                throw DomainError.notFound("app")
+            }
             let (result, audit) = try change(&app)
             let row = AppRow(app)
             try await db.update("apps")
@@ -66,7 +70,7 @@ public struct SQLAppStore: AppStore {
 
     public func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {
         try await provider.transaction { db in
-            guard try await Self.load(id, ownedBy: sellerID, on: db) != nil else { return false }
+            guard try await Self.load(id, ownedBy: sellerID, on: db, lock: false) != nil else { return false }
             try await db.delete(from: "apps").where("id", .equal, id).run()
             try await db.record(audit)
             return true

@@ -55,7 +55,7 @@ public struct SQLClientStore: ClientStore {
     ) async throws -> Result {
         try await provider.transaction { db in
             // FOR UPDATE serialises concurrent changes on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
-            guard let before = try await Self.load(id, on: db, lock: db.dialect.name == "postgresql"), before.sellerID == sellerID else {
+            guard let before = try await Self.load(id, on: db, lock: provider.engine == .postgres), before.sellerID == sellerID else {
                 throw DomainError.notFound("client")
             }
             var after = before

@@ -27,8 +27,9 @@ final class TestClock: Sendable {
 /// by using their own sellers).
 struct Harness {
     static let postgresURL = ProcessInfo.processInfo.environment["LATCHKEY_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    /// One key for the whole run, so that every test can open the signing key the first one stored.
-    static let masterKey = SecretSealer.generateMasterKey()
+    /// A fixed key, so that every test, in this run and the next on the same database, can open
+    /// the signing key the first one stored.
+    static let masterKey = Array(repeating: UInt8(0x4c), count: SecretSealer.keyByteCount)
 
     let clock = TestClock()
     var secretCap = 5
