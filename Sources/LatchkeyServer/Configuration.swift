@@ -7,8 +7,8 @@ import Logging
 public struct Configuration: Sendable {
     public var host: String
     public var port: Int
-    /// The issuer: the URL clients reach this deployment at, without a trailing slash.
-    public var publicURL: String
+    /// `LATCHKEY_PUBLIC_URL` when set, without a trailing slash.
+    public var configuredPublicURL: String?
     public var dataDirectory: String
     /// `nil`: SQLite in the data directory; otherwise a `postgres://` URL.
     public var databaseURL: String?
@@ -36,7 +36,7 @@ public struct Configuration: Sendable {
     ) {
         self.host = host
         self.port = port
-        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.configuredPublicURL = publicURL
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
         self.masterKey = masterKey
@@ -50,6 +50,9 @@ public struct Configuration: Sendable {
     }
 
     public var usesPostgres: Bool { databaseURL != nil }
+
+    /// The issuer: the URL clients reach this deployment at; by default the address it listens on.
+    public var publicURL: String { configuredPublicURL ?? "http://\(host):\(port)" }
 
     /// Reads the `LATCHKEY_*` variables (README lists them); unset ones keep their defaults.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Configuration {
@@ -75,7 +78,7 @@ public struct Configuration: Sendable {
             else {
                 throw ConfigurationError(variable: "LATCHKEY_PUBLIC_URL", message: "expected an absolute http(s) URL without query or fragment, such as https://login.example.com, got \"\(url)\"")
             }
-            configuration.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            configuration.configuredPublicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         configuration.dataDirectory = value("LATCHKEY_DATA_DIR") ?? "./latchkey-data"
         if let url = value("LATCHKEY_DATABASE_URL") {

@@ -47,12 +47,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try environment.load()
-        let defaultPublicURL = "http://\(configuration.host):\(configuration.port)"
         if let host { configuration.host = host }
         if let port { configuration.port = port }
-        if configuration.publicURL == defaultPublicURL, ProcessInfo.processInfo.environment["LATCHKEY_PUBLIC_URL"] == nil {
-            configuration.publicURL = "http://\(configuration.host):\(configuration.port)"
-        }
         let logger = environment.logger(configuration)
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
         logger.info("starting", metadata: [
