@@ -27,7 +27,9 @@ struct EnvironmentOptions: ParsableArguments {
             if let dataDir { configuration.dataDirectory = dataDir }
             return configuration
         } catch {
-            throw ValidationError("\(error)")
+            // A configuration mistake, not a usage one: say which variable, skip the usage text.
+            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
+            throw ExitCode(78)
         }
     }
 
