@@ -55,14 +55,16 @@ public final class ClientCache: ClientDirectory {
             do {
                 let client = try await load.value
                 state.withLock { state in
-                    state.loads[id] = nil
+                    if state.loads[id] == load { state.loads[id] = nil }
                     guard state.generation == generation else { return }
                     if state.entries.count >= capacity { evict(&state, now: now) }
                     state.entries[id] = Entry(client: client, loadedAt: now)
                 }
                 return client
             } catch {
-                state.withLock { $0.loads[id] = nil }
+                state.withLock { state in
+                    if state.loads[id] == load { state.loads[id] = nil }
+                }
                 throw error
             }
         }
