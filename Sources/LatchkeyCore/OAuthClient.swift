@@ -120,11 +120,6 @@ public struct OAuthClient: Sendable, Equatable {
         }
         designatedSigningSecretID = id
     }
-
-    public mutating func recordUse(secretID: String, at moment: Date) {
-        guard let index = secrets.firstIndex(where: { $0.id == secretID }) else { return }
-        secrets[index].lastUsedAt = max(secrets[index].lastUsedAt ?? moment, moment)
-    }
 }
 
 public enum SecretDeletionWarning: String, Sendable, Codable {

@@ -19,22 +19,28 @@ struct OAuthController {
     }
 
     @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        do {
-            let form = try await Self.form(of: request, context: context)
-            let response = try await tokenEndpoint.respond(form: form, authorization: request.headers[.authorization])
+        try await Self.answer(request, context: context) { form, authorization in
+            let response = try await tokenEndpoint.respond(form: form, authorization: authorization)
             return Self.response(ByteBuffer(string: response.jsonText), status: .ok)
-        } catch let error as OAuthError {
-            return try Self.json(error.body, status: .init(code: error.status), challenge: error.challenge)
         }
     }
 
     @Sendable func introspect(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        try await Self.answer(request, context: context) { form, authorization in
+            try Self.json(try await introspection.respond(form: form, authorization: authorization), status: .ok)
+        }
+    }
+
+    /// Reads the form and hands it with the Authorization header to `body`; an `OAuthError` from
+    /// either becomes its RFC 6749 §5.2 JSON response.
+    static func answer(
+        _ request: Request, context: LatchkeyRequestContext,
+        _ body: (FormParameters, String?) async throws -> Response
+    ) async throws -> Response {
         do {
-            let form = try await Self.form(of: request, context: context)
-            let response = try await introspection.respond(form: form, authorization: request.headers[.authorization])
-            return try Self.json(response, status: .ok)
+            return try await body(try await form(of: request, context: context), request.headers[.authorization])
         } catch let error as OAuthError {
-            return try Self.json(error.body, status: .init(code: error.status), challenge: error.challenge)
+            return try json(error.body, status: .init(code: error.status), challenge: error.challenge)
         }
     }
 

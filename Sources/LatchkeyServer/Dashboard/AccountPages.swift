@@ -66,8 +66,10 @@ struct AccountPages {
 
     /// A fresh session id at sign-in, so that a session fixed before it is worth nothing.
     private func startSession(for seller: Seller, context: DashboardContext) {
+        var session = DashboardSession.anonymous()
+        session.sellerID = seller.id
         context.sessions.clearSession()
-        context.sessions.createSession(DashboardSession(sellerID: seller.id, csrfToken: GeneratedSecret.generate().value, notice: nil))
+        context.sessions.createSession(session)
     }
 
     private func signUpBody(context: DashboardContext, errors: FormErrors) -> SignUpBody {

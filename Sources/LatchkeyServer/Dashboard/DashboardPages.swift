@@ -101,7 +101,6 @@ struct FormErrors: Sendable {
     }
 
     subscript(field: String) -> String? { byField[field] }
-    var isEmpty: Bool { list.isEmpty }
 }
 
 /// Dates as people read them: "27 Nov 2027, 14:05 UTC".
