@@ -16,6 +16,34 @@ struct OneClient: ClientDirectory {
     func client(_ id: ClientID) async throws -> RegisteredClient? { client }
 }
 
+/// One approved service app, installed in one tenant whose admin consented: what the
+/// client-credentials grant checks, answered from memory as the server's caches do.
+struct OneApp: AuthorizationDirectory {
+    let app: AppListing
+    let tenant: Tenant
+    func approvedApp(for client: ClientID) async throws -> AppListing? { app }
+    func access(appID: String, tenantID: String) async throws -> TenantAccess {
+        TenantAccess(tenant: tenant, installed: true, tenantConsents: Set(app.appOnlyPermissions))
+    }
+    func user(_ id: String) async throws -> PlatformUser? { nil }
+    func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> { [] }
+}
+
+/// The client-credentials grant stores nothing.
+struct NoGrants: GrantStore {
+    struct Unused: Error {}
+    func insert(_ code: AuthorizationCode) async throws { throw Unused() }
+    func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> { .invalid }
+    func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {}
+    func insert(_ grant: RefreshGrant) async throws { throw Unused() }
+    func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant> { .invalid }
+    func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? { nil }
+    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool { false }
+    func revokeAccessToken(id: String, expiresAt: Date) async throws {}
+    func isAccessTokenRevoked(id: String) async throws -> Bool { false }
+    func prune(before now: Date) async throws {}
+}
+
 func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
     for _ in 0..<(iterations / 10) { try body() }
     let start = ContinuousClock.now
@@ -41,10 +69,18 @@ enum TokenPathBenchmark {
             cap: 5, at: now
         )
         let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
-        let endpoint = TokenEndpoint(
-            directory: OneClient(client: RegisteredClient(client)), signer: signer, settings: IssuerSettings(issuer: "http://127.0.0.1:8080"),
-            uses: NoUses(), clock: { Date() }
+        let tenant = Tenant(id: ObjectID.generate(), displayName: "Fabrikam", region: .worldwide, createdAt: now)
+        let app = AppListing(
+            id: ObjectID.generate(), sellerID: "seller", name: "bench", description: "", markets: try Markets(validating: ["US"]),
+            requiresServerToServerAuth: true, clientID: client.id, status: .approved, reviewReason: nil, createdAt: now, updatedAt: now,
+            appOnlyPermissions: ["Calendars.Read.All"]
         )
+        let minter = TokenMinter(signer: signer, settings: IssuerSettings(issuer: "http://127.0.0.1:8080"), grants: NoGrants(), clock: { Date() })
+        let endpoint = TokenEndpoint(
+            authenticator: ClientAuthenticator(directory: OneClient(client: RegisteredClient(client)), uses: NoUses(), clock: { Date() }),
+            grants: [ClientCredentialsGrant(minter: minter, directory: OneApp(app: app, tenant: tenant))]
+        )
+        let form = "grant_type=client_credentials&tenant=\(tenant.id)"
         let authorization = "Basic " + Data("\(client.id):\(generated.value)".utf8).base64EncodedString()
         let claims = AccessTokenClaims(iss: "http://127.0.0.1:8080", sub: client.id.rawValue, aud: IssuerSettings.platformPrincipal, exp: 2, iat: 1, jti: "j", clientID: client.id.rawValue)
         let key = P256.Signing.PrivateKey()
@@ -53,11 +89,11 @@ enum TokenPathBenchmark {
         print("method: \(iterations) calls per stage, one thread, release build")
         let start = ContinuousClock.now
         for _ in 0..<iterations {
-            _ = try await endpoint.respond(form: FormParameters("grant_type=client_credentials"), authorization: authorization).jsonText
+            _ = try await endpoint.respond(form: FormParameters(form), authorization: authorization).jsonText
         }
         let whole = (ContinuousClock.now - start) / iterations
         print("whole token endpoint (no HTTP)".padding(toLength: 34, withPad: " ", startingAt: 0), String(format: "%8.2f µs", Double(whole.components.attoseconds) / 1e12))
-        try measure("  parse form", iterations: iterations) { _ = try FormParameters("grant_type=client_credentials") }
+        try measure("  parse form", iterations: iterations) { _ = try FormParameters(form) }
         try measure("  read Basic credentials", iterations: iterations) {
             _ = try ClientCredentials.extract(authorization: authorization, form: FormParameters(""))
         }

@@ -4,12 +4,20 @@ import Foundation
 public struct AppCatalog: Sendable {
     let apps: any AppStore
     let clients: any ClientStore
+    let permissions: any PermissionStore
     let clock: Clock
+    /// Called after every committed change to an app, so caches drop what they know of it.
+    let didChange: @Sendable (AppListing) -> Void
 
-    public init(apps: any AppStore, clients: any ClientStore, clock: @escaping Clock) {
+    public init(
+        apps: any AppStore, clients: any ClientStore, permissions: any PermissionStore, clock: @escaping Clock,
+        didChange: @escaping @Sendable (AppListing) -> Void = { _ in }
+    ) {
         self.apps = apps
         self.clients = clients
+        self.permissions = permissions
         self.clock = clock
+        self.didChange = didChange
     }
 
     public struct AppInput: Sendable {
@@ -19,8 +27,15 @@ public struct AppCatalog: Sendable {
         public var requiresServerToServerAuth: Bool?
         /// `.some(nil)` or `.some("")` clears the Client ID on edit; `nil` keeps it.
         public var clientID: String??
+        public var permissions: [String]?
+        public var appOnlyPermissions: [String]?
 
-        public init(name: String? = nil, description: String? = nil, markets: [String]? = nil, requiresServerToServerAuth: Bool? = nil, clientID: String?? = nil) {
+        public init(
+            name: String? = nil, description: String? = nil, markets: [String]? = nil, requiresServerToServerAuth: Bool? = nil,
+            clientID: String?? = nil, permissions: [String]? = nil, appOnlyPermissions: [String]? = nil
+        ) {
+            self.permissions = permissions
+            self.appOnlyPermissions = appOnlyPermissions
             self.name = name
             self.description = description
             self.markets = markets
@@ -31,16 +46,19 @@ public struct AppCatalog: Sendable {
 
     public func create(_ input: AppInput, by actor: Actor) async throws -> AppListing {
         let owned = try await availabilities(of: actor.sellerID)
+        let defined = try await definedPermissions()
         let details = try AppDetails(
             name: input.name, description: input.description, markets: input.markets,
             requiresServerToServerAuth: input.requiresServerToServerAuth, clientID: input.clientID ?? nil,
-            clientAvailability: { owned[$0] }
+            clientAvailability: { owned[$0] }, permissions: input.permissions, appOnlyPermissions: input.appOnlyPermissions,
+            definedPermissions: defined
         )
         let now = clock()
         let app = AppListing(
             id: ObjectID.generate(), sellerID: actor.sellerID, name: details.name, description: details.description,
             markets: details.markets, requiresServerToServerAuth: details.requiresServerToServerAuth,
-            clientID: details.clientID, status: .draft, reviewReason: nil, createdAt: now, updatedAt: now
+            clientID: details.clientID, status: .draft, reviewReason: nil, createdAt: now, updatedAt: now,
+            permissions: details.permissions, appOnlyPermissions: details.appOnlyPermissions
         )
         try await apps.insert(app, audit: actor.entry(.appCreate, objectType: "app", objectID: app.id, at: now, detail: app.name))
         return app
@@ -58,24 +76,33 @@ public struct AppCatalog: Sendable {
 
     public func update(_ id: String, _ input: AppInput, by actor: Actor) async throws -> AppListing {
         let owned = try await availabilities(of: actor.sellerID)
+        let defined = try await definedPermissions()
         let now = clock()
-        return try await apps.modify(id, ownedBy: actor.sellerID) { app in
+        let updated = try await apps.modify(id, ownedBy: actor.sellerID) { app in
             let details = try AppDetails(
                 name: input.name ?? app.name,
                 description: input.description ?? app.description,
                 markets: input.markets ?? app.markets.codes,
                 requiresServerToServerAuth: input.requiresServerToServerAuth ?? app.requiresServerToServerAuth,
                 clientID: input.clientID ?? app.clientID?.rawValue,
-                clientAvailability: { owned[$0] }
+                clientAvailability: { owned[$0] },
+                permissions: input.permissions ?? app.permissions, appOnlyPermissions: input.appOnlyPermissions ?? app.appOnlyPermissions,
+                definedPermissions: defined
             )
+            let wasApproved = app.status == .approved
             app.apply(details, at: now)
-            return (app, actor.entry(.appUpdate, objectType: "app", objectID: id, at: now, detail: app.status == .submitted ? "back to review" : nil))
+            let detail = wasApproved && app.status == .submitted ? "back to review" : nil
+            return (app, actor.entry(.appUpdate, objectType: "app", objectID: id, at: now, detail: detail))
         }
+        didChange(updated)
+        return updated
     }
 
     public func delete(_ id: String, by actor: Actor) async throws {
+        let app = try await self.app(id, of: actor)
         let audit = actor.entry(.appDelete, objectType: "app", objectID: id, at: clock())
         guard try await apps.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("app") }
+        didChange(app)
     }
 
     public func submit(_ id: String, by actor: Actor) async throws -> AppListing {
@@ -90,11 +117,23 @@ public struct AppCatalog: Sendable {
     public func review(_ id: String, approve: Bool, reason: String?, by actor: Actor) async throws -> AppListing {
         guard actor.role == .operator else { throw DomainError.forbidden("Only platform operators review apps.") }
         let now = clock()
-        return try await apps.modify(id, ownedBy: nil) { app in
+        let reviewed = try await apps.modify(id, ownedBy: nil) { app in
             try app.review(approve: approve, reason: reason, at: now)
             let entry = actor.entry(approve ? .appApprove : .appReject, objectType: "app", objectID: id, at: now, owner: app.sellerID, detail: app.reviewReason)
             return (app, entry)
         }
+        didChange(reviewed)
+        return reviewed
+    }
+
+    /// Approved apps, for tenants to install.
+    public func approvedApps() async throws -> [AppListing] {
+        try await apps.apps(status: .approved)
+    }
+
+    /// The permissions operators defined, by name.
+    public func definedPermissions() async throws -> [String: Permission] {
+        Dictionary(try await permissions.permissions().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func reviewQueue(for actor: Actor) async throws -> [AppListing] {

@@ -22,12 +22,18 @@ public struct AppListing: Sendable, Equatable {
     public var reviewReason: String?
     public let createdAt: Date
     public var updatedAt: Date
+    /// Delegated permissions the app asks users (or their admin) for.
+    public var permissions: [String]
+    /// Permissions the app asks for itself, consented by a tenant admin (client credentials).
+    public var appOnlyPermissions: [String]
 
     public init(
         id: String, sellerID: String, name: String, description: String, markets: Markets,
         requiresServerToServerAuth: Bool, clientID: ClientID?, status: AppStatus, reviewReason: String?,
-        createdAt: Date, updatedAt: Date
+        createdAt: Date, updatedAt: Date, permissions: [String] = [], appOnlyPermissions: [String] = []
     ) {
+        self.permissions = permissions
+        self.appOnlyPermissions = appOnlyPermissions
         self.id = id
         self.sellerID = sellerID
         self.name = name
@@ -52,6 +58,8 @@ public struct AppDetails: Sendable, Equatable {
     public let markets: Markets
     public let requiresServerToServerAuth: Bool
     public let clientID: ClientID?
+    public let permissions: [String]
+    public let appOnlyPermissions: [String]
 
     public static let nameLimit = 100
     public static let descriptionLimit = 4000
@@ -60,19 +68,16 @@ public struct AppDetails: Sendable, Equatable {
     ///   caller among the seller's own clients (`nil` when `clientID` names none of them).
     public init(
         name: String?, description: String?, markets: [String]?, requiresServerToServerAuth: Bool?,
-        clientID: String?, clientAvailability: (ClientID) -> Availability?
+        clientID: String?, clientAvailability: (ClientID) -> Availability?,
+        permissions: [String]? = nil, appOnlyPermissions: [String]? = nil, definedPermissions: [String: Permission] = [:]
     ) throws(DomainError) {
         var issues = IssueCollector()
-        let trimmedName = (name ?? "").trimmingWhitespace()
-        if trimmedName.isEmpty {
-            issues.add(FieldIssue(field: "name", code: "required", message: "Enter the app's name as users will see it."))
-        } else if trimmedName.count > Self.nameLimit {
-            issues.add(FieldIssue(field: "name", code: "too_long", message: "Use at most \(Self.nameLimit) characters; this name has \(trimmedName.count)."))
-        }
-        let text = (description ?? "").trimmingWhitespace()
-        if text.count > Self.descriptionLimit {
-            issues.add(FieldIssue(field: "description", code: "too_long", message: "Use at most \(Self.descriptionLimit) characters; this description has \(text.count)."))
-        }
+        let trimmedName = issues.check { () throws(FieldIssue) in try PlainText.validate(name, field: "name", limit: Self.nameLimit, required: true) } ?? ""
+        let text = issues.check { () throws(FieldIssue) in
+            try PlainText.validate(description, field: "description", limit: Self.descriptionLimit, required: false, multiline: true)
+        } ?? ""
+        let delegated = Self.checkPermissions(permissions ?? [], field: "permissions", appOnly: false, defined: definedPermissions, into: &issues)
+        let appOnly = Self.checkPermissions(appOnlyPermissions ?? [], field: "appOnlyPermissions", appOnly: true, defined: definedPermissions, into: &issues)
         let markets = issues.check { () throws(FieldIssue) in try Markets(validating: markets) }
         let serverToServer = requiresServerToServerAuth ?? false
 
@@ -102,6 +107,31 @@ public struct AppDetails: Sendable, Equatable {
         self.markets = markets
         self.requiresServerToServerAuth = serverToServer
         self.clientID = client
+        self.permissions = delegated
+        self.appOnlyPermissions = appOnly
+    }
+
+    /// Each name must be a permission operators defined, of the right kind; OpenID Connect's
+    /// scopes need no declaring. Sorted, without duplicates.
+    static func checkPermissions(
+        _ names: [String], field: String, appOnly: Bool, defined: [String: Permission], into issues: inout IssueCollector
+    ) -> [String] {
+        var accepted: Set<String> = []
+        for raw in names {
+            let name = raw.trimmingWhitespace()
+            if Permission.builtInNames.contains(name) { continue }
+            guard let permission = defined[name] else {
+                issues.add(FieldIssue(field: field, code: "unknown_permission", message: "\(name) is not a permission of the platform's API; see GET /api/v1/permissions."))
+                continue
+            }
+            guard permission.appOnly == appOnly else {
+                let fix = appOnly ? "list it under permissions (delegated) instead" : "list it under appOnlyPermissions instead"
+                issues.add(FieldIssue(field: field, code: "wrong_permission_kind", message: "\(name) is \(permission.appOnly ? "an app-only" : "a delegated") permission: \(fix)."))
+                continue
+            }
+            accepted.insert(name)
+        }
+        return accepted.sorted()
     }
 
     /// SPEC §1: an app in China uses a China-only Client ID and is offered in China only; a
@@ -125,14 +155,17 @@ public struct AppDetails: Sendable, Equatable {
 }
 
 extension AppListing {
-    /// Applies an edit. SPEC §1: changing the Client ID of an approved app puts it back into review.
+    /// Applies an edit. SPEC §1: changing the Client ID of an approved app puts it back into
+    /// review; so does asking for other permissions, which users would consent to unreviewed.
     public mutating func apply(_ details: AppDetails, at now: Date) {
-        let clientChanged = details.clientID != clientID
+        let clientChanged = details.clientID != clientID || details.permissions != permissions || details.appOnlyPermissions != appOnlyPermissions
         name = details.name
         description = details.description
         markets = details.markets
         requiresServerToServerAuth = details.requiresServerToServerAuth
         clientID = details.clientID
+        permissions = details.permissions
+        appOnlyPermissions = details.appOnlyPermissions
         updatedAt = now
         if status == .approved && clientChanged {
             status = .submitted

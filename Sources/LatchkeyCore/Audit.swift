@@ -3,7 +3,7 @@ import Foundation
 /// Who did what to which object, when and from where (SPEC §4: every change is audited).
 public struct AuditEntry: Sendable, Equatable {
     public let id: String
-    /// The seller whose log this entry belongs to.
+    /// The log this entry belongs to: a seller's, or a tenant's (its id).
     public let sellerID: String
     /// The account that acted (a seller, an operator, or `cli` for offline commands).
     public let actor: String
@@ -47,6 +47,19 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case appSubmit = "app.submit"
     case appApprove = "app.approve"
     case appReject = "app.reject"
+    case tenantCreate = "tenant.create"
+    case userCreate = "user.create"
+    case userDelete = "user.delete"
+    case userSignIn = "user.sign_in"
+    case userSignInFailed = "user.sign_in_failed"
+    case permissionPut = "permission.put"
+    case appInstall = "app.install"
+    case appUninstall = "app.uninstall"
+    case consentGrant = "consent.grant"
+    case consentRevoke = "consent.revoke"
+    case grantIssue = "grant.issue"
+    case grantReplay = "grant.replay"
+    case grantRevoke = "grant.revoke"
 }
 
 /// Who is making a change, and from where: what every audit entry needs.
@@ -55,6 +68,15 @@ public struct Actor: Sendable {
     public let name: String
     public let role: SellerRole
     public let sourceIP: String?
+    /// The tenant this actor administers, when a tenant admin.
+    public private(set) var tenantAdminOf: String?
+    /// The platform user acting, when one is.
+    public private(set) var userID: String?
+
+    /// May this actor manage the tenant (install apps, see and revoke tenant-wide consents)?
+    public func administers(tenantID: String) -> Bool {
+        role == .operator || tenantAdminOf == tenantID
+    }
 
     public init(sellerID: String, name: String, role: SellerRole, sourceIP: String?) {
         self.sellerID = sellerID
@@ -65,6 +87,13 @@ public struct Actor: Sendable {
 
     public init(seller: Seller, sourceIP: String?) {
         self.init(sellerID: seller.id, name: seller.email, role: seller.role, sourceIP: sourceIP)
+    }
+
+    /// A platform user acting in their tenant: the entries go to the tenant's log.
+    public init(user: PlatformUser, sourceIP: String?) {
+        self.init(sellerID: user.tenantID, name: user.email, role: .seller, sourceIP: sourceIP)
+        self.tenantAdminOf = user.isAdmin ? user.tenantID : nil
+        self.userID = user.id
     }
 
     public func entry(

@@ -38,6 +38,8 @@ public protocol AppStore: Sendable {
     func insert(_ app: AppListing, audit: AuditEntry) async throws
     func apps(ownedBy sellerID: String) async throws -> [AppListing]
     func apps(status: AppStatus) async throws -> [AppListing]
+    /// The approved app that uses the Client ID, if any: the one a token for the client is for.
+    func approvedApp(using clientID: ClientID) async throws -> AppListing?
     /// `ownedBy == nil` reaches any seller's app (operators).
     func app(_ id: String, ownedBy sellerID: String?) async throws -> AppListing?
     func modify<Result: Sendable>(

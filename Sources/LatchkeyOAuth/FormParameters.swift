@@ -3,6 +3,9 @@
 public struct FormParameters: Sendable {
     private var values: [String: [String]] = [:]
 
+    /// Every parameter's values, for what is forwarded as is (the authorization request).
+    public var all: [String: [String]] { values }
+
     public init(_ body: String) throws(OAuthError) {
         for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -24,6 +27,31 @@ public struct FormParameters: Sendable {
             throw OAuthError(.invalidRequest, "The parameter \(name) is repeated; send it once.")
         }
         return all[0].isEmpty ? nil : all[0]
+    }
+
+    /// `application/x-www-form-urlencoded` text of the pairs, in order.
+    public static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { formEncode($0.0) + "=" + formEncode($0.1) }.joined(separator: "&")
+    }
+
+    /// The URI with the pairs added to its query (RFC 6749 §3.1.2: keep the query it has).
+    public static func append(_ pairs: [(String, String)], to uri: String) -> String {
+        uri + (uri.contains("?") ? "&" : "?") + encode(pairs)
+    }
+
+    /// Percent-encodes all but the unreserved characters of RFC 3986 §2.3.
+    public static func formEncode(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                output += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0x0f, radix: 16, uppercase: true)
+            }
+        }
+        return output
     }
 
     /// Decodes `+` as a space and `%XX` escapes; `nil` on a broken escape or invalid UTF-8.

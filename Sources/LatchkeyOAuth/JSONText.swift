@@ -25,8 +25,12 @@ enum JSONText {
         return output + "\""
     }
 
-    /// An object of string and integer members, in the order given.
+    /// An object of the members, in the order given.
     static func object(_ members: KeyValuePairs<String, Value>) -> String {
+        object(members.map { ($0.key, $0.value) })
+    }
+
+    static func object(_ members: [(String, Value)]) -> String {
         var output = "{"
         for (index, (key, value)) in members.enumerated() {
             if index > 0 { output += "," }
@@ -34,6 +38,7 @@ enum JSONText {
             switch value {
             case .string(let text): output += string(text)
             case .integer(let number): output += String(number)
+            case .strings(let texts): output += "[" + texts.map(string).joined(separator: ",") + "]"
             }
         }
         return output + "}"
@@ -42,22 +47,18 @@ enum JSONText {
     enum Value {
         case string(String)
         case integer(Int)
-    }
-}
-
-extension AccessTokenClaims {
-    /// The claims as JSON, members in lexical order.
-    var jsonText: String {
-        JSONText.object([
-            "aud": .string(aud), "client_id": .string(clientID), "exp": .integer(exp), "iat": .integer(iat),
-            "iss": .string(iss), "jti": .string(jti), "sub": .string(sub),
-        ])
+        case strings([String])
     }
 }
 
 extension TokenResponse {
     /// The RFC 6749 §5.1 body.
     public var jsonText: String {
-        JSONText.object(["access_token": .string(accessToken), "expires_in": .integer(expiresIn), "token_type": .string(tokenType)])
+        var members: [(String, JSONText.Value)] = [("access_token", .string(accessToken)), ("expires_in", .integer(expiresIn))]
+        if let idToken { members.append(("id_token", .string(idToken))) }
+        if let refreshToken { members.append(("refresh_token", .string(refreshToken))) }
+        if let scope { members.append(("scope", .string(scope))) }
+        members.append(("token_type", .string(tokenType)))
+        return JSONText.object(members)
     }
 }

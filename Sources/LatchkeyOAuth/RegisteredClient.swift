@@ -1,11 +1,13 @@
 import Foundation
 import LatchkeyCore
 
-/// What the token endpoint knows of a client: enough to authenticate it, nothing more.
+/// What the protocol endpoints know of a client: its secrets' checks to authenticate it, and
+/// the registration itself for redirect URIs, availability and the signing secret.
 public struct RegisteredClient: Sendable {
     public let id: ClientID
     public let sellerID: String
     public let secrets: [SecretCheck]
+    public let registration: OAuthClient
 
     public struct SecretCheck: Sendable {
         public let id: String
@@ -17,6 +19,7 @@ public struct RegisteredClient: Sendable {
     public init(_ client: OAuthClient) {
         self.id = client.id
         self.sellerID = client.sellerID
+        self.registration = client
         self.secrets = client.secrets.map { SecretCheck(id: $0.id, digest: $0.digest, startsAt: $0.startsAt, endsAt: $0.endsAt) }
     }
 

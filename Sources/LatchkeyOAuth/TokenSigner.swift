@@ -11,8 +11,9 @@ public final class TokenSigner: Sendable {
     /// The key's signing algorithm, taken out of the collection once: the collection is an actor,
     /// and going through it cost every token two thread hops.
     private let algorithm: any JWTAlgorithm
-    /// base64url of the fixed header.
-    private let encodedHeader: String
+    /// base64url of the fixed headers: access tokens are typed "at+jwt" (RFC 9068 §2.1), ID tokens "JWT".
+    private let accessTokenHeader: String
+    private let idTokenHeader: String
 
     public init(privateKey: P256.Signing.PrivateKey) async throws {
         let key = try ES256PrivateKey(backing: privateKey)
@@ -24,21 +25,33 @@ public final class TokenSigner: Sendable {
         await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid))
         self.keys = keys
         self.algorithm = try await keys.getKey(for: JWKIdentifier(string: kid))
-        // RFC 9068 §2.1: access tokens are typed "at+jwt".
-        let header = JSONText.object(["alg": .string("ES256"), "kid": .string(kid), "typ": .string("at+jwt")])
-        self.encodedHeader = Array(header.utf8).base64URLEncoded()
+        let header = { (type: String) in
+            Array(JSONText.object(["alg": .string("ES256"), "kid": .string(kid), "typ": .string(type)]).utf8).base64URLEncoded()
+        }
+        self.accessTokenHeader = header("at+jwt")
+        self.idTokenHeader = header("JWT")
     }
 
     /// JWS compact serialization (RFC 7515 §7.1) of the claims, signed by JWTKit's ES256 signer.
     public func sign(_ claims: AccessTokenClaims) throws -> String {
-        let signingInput = encodedHeader + "." + Array(claims.jsonText.utf8).base64URLEncoded()
+        try sign(header: accessTokenHeader, payload: claims.jsonText)
+    }
+
+    public func sign(_ claims: IDTokenClaims) throws -> String {
+        try sign(header: idTokenHeader, payload: claims.jsonText)
+    }
+
+    private func sign(header: String, payload: String) throws -> String {
+        let signingInput = header + "." + Array(payload.utf8).base64URLEncoded()
         let signature = try algorithm.sign(Array(signingInput.utf8))
         return signingInput + "." + signature.base64URLEncoded()
     }
 
-    /// The claims of a token this server signed; throws for anything else.
+    /// The claims of an access token this server signed; throws for anything else, ID tokens
+    /// included (RFC 9068 §4: the type tells them apart).
     public func verify(_ token: String) async throws -> AccessTokenClaims {
-        try await keys.verify(token, as: AccessTokenClaims.self)
+        guard token.hasPrefix(accessTokenHeader + ".") else { throw SignerError.notAnAccessToken }
+        return try await keys.verify(token, as: AccessTokenClaims.self)
     }
 
     /// RFC 7638 JWK thumbprint: base64url SHA-256 of the required members in lexical order.
@@ -49,6 +62,7 @@ public final class TokenSigner: Sendable {
 
     public enum SignerError: Error {
         case unusableKey
+        case notAnAccessToken
     }
 }
 

@@ -1,20 +1,31 @@
 import Foundation
 import Hummingbird
-import NIOPosix
+import HummingbirdAuth
 import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Builds the HTTP application: routes, middleware, and the long-lived services (database,
-/// last-used writer) under the application's service group, so that SIGTERM drains requests,
-/// then flushes last-used times, then closes the database.
+/// last-used writer, grant pruner) under the application's service group, so that SIGTERM
+/// drains requests, then flushes last-used times, then closes the database.
 public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws -> some ApplicationProtocol {
     let configuration = latchkey.configuration
-    let signer = try await SigningKeys.load(store: SQLSigningKeyStore(provider: latchkey.database), sealer: latchkey.sealer, clock: latchkey.clock)
+    let clock = latchkey.clock
+    let signer = try await SigningKeys.load(store: SQLSigningKeyStore(provider: latchkey.database), sealer: latchkey.sealer, clock: clock)
     let recorder = SecretUseRecorder(store: latchkey.clients, interval: configuration.lastUsedFlushInterval, logger: logger)
     let settings = IssuerSettings(issuer: configuration.publicURL)
+    let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
+    let minter = TokenMinter(signer: signer, settings: settings, grants: latchkey.grants, clock: clock)
+    let tokenEndpoint = TokenEndpoint(authenticator: authenticator, grants: [
+        AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
+        RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
+        ClientCredentialsGrant(minter: minter, directory: latchkey.access),
+    ])
+    let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, grants: latchkey.grants, clock: clock)
+    let scopes = try await latchkey.directory.permissions().filter { !$0.appOnly }.map(\.name)
 
     let router = Router(context: LatchkeyRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -23,9 +34,11 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
 
     HealthController(database: latchkey.database).addRoutes(to: router)
     OAuthController(
-        tokenEndpoint: TokenEndpoint(directory: latchkey.cache, signer: signer, settings: settings, uses: recorder, clock: latchkey.clock),
-        introspection: IntrospectionEndpoint(directory: latchkey.cache, signer: signer, settings: settings, uses: recorder, clock: latchkey.clock),
-        metadata: ServerMetadata(issuer: configuration.publicURL),
+        tokenEndpoint: tokenEndpoint,
+        introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),
+        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants),
+        userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
+        metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
         signer: signer
     ).addRoutes(to: router)
 
@@ -33,23 +46,60 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     api.get("openapi.json") { _, _ in OpenAPIDocument.response }
     let sellers = SellerController(accounts: latchkey.accounts)
     sellers.addPublicRoutes(to: api)
+    MeController(validator: validator, directory: latchkey.directory).addRoutes(to: api)
 
     let authenticated = api.group().add(middleware: SellerAuthMiddleware(accounts: latchkey.accounts))
     sellers.addRoutes(to: authenticated)
-    ClientController(registry: latchkey.registry, clock: latchkey.clock).addRoutes(to: authenticated)
+    ClientController(registry: latchkey.registry, clock: clock).addRoutes(to: authenticated)
     AppController(catalog: latchkey.catalog).addRoutes(to: authenticated)
     AuditController(store: latchkey.auditLog).addRoutes(to: authenticated)
+    TenantController(directory: latchkey.directory).addRoutes(to: authenticated)
 
-    try DashboardRoutes.add(to: router, latchkey: latchkey)
+    // The pages: one session and CSRF layer for the dashboard and the users' pages.
+    let pages = try await Pages.load()
+    let sessionCookie = SessionCookieParameters(
+        name: "latchkey_session", path: "/", secure: configuration.publicURL.hasPrefix("https://"), sameSite: .lax
+    )
+    let web = router.group(context: WebContext.self)
+        .add(middleware: SecurityHeadersMiddleware())
+        .add(middleware: SessionMiddleware(
+            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock),
+            configuration: .init(sessionCookieParameters: sessionCookie, keyPrefix: "session.", defaultSessionExpiration: .seconds(12 * 3600))
+        ))
+        .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages))
+    DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages)
+    AuthorizePages(
+        clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
+        grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
+    ).addRoutes(to: web)
+    UserPages(directory: latchkey.directory, pages: pages).addRoutes(to: web)
 
-    var services: [any Service] = []
-    if let database = latchkey.database as? any Service { services.append(database) }
-    services.append(recorder)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
-        services: services,
+        services: [latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger)],
         eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
         logger: logger
     )
+}
+
+/// Deletes expired codes, refresh tokens and revocation records every ten minutes. Each delete
+/// is idempotent, so several nodes may run it at once.
+struct GrantPruner: Service {
+    let grants: any GrantStore
+    let clock: Clock
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(600))
+                do {
+                    try await grants.prune(before: clock())
+                } catch {
+                    logger.warning("could not prune expired grants", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
+            }
+        }
+    }
 }

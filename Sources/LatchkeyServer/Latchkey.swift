@@ -3,18 +3,23 @@ import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
 import Logging
+import ServiceLifecycle
 
-/// The shared core services, wired to one database: what the HTTP API, the CLI and (later) the
-/// dashboard all call, so that no rule has a second copy.
+/// The composition root: the shared core services wired to one database, what the HTTP API,
+/// the pages and the CLI all call, so that no rule has a second copy. Its long-lived parts are
+/// listed in `services`, which the application runs under one service group.
 public struct Latchkey: Sendable {
     public let configuration: Configuration
     public let database: any DatabaseProvider
     public let accounts: SellerAccounts
     public let registry: ClientRegistry
     public let catalog: AppCatalog
+    public let directory: TenantDirectory
     public let auditLog: any AuditStore
     let clients: any ClientStore
+    let grants: any GrantStore
     let cache: ClientCache
+    let access: AccessDirectory
     let sealer: SecretSealer
     let clock: Clock
 
@@ -35,20 +40,34 @@ public struct Latchkey: Sendable {
     private init(configuration: Configuration, database: any DatabaseProvider, sealer: SecretSealer, clock: @escaping Clock) {
         let clients = SQLClientStore(provider: database)
         let sellers = SQLSellerStore(provider: database)
+        let tenants = SQLTenantStore(provider: database)
+        let apps = SQLAppStore(provider: database)
+        let consents = SQLConsentStore(provider: database)
+        let hasher = BcryptHasher(cost: configuration.passwordHashCost)
         let cache = ClientCache(store: clients, timeToLive: configuration.clientCacheTTL)
+        let access = AccessDirectory(apps: apps, tenants: tenants, consents: consents, timeToLive: configuration.clientCacheTTL)
         self.configuration = configuration
         self.database = database
         self.clients = clients
+        self.grants = SQLGrantStore(provider: database)
         self.cache = cache
+        self.access = access
         self.sealer = sealer
         self.clock = clock
-        self.accounts = SellerAccounts(sellers: sellers, tokens: sellers, hasher: BcryptHasher(cost: configuration.passwordHashCost), clock: clock)
+        self.accounts = SellerAccounts(sellers: sellers, tokens: sellers, hasher: hasher, clock: clock)
         self.registry = ClientRegistry(
             store: clients, sealer: sealer,
             policy: SecretPolicy(cap: configuration.secretCap, activationDelay: configuration.secretActivationDelay),
-            clock: clock, didChange: { cache.invalidate($0) }
+            clock: clock, didChange: { id in
+                cache.invalidate(id)
+                access.clientChanged(id)
+            }
         )
-        self.catalog = AppCatalog(apps: SQLAppStore(provider: database), clients: clients, clock: clock)
+        self.catalog = AppCatalog(apps: apps, clients: clients, permissions: tenants, clock: clock, didChange: { access.appChanged($0) })
+        self.directory = TenantDirectory(
+            tenants: tenants, permissions: tenants, consents: consents, apps: apps, clients: clients, hasher: hasher, clock: clock,
+            didChange: { access.grantsChanged() }
+        )
         self.auditLog = SQLAuditStore(provider: database)
     }
 
@@ -67,5 +86,64 @@ public struct Latchkey: Sendable {
 
     public func close() async throws {
         try await database.close()
+    }
+}
+
+/// The protocol endpoints' view of apps, tenants and consents: the token path's reads come from
+/// caches that every change through this node clears (and that expire like the client cache).
+final class AccessDirectory: AuthorizationDirectory {
+    private let apps: any AppStore
+    private let tenants: any TenantStore
+    private let consents: any ConsentStore
+    private let appsByClient: LoadingCache<ClientID, AppListing?>
+    private let tenantAccess: LoadingCache<TenantApp, TenantAccess>
+
+    struct TenantApp: Hashable, Sendable {
+        let appID: String
+        let tenantID: String
+    }
+
+    init(apps: any AppStore, tenants: any TenantStore, consents: any ConsentStore, timeToLive: Duration) {
+        self.apps = apps
+        self.tenants = tenants
+        self.consents = consents
+        self.appsByClient = LoadingCache(timeToLive: timeToLive) { try await apps.approvedApp(using: $0) }
+        self.tenantAccess = LoadingCache(timeToLive: timeToLive) { key in
+            guard let tenant = try await tenants.tenant(key.tenantID) else { return TenantAccess(tenant: nil, installed: false, tenantConsents: []) }
+            return TenantAccess(
+                tenant: tenant, installed: try await consents.isInstalled(appID: key.appID, in: key.tenantID),
+                tenantConsents: try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: nil)
+            )
+        }
+    }
+
+    func approvedApp(for client: ClientID) async throws -> AppListing? {
+        try await appsByClient.value(for: client)
+    }
+
+    func access(appID: String, tenantID: String) async throws -> TenantAccess {
+        try await tenantAccess.value(for: TenantApp(appID: appID, tenantID: tenantID))
+    }
+
+    func user(_ id: String) async throws -> PlatformUser? {
+        try await tenants.user(id)
+    }
+
+    func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> {
+        try await consents.consentedPermissions(appID: appID, tenantID: tenantID, userID: userID)
+    }
+
+    func clientChanged(_ id: ClientID) {
+        appsByClient.invalidate(id)
+    }
+
+    func appChanged(_ app: AppListing) {
+        // The app may have left or joined a Client ID: drop what any client maps to.
+        appsByClient.invalidateAll()
+        tenantAccess.invalidateAll()
+    }
+
+    func grantsChanged() {
+        tenantAccess.invalidateAll()
     }
 }

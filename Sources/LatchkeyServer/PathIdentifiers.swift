@@ -17,6 +17,14 @@ extension Parameters {
         try objectID("appId", kind: "app")
     }
 
+    func tenantID() throws(DomainError) -> String {
+        try objectID("tenantId", kind: "tenant")
+    }
+
+    func userID() throws(DomainError) -> String {
+        try objectID("userId", kind: "user")
+    }
+
     private func objectID(_ name: String, kind: String) throws(DomainError) -> String {
         guard let id = ObjectID.canonical(get(name) ?? "") else { throw .notFound(kind) }
         return id

@@ -1,4 +1,5 @@
 import SQLKit
+import ServiceLifecycle
 
 public enum DatabaseEngine: String, Sendable {
     case sqlite
@@ -7,7 +8,8 @@ public enum DatabaseEngine: String, Sendable {
 
 /// Hands out a database for one unit of work. Every repository goes through `read` or
 /// `transaction`, so one set of queries runs on both engines.
-public protocol DatabaseProvider: Sendable {
+/// A service too: it runs until graceful shutdown, then closes after the services that write.
+public protocol DatabaseProvider: Service {
     var engine: DatabaseEngine { get }
     /// Runs `body` on one connection, outside any explicit transaction.
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T

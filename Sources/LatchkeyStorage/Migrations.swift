@@ -118,6 +118,107 @@ public enum Migrations {
             """,
             "CREATE INDEX key_values_expires ON key_values (expires_at)",
         ]),
+        Migration(version: 7, name: "create_tenants_users_permissions_consents_and_grants", statements: [
+            "ALTER TABLE apps ADD COLUMN permissions TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE apps ADD COLUMN app_only_permissions TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX apps_client ON apps (client_id)",
+            """
+            CREATE TABLE tenants (
+                id TEXT PRIMARY KEY,
+                display_name TEXT NOT NULL,
+                region TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                is_admin INTEGER NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX users_tenant ON users (tenant_id)",
+            """
+            CREATE TABLE permissions (
+                name TEXT PRIMARY KEY,
+                description TEXT NOT NULL,
+                admin_consent_required INTEGER NOT NULL,
+                app_only INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE installations (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+                installed_at DOUBLE PRECISION NOT NULL,
+                installed_by TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, app_id)
+            )
+            """,
+            // user_id '' is the tenant-wide consent of an admin.
+            """
+            CREATE TABLE consents (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL,
+                app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+                permission TEXT NOT NULL,
+                granted_at DOUBLE PRECISION NOT NULL,
+                granted_by TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, app_id, user_id, permission)
+            )
+            """,
+            "CREATE INDEX consents_user ON consents (user_id)",
+            """
+            CREATE TABLE authorization_codes (
+                digest TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL,
+                app_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                redirect_uri TEXT,
+                scopes TEXT NOT NULL,
+                nonce TEXT,
+                code_challenge TEXT,
+                auth_time DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL,
+                used_at DOUBLE PRECISION,
+                family_id TEXT,
+                access_token_id TEXT,
+                access_token_expires_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX authorization_codes_expires ON authorization_codes (expires_at)",
+            """
+            CREATE TABLE refresh_tokens (
+                id TEXT PRIMARY KEY,
+                digest TEXT NOT NULL UNIQUE,
+                family_id TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                app_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                auth_time DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL,
+                rotated_at DOUBLE PRECISION,
+                revoked_at DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+            "CREATE INDEX refresh_tokens_grant ON refresh_tokens (app_id, tenant_id, user_id)",
+            "CREATE INDEX refresh_tokens_client ON refresh_tokens (client_id)",
+            """
+            CREATE TABLE revoked_access_tokens (
+                id TEXT PRIMARY KEY,
+                expires_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

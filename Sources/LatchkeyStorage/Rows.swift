@@ -105,8 +105,13 @@ struct AppRow: Codable, Sendable {
     var reviewReason: String?
     var createdAt: Double
     var updatedAt: Double
+    /// Permission names joined by spaces.
+    var permissions: String
+    var appOnlyPermissions: String
 
     init(_ app: AppListing) {
+        permissions = app.permissions.joined(separator: " ")
+        appOnlyPermissions = app.appOnlyPermissions.joined(separator: " ")
         id = app.id
         sellerId = app.sellerID
         name = app.name
@@ -126,7 +131,9 @@ struct AppRow: Codable, Sendable {
             markets: Markets(stored: markets.split(separator: ",").map(String.init)),
             requiresServerToServerAuth: requiresServerToServerAuth != 0, clientID: clientId.flatMap { ClientID($0) },
             status: AppStatus(rawValue: status) ?? .draft, reviewReason: reviewReason,
-            createdAt: Date(unixSeconds: createdAt), updatedAt: Date(unixSeconds: updatedAt)
+            createdAt: Date(unixSeconds: createdAt), updatedAt: Date(unixSeconds: updatedAt),
+            permissions: permissions.split(separator: " ").map(String.init),
+            appOnlyPermissions: appOnlyPermissions.split(separator: " ").map(String.init)
         )
     }
 }

@@ -30,6 +30,14 @@ public struct SQLAppStore: AppStore {
         }.map(\.app)
     }
 
+    public func approvedApp(using clientID: ClientID) async throws -> AppListing? {
+        try await provider.read { db in
+            try await db.select().column("*").from("apps").where("client_id", .equal, clientID.rawValue)
+                .where("status", .equal, AppStatus.approved.rawValue).orderBy("created_at").limit(1)
+                .first(decoding: AppRow.self, with: rowDecoder)
+        }?.app
+    }
+
     public func app(_ id: String, ownedBy sellerID: String?) async throws -> AppListing? {
         try await provider.read { db in try await Self.load(id, ownedBy: sellerID, on: db, lock: false) }
     }
@@ -60,6 +68,8 @@ public struct SQLAppStore: AppStore {
                 .set("client_id", to: row.clientId)
                 .set("status", to: row.status)
                 .set("review_reason", to: row.reviewReason)
+                .set("permissions", to: row.permissions)
+                .set("app_only_permissions", to: row.appOnlyPermissions)
                 .set("updated_at", to: row.updatedAt)
                 .where("id", .equal, id)
                 .run()
@@ -71,6 +81,10 @@ public struct SQLAppStore: AppStore {
     public func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {
         try await provider.transaction { db in
             guard try await Self.load(id, ownedBy: sellerID, on: db, lock: false) != nil else { return false }
+            try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("app_id", .equal, id) }
+            for table in ["consents", "installations"] {
+                try await db.delete(from: table).where("app_id", .equal, id).run()
+            }
             try await db.delete(from: "apps").where("id", .equal, id).run()
             try await db.record(audit)
             return true

@@ -11,7 +11,7 @@ struct LatchkeyCommand: AsyncParsableCommand {
         commandName: "latchkey",
         abstract: "Client IDs, client secrets and OAuth 2.0 tokens for a platform's third-party apps.",
         discussion: "Configuration comes from LATCHKEY_* environment variables; see the README.",
-        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self],
+        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Tenants.self, Users.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -130,5 +130,70 @@ struct Operators: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an operator and print an API token.")
         @OptionGroup var account: AccountCreation
         func run() async throws { try await account.create(role: .operator) }
+    }
+}
+
+/// The operator behind offline commands, for the audit log.
+extension Actor {
+    static let cli = Actor(sellerID: "cli", name: "cli", role: .operator, sourceIP: nil)
+}
+
+/// Opens the database, runs `body`, closes it, and reports a rule's failure as a usage error.
+func withLatchkey(_ environment: EnvironmentOptions, _ body: (Latchkey) async throws -> Void) async throws {
+    let configuration = try environment.load()
+    let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+    do {
+        try await body(latchkey)
+        try await latchkey.close()
+    } catch let error as DomainError {
+        try? await latchkey.close()
+        throw ValidationError(AccountCreation.describe(error))
+    } catch {
+        try? await latchkey.close()
+        throw error
+    }
+}
+
+struct Tenants: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage tenants (organizations of the platform's users).", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant and print its id (the realm).")
+        @OptionGroup var environment: EnvironmentOptions
+        @Option(help: "The organization's name.") var name: String
+        @Option(help: "worldwide or china.") var region: String = "worldwide"
+
+        func run() async throws {
+            try await withLatchkey(environment) { latchkey in
+                let tenant = try await latchkey.directory.createTenant(displayName: name, region: region, by: .cli)
+                print(tenant.id)
+            }
+        }
+    }
+}
+
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the platform's users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user in a tenant and print their id; the password comes from standard input.")
+        @OptionGroup var environment: EnvironmentOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        @Option(help: "Email address (the sign-in name).") var email: String
+        @Option(help: "Name shown to apps the user consents to.") var displayName: String
+        @Flag(help: "A tenant admin: installs apps and consents for the organization.") var admin = false
+        @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+
+        func run() async throws {
+            guard passwordStdin else { throw ValidationError("--password-stdin is required: users sign in with a password.") }
+            let password = readLine(strippingNewline: true)
+            try await withLatchkey(environment) { latchkey in
+                guard let tenantID = ObjectID.canonical(tenant) else { throw ValidationError("--tenant must be a tenant's id (a GUID).") }
+                let user = try await latchkey.directory.createUser(
+                    in: tenantID, email: email, displayName: displayName, password: password, isAdmin: admin, by: .cli
+                )
+                print(user.id)
+            }
+        }
     }
 }

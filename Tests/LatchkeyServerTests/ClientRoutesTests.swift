@@ -79,6 +79,7 @@ struct ClientRoutesTests {
             let (owner, _) = try await api.newSeller()
             let (intruder, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: owner)
+            try await api.enable(id, sellerToken: owner)
             let secretID = try #require((try await api.send(.get, "/api/v1/clients/\(id)", token: owner)["secrets"] as? [[String: Any]])?.first?["id"] as? String)
             let attempts: [(HTTPRequest.Method, String, [String: any Sendable]?)] = [
                 (.get, "/api/v1/clients/\(id)", nil),
@@ -104,6 +105,7 @@ struct ClientRoutesTests {
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
             let (otherID, otherSecret, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             let issued = try #require(try await api.token(id, secret).string("access_token"))
             let introspect = { (clientID: String, secret: String) in
                 try await api.send(

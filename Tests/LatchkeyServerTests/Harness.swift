@@ -46,11 +46,18 @@ struct Harness {
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)
-        let app = try await buildApplication(latchkey, logger: logger)
         let clock = self.clock
-        try await app.test(.router) { client in
-            try await test(API(client: client, latchkey: latchkey), clock)
+        do {
+            let app = try await buildApplication(latchkey, logger: logger)
+            try await app.test(.router) { client in
+                try await test(API(client: client, latchkey: latchkey), clock)
+            }
+        } catch {
+            try? await latchkey.close()
+            throw error
         }
+        // Router tests run no services, so the database's own shutdown never comes.
+        try await latchkey.close()
     }
 }
 
@@ -82,6 +89,8 @@ struct API: Sendable {
     let client: any TestClientProtocol
     /// The server's core services, for what only the CLI does (making operators).
     let latchkey: Latchkey
+    /// The tenant each enabled client's app is installed in.
+    let tenants = TenantBook()
 
     func send(
         _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: any Sendable]? = nil,
@@ -120,9 +129,12 @@ struct API: Sendable {
         return (id, secret, reply)
     }
 
-    /// Asks for a client-credentials token with client_secret_basic.
+    /// Asks for a client-credentials token with client_secret_basic, for the tenant the client's
+    /// app was installed in by `enable` (when it was).
     func token(_ clientID: String, _ secret: String, form: String = "grant_type=client_credentials") async throws -> Reply {
         let basic = Data("\(clientID):\(secret)".utf8).base64EncodedString()
+        var form = form
+        if let tenant = tenants.tenant(of: clientID.lowercased()), !form.contains("tenant=") { form += "&tenant=\(tenant)" }
         return try await send(
             .post, "/oauth2/token", body: form,
             headers: [.authorization: "Basic \(basic)", .contentType: "application/x-www-form-urlencoded"]

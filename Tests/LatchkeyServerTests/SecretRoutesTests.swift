@@ -12,6 +12,7 @@ struct SecretRoutesTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, first, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:])
             #expect(added.status == .created && added.headers[.cacheControl] == "no-store")
             let second = try #require(added.string("value"))
@@ -40,6 +41,7 @@ struct SecretRoutesTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, _, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: ["validityYears": 3])
             let secondID = try #require(added.string("id"))
             let set = try await api.send(.put, "/api/v1/clients/\(id)/signing-secret", token: token, json: ["secretId": secondID])
@@ -62,6 +64,7 @@ struct SecretRoutesTests {
         try await harness.run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, _, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             #expect(try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:]).status == .created)
             let third = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:])
             #expect(third.status == .conflict && third.string("error") == "secret_cap_reached")
@@ -74,6 +77,7 @@ struct SecretRoutesTests {
         try await Harness().run { api, clock in
             let (token, _) = try await api.newSeller()
             let (id, first, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             clock.advance(by: 100 * 86_400)
             let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: ["validityYears": 2])
             let second = try #require(added.string("value"))
@@ -101,6 +105,7 @@ struct SecretRoutesTests {
         try await harness.run { api, clock in
             let (token, _) = try await api.newSeller()
             let (id, secret, reply) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             #expect((reply["secret"] as? [String: Any])?["status"] as? String == "pending")
             #expect(try await api.token(id, secret).status == .unauthorized)
             clock.advance(by: 601)
@@ -112,6 +117,7 @@ struct SecretRoutesTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             #expect(try await secrets(api, token, id).first?["lastUsedAt"] == nil)
             #expect(try await api.token(id, secret).status == .ok)
             var recorded: Any?

@@ -12,6 +12,7 @@ struct TokenEndpointTests {
         try await Harness().run { api, clock in
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
+            let enabled = try await api.enable(id, sellerToken: token)
             let reply = try await api.token(id, secret)
             #expect(reply.status == .ok)
             #expect(reply.headers[.cacheControl] == "no-store")
@@ -25,6 +26,9 @@ struct TokenEndpointTests {
             #expect(claims.sub == id && claims.clientID == id)
             #expect(claims.aud == "00000003-0000-0ff1-ce00-000000000000")
             #expect(claims.exp - claims.iat == 3600)
+            // SPEC §1: the token is the app's own in the tenant that installed it, for what the admin consented to.
+            #expect(claims.tid == enabled.tenantID && claims.roles == ["Calendars.Read.All"] && claims.scp == nil)
+            #expect(reply.string("scope") == "Calendars.Read.All")
             #expect(abs(Double(claims.iat) - clock.now.timeIntervalSince1970) < 2)
             let header = String(jwt.split(separator: ".")[0])
             #expect(header.contains("eyJ"))
@@ -37,11 +41,13 @@ struct TokenEndpointTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             var (id, secret, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             // Make sure the secret exercises the characters clients encode differently.
             for _ in 0..<20 where !secret.contains(where: { "+/".contains($0) }) {
                 let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: [:])
                 if added.status != .created {
                     (id, secret, _) = try await api.newClient(token: token)
+                    try await api.enable(id, sellerToken: token)
                 } else {
                     secret = added.string("value") ?? secret
                 }
@@ -49,7 +55,8 @@ struct TokenEndpointTests {
             let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret
             #expect(try await api.token(id, encoded).status == .ok)
             #expect(try await api.token(id, secret).status == .ok)
-            let posted = try await api.send(.post, "/oauth2/token", body: "grant_type=client_credentials&client_id=\(id)&client_secret=\(encoded)", headers: form)
+            let tenant = try #require(api.tenants.tenant(of: id))
+            let posted = try await api.send(.post, "/oauth2/token", body: "grant_type=client_credentials&tenant=\(tenant)&client_id=\(id)&client_secret=\(encoded)", headers: form)
             #expect(posted.status == .ok, "\(posted.body)")
             #expect(try await api.token(id.uppercased(), secret).status == .ok)
         }
@@ -59,7 +66,9 @@ struct TokenEndpointTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             let basic = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
+            let tenant = try #require(api.tenants.tenant(of: id))
             let cases: [(String, HTTPFields, HTTPResponse.Status, String)] = [
                 ("grant_type=client_credentials", [.authorization: "Basic " + Data("\(id):wrong".utf8).base64EncodedString()], .unauthorized, "invalid_client"),
                 ("grant_type=client_credentials", [.authorization: "Basic " + Data("\(UUID().uuidString):\(secret)".utf8).base64EncodedString()], .unauthorized, "invalid_client"),
@@ -70,7 +79,10 @@ struct TokenEndpointTests {
                 ("scope=x", [.authorization: basic], .badRequest, "invalid_request"),
                 ("grant_type=client_credentials&grant_type=client_credentials", [.authorization: basic], .badRequest, "invalid_request"),
                 ("grant_type=client_credentials&client_secret=\(secret)", [.authorization: basic], .badRequest, "invalid_request"),
-                ("grant_type=client_credentials&scope=calendars.read", [.authorization: basic], .badRequest, "invalid_scope"),
+                ("grant_type=client_credentials&tenant=\(tenant)&scope=calendars.read", [.authorization: basic], .badRequest, "invalid_scope"),
+                ("grant_type=client_credentials", [.authorization: basic], .badRequest, "invalid_request"),
+                ("grant_type=client_credentials&tenant=nope", [.authorization: basic], .badRequest, "invalid_request"),
+                ("grant_type=client_credentials&tenant=\(UUID().uuidString)", [.authorization: basic], .badRequest, "invalid_request"),
             ]
             for (body, headers, status, code) in cases {
                 var all = form
@@ -97,7 +109,12 @@ struct TokenEndpointTests {
             #expect(reply.string("token_endpoint") == "https://login.example.test/oauth2/token")
             #expect(reply.string("jwks_uri") == "https://login.example.test/.well-known/jwks.json")
             #expect(reply.string("introspection_endpoint") == "https://login.example.test/oauth2/introspect")
-            #expect(reply["grant_types_supported"] as? [String] == ["client_credentials"])
+            #expect(reply["grant_types_supported"] as? [String] == ["authorization_code", "refresh_token", "client_credentials"])
+            #expect(reply.string("authorization_endpoint") == "https://login.example.test/oauth2/authorize")
+            #expect(reply["code_challenge_methods_supported"] as? [String] == ["S256"])
+            let discovery = try await api.send(.get, "/.well-known/openid-configuration")
+            #expect(discovery.string("userinfo_endpoint") == "https://login.example.test/oauth2/userinfo")
+            #expect(discovery["id_token_signing_alg_values_supported"] as? [String] == ["ES256"])
             #expect(reply["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
             let jwks = try await api.send(.get, "/.well-known/jwks.json")
             let key = try #require((jwks["keys"] as? [[String: Any]])?.first)
@@ -110,6 +127,7 @@ struct TokenEndpointTests {
         try await Harness().run { api, _ in
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
+            try await api.enable(id, sellerToken: token)
             var headers = form
             headers[.authorization] = "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
             let missing = try await api.send(.post, "/oauth2/introspect", body: "", headers: headers)

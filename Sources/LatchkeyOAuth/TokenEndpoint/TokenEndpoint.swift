@@ -3,19 +3,33 @@ import LatchkeyCore
 
 /// A successful token response (RFC 6749 §5.1).
 public struct TokenResponse: Sendable, Codable, Equatable {
-    public init(accessToken: String, tokenType: String, expiresIn: Int) {
-        self.accessToken = accessToken
-        self.tokenType = tokenType
-        self.expiresIn = expiresIn
-    }
     public let accessToken: String
     public let tokenType: String
     public let expiresIn: Int
+    public var refreshToken: String?
+    public var idToken: String?
+    public var scope: String?
+    /// What the token was issued for, for profiles that echo it (the ACS `resource`).
+    public var notBefore: Int?
+
+    public init(accessToken: String, tokenType: String, expiresIn: Int, refreshToken: String? = nil, idToken: String? = nil, scope: String? = nil, notBefore: Int? = nil) {
+        self.accessToken = accessToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+        self.refreshToken = refreshToken
+        self.idToken = idToken
+        self.scope = scope
+        self.notBefore = notBefore
+    }
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"
         case tokenType = "token_type"
         case expiresIn = "expires_in"
+        case refreshToken = "refresh_token"
+        case idToken = "id_token"
+        case scope
+        case notBefore = "not_before"
     }
 }
 
@@ -23,45 +37,66 @@ public struct TokenResponse: Sendable, Codable, Equatable {
 public struct IssuerSettings: Sendable {
     /// `iss` of every token: the public URL of this deployment.
     public let issuer: String
-    /// `aud` of client-credentials tokens: the platform, whose APIs the app calls (SPEC §2).
+    /// `aud` of access tokens: the platform, whose APIs the app calls (SPEC §2).
     public let audience: String
+    /// Access tokens are short-lived: revocation reaches a resource server that does not
+    /// introspect within this time.
     public let accessTokenLifetime: Int
+    public let idTokenLifetime: Int
 
     public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
 
-    public init(issuer: String, audience: String = IssuerSettings.platformPrincipal, accessTokenLifetime: Int = 3600) {
+    public init(issuer: String, audience: String = IssuerSettings.platformPrincipal, accessTokenLifetime: Int = 3600, idTokenLifetime: Int = 3600) {
         self.issuer = issuer
         self.audience = audience
         self.accessTokenLifetime = accessTokenLifetime
+        self.idTokenLifetime = idTokenLifetime
     }
 }
 
-/// `POST /oauth2/token` (RFC 6749 §3.2): authenticates the client, then hands the request to
-/// the grant named by `grant_type`.
+/// What a grant receives: the form, and the client once authenticated.
+public struct TokenRequest: Sendable {
+    public let form: FormParameters
+    public let client: RegisteredClient
+}
+
+/// One grant type of the token endpoint (RFC 6749 §4), a handler in the endpoint's registry.
+public protocol TokenGrant: Sendable {
+    /// The `grant_type` value it answers.
+    var grantType: String { get }
+    /// Whether the client must authenticate first (RFC 6749 §3.2.1: every confidential client does).
+    var requiresClientAuthentication: Bool { get }
+    func handle(_ request: TokenRequest) async throws -> TokenResponse
+}
+
+/// `POST /oauth2/token` (RFC 6749 §3.2): picks the grant named by `grant_type` from its registry,
+/// authenticates the client when the grant asks for it, and hands the request over.
 public struct TokenEndpoint: Sendable {
     let authenticator: ClientAuthenticator
-    let clientCredentials: ClientCredentialsGrant
+    let grants: [String: any TokenGrant]
+    /// The grant types in registration order, for the metadata documents.
+    public let grantTypes: [String]
 
-    public init(directory: any ClientDirectory, signer: TokenSigner, settings: IssuerSettings, uses: any SecretUseSink, clock: @escaping Clock) {
-        self.authenticator = ClientAuthenticator(directory: directory, uses: uses, clock: clock)
-        self.clientCredentials = ClientCredentialsGrant(signer: signer, settings: settings, clock: clock)
+    public init(authenticator: ClientAuthenticator, grants: [any TokenGrant]) {
+        self.authenticator = authenticator
+        self.grants = Dictionary(grants.map { ($0.grantType, $0) }, uniquingKeysWith: { first, _ in first })
+        self.grantTypes = grants.map(\.grantType)
     }
 
     public func respond(form: FormParameters, authorization: String?) async throws -> TokenResponse {
         guard let grantType = try form.value("grant_type") else {
-            throw OAuthError(.invalidRequest, "grant_type is missing; this endpoint supports grant_type=client_credentials.")
+            throw OAuthError(.invalidRequest, "grant_type is missing; this endpoint supports \(grantTypes.joined(separator: ", ")).")
+        }
+        guard let grant = grants[grantType] else {
+            throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported; use one of \(grantTypes.joined(separator: ", ")).")
         }
         let client = try await authenticator.authenticate(authorization: authorization, form: form)
-        switch grantType {
-        case "client_credentials":
-            return try await clientCredentials.issue(to: client, form: form)
-        default:
-            throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported; use client_credentials.")
-        }
+        return try await grant.handle(TokenRequest(form: form, client: client))
     }
 }
 
-/// Client authentication shared by the token and introspection endpoints (RFC 6749 §2.3.1).
+/// Client authentication shared by the token, introspection and revocation endpoints
+/// (RFC 6749 §2.3.1).
 public struct ClientAuthenticator: Sendable {
     let directory: any ClientDirectory
     let uses: any SecretUseSink
@@ -75,6 +110,10 @@ public struct ClientAuthenticator: Sendable {
 
     public func authenticate(authorization: String?, form: FormParameters) async throws -> RegisteredClient {
         let credentials = try ClientCredentials.extract(authorization: authorization, form: form)
+        return try await authenticate(credentials)
+    }
+
+    public func authenticate(_ credentials: ClientCredentials) async throws -> RegisteredClient {
         // One message for an unknown client and a wrong secret: the answer tells nothing of which.
         let failure = OAuthError(.invalidClient, "Client authentication failed: check the client id and use an active secret.")
         guard let id = ClientID(credentials.clientID), let client = try await directory.client(id) else { throw failure }
@@ -82,5 +121,18 @@ public struct ClientAuthenticator: Sendable {
         guard let secretID = client.authenticate(credentials.secretCandidates, at: now) else { throw failure }
         uses.recordUse(secretID: secretID, at: now)
         return client
+    }
+}
+
+/// A random bearer credential (code, refresh token): 256 bits, base64url; stored as its digest.
+public struct OpaqueToken: Sendable {
+    public let value: String
+    public let digest: SecretDigest
+
+    public static func generate() -> OpaqueToken {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let value = bytes.base64URLEncoded()
+        return OpaqueToken(value: value, digest: SecretDigest(of: value))
     }
 }

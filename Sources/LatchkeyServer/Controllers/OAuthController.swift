@@ -1,20 +1,29 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LatchkeyCore
 import LatchkeyOAuth
 
-/// The authorization server's endpoints: token (RFC 6749 §3.2), introspection (RFC 7662),
-/// metadata (RFC 8414) and the JWK Set (RFC 7517).
+/// The authorization server's JSON endpoints: token (RFC 6749 §3.2), introspection (RFC 7662),
+/// revocation (RFC 7009), userinfo (OpenID Connect Core §5.3), metadata (RFC 8414, OpenID
+/// Connect Discovery) and the JWK Set (RFC 7517). The authorization endpoint is a page
+/// (`AuthorizePages`).
 struct OAuthController {
     let tokenEndpoint: TokenEndpoint
     let introspection: IntrospectionEndpoint
+    let revocation: RevocationEndpoint
+    let userInfo: UserInfoEndpoint
     let metadata: ServerMetadata
     let signer: TokenSigner
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.post("oauth2/token", use: token)
         router.post("oauth2/introspect", use: introspect)
+        router.post("oauth2/revoke", use: revoke)
+        router.get("oauth2/userinfo", use: userinfo)
+        router.post("oauth2/userinfo", use: userinfo)
         router.get(".well-known/oauth-authorization-server", use: serverMetadata)
+        router.get(".well-known/openid-configuration", use: serverMetadata)
         router.get(".well-known/jwks.json", use: jwks)
     }
 
@@ -31,6 +40,21 @@ struct OAuthController {
         }
     }
 
+    @Sendable func revoke(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        try await Self.answer(request, context: context) { form, authorization in
+            _ = try await revocation.respond(form: form, authorization: authorization)
+            return Self.response(ByteBuffer(), status: .ok)
+        }
+    }
+
+    @Sendable func userinfo(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        do {
+            return try Self.json(try await userInfo.respond(authorization: request.headers[.authorization]), status: .ok)
+        } catch let error as OAuthError {
+            return Self.response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+        }
+    }
+
     /// Reads the form and hands it with the Authorization header to `body`; an `OAuthError` from
     /// either becomes its RFC 6749 §5.2 JSON response.
     static func answer(
@@ -40,7 +64,7 @@ struct OAuthController {
         do {
             return try await body(try await form(of: request, context: context), request.headers[.authorization])
         } catch let error as OAuthError {
-            return try json(error.body, status: .init(code: error.status), challenge: error.challenge)
+            return response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
         }
     }
 

@@ -9,9 +9,9 @@ struct AppPages {
     let registry: ClientRegistry
     let accounts: SellerAccounts
     let auditLog: any AuditStore
-    let pages: DashboardPages
+    let pages: Pages
 
-    func addRoutes(to group: RouterGroup<DashboardContext>) {
+    func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("apps", use: list)
         group.get("apps/new", use: newForm)
         group.post("apps/new", use: create)
@@ -41,7 +41,7 @@ struct AppPages {
         let apps: [AppRow]
     }
 
-    @Sendable func list(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: WebContext) async throws -> Response {
         let sellerID = try context.actor().sellerID
         let names = Dictionary(uniqueKeysWithValues: try await registry.clients(of: sellerID).map { ($0.id, $0.friendlyName) })
         let rows = try await catalog.apps(of: sellerID).map { app in
@@ -79,6 +79,12 @@ struct AppPages {
         let descriptionError: String?
         let marketsError: String?
         let clientError: String?
+        let permissions: String
+        let appOnlyPermissions: String
+        let permissionsError: String?
+        let appOnlyPermissionsError: String?
+        let delegatedChoices: String
+        let appOnlyChoices: String
     }
 
     /// What the form shows: the app as stored, or what the seller typed when it was refused.
@@ -88,6 +94,8 @@ struct AppPages {
         var markets = ""
         var serverToServer = false
         var clientID = ""
+        var permissions = ""
+        var appOnlyPermissions = ""
 
         init() {}
 
@@ -97,6 +105,8 @@ struct AppPages {
             markets = app.markets.codes.joined(separator: ", ")
             serverToServer = app.requiresServerToServerAuth
             clientID = app.clientID?.rawValue ?? ""
+            permissions = app.permissions.joined(separator: " ")
+            appOnlyPermissions = app.appOnlyPermissions.joined(separator: " ")
         }
 
         init(form: [String: String]) {
@@ -105,19 +115,31 @@ struct AppPages {
             markets = form["markets"] ?? ""
             serverToServer = form["requiresServerToServerAuth"] == "on"
             clientID = form["clientId"] ?? ""
+            permissions = form["permissions"] ?? ""
+            appOnlyPermissions = form["appOnlyPermissions"] ?? ""
         }
 
         var input: AppCatalog.AppInput {
             AppCatalog.AppInput(
                 name: name, description: description,
                 markets: markets.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init),
-                requiresServerToServerAuth: serverToServer, clientID: .some(clientID.isEmpty ? nil : clientID)
+                requiresServerToServerAuth: serverToServer, clientID: .some(clientID.isEmpty ? nil : clientID),
+                permissions: Self.names(permissions), appOnlyPermissions: Self.names(appOnlyPermissions)
             )
+        }
+
+        static func names(_ text: String) -> [String] {
+            text.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
         }
     }
 
-    private func formBody(action: String, values: Values, app: AppListing?, errors: FormErrors, context: DashboardContext) async throws -> FormBody {
+    private func formBody(action: String, values: Values, app: AppListing?, errors: FormErrors, context: WebContext) async throws -> FormBody {
         let clients = try await registry.clients(of: try context.actor().sellerID)
+        let defined = try await catalog.definedPermissions().values.sorted { $0.name < $1.name }
+        let choices = { (appOnly: Bool) in
+            let names = defined.filter { $0.appOnly == appOnly }.map(\.name)
+            return names.isEmpty ? "none yet" : names.joined(separator: ", ")
+        }
         let option = { (client: OAuthClient) in ClientOption(id: client.id.rawValue, name: client.friendlyName, selected: client.id.rawValue == values.clientID) }
         return FormBody(
             action: action, name: values.name, description: values.description, markets: values.markets, serverToServer: values.serverToServer,
@@ -125,16 +147,19 @@ struct AppPages {
             status: app?.status.rawValue, reviewReason: app?.reviewReason,
             canSubmit: app.map { $0.status == .draft || $0.status == .rejected } ?? false, canDelete: app != nil,
             errors: errors.list, nameError: errors["name"], descriptionError: errors["description"], marketsError: errors["markets"],
-            clientError: errors["clientId"] ?? errors["requiresServerToServerAuth"]
+            clientError: errors["clientId"] ?? errors["requiresServerToServerAuth"],
+            permissions: values.permissions, appOnlyPermissions: values.appOnlyPermissions,
+            permissionsError: errors["permissions"], appOnlyPermissionsError: errors["appOnlyPermissions"],
+            delegatedChoices: choices(false), appOnlyChoices: choices(true)
         )
     }
 
-    @Sendable func newForm(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func newForm(_ request: Request, context: WebContext) async throws -> Response {
         let body = try await formBody(action: "/dashboard/apps/new", values: Values(), app: nil, errors: FormErrors(), context: context)
         return pages.render("app-form", title: "Add an app", tab: .apps, body: body, context: context)
     }
 
-    @Sendable func create(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: WebContext) async throws -> Response {
         let values = Values(form: context.form)
         do {
             let app = try await catalog.create(values.input, by: try context.actor())
@@ -146,20 +171,20 @@ struct AppPages {
         }
     }
 
-    @Sendable func show(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: WebContext) async throws -> Response {
         let app = try await catalog.app(try context.parameters.appID(), of: try context.actor())
         guard app.sellerID == context.seller?.id else { throw DomainError.notFound("app") }
         let body = try await formBody(action: "/dashboard/apps/\(app.id)", values: Values(app), app: app, errors: FormErrors(), context: context)
         return pages.render("app-form", title: app.name, tab: .apps, body: body, context: context)
     }
 
-    @Sendable func update(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.appID()
         let values = Values(form: context.form)
         let actor = try context.actor()
         do {
             let app = try await catalog.update(id, values.input, by: actor)
-            context.notify(app.status == .submitted ? "Saved. The Client ID changed, so the app is back in review." : "Saved.")
+            context.notify(app.status == .submitted ? "Saved. The Client ID or permissions changed, so the app is back in review." : "Saved.")
             return .redirect(to: "/dashboard/apps/\(id)", type: .normal)
         } catch let error as DomainError where error.isFieldError {
             let app = try await catalog.app(id, of: actor)
@@ -168,7 +193,7 @@ struct AppPages {
         }
     }
 
-    @Sendable func submit(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func submit(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.appID()
         do {
             _ = try await catalog.submit(id, by: try context.actor())
@@ -179,7 +204,7 @@ struct AppPages {
         return .redirect(to: "/dashboard/apps/\(id)", type: .normal)
     }
 
-    @Sendable func delete(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func delete(_ request: Request, context: WebContext) async throws -> Response {
         try await catalog.delete(try context.parameters.appID(), by: try context.actor())
         context.notify("The app was deleted.")
         return .redirect(to: "/dashboard/apps", type: .normal)
@@ -195,13 +220,15 @@ struct AppPages {
         let markets: String
         let serverToServer: String
         let client: String
+        let permissions: String
+        let appOnlyPermissions: String
     }
 
     struct ReviewBody: Sendable {
         let apps: [ReviewRow]
     }
 
-    @Sendable func reviewQueue(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func reviewQueue(_ request: Request, context: WebContext) async throws -> Response {
         var rows: [ReviewRow] = []
         for app in try await catalog.reviewQueue(for: try context.actor()) {
             let publisher = try await accounts.seller(id: app.sellerID)
@@ -212,21 +239,23 @@ struct AppPages {
             rows.append(ReviewRow(
                 id: app.id, name: app.name, publisher: publisher.map { "\($0.displayName) <\($0.email)>" } ?? app.sellerID,
                 description: app.description, markets: app.markets.codes.joined(separator: ", "),
-                serverToServer: app.requiresServerToServerAuth ? "yes" : "no", client: client
+                serverToServer: app.requiresServerToServerAuth ? "yes" : "no", client: client,
+                permissions: app.permissions.isEmpty ? "—" : app.permissions.joined(separator: " "),
+                appOnlyPermissions: app.appOnlyPermissions.isEmpty ? "—" : app.appOnlyPermissions.joined(separator: " ")
             ))
         }
         return pages.render("review", title: "Review", tab: .review, body: ReviewBody(apps: rows), context: context)
     }
 
-    @Sendable func approve(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func approve(_ request: Request, context: WebContext) async throws -> Response {
         try await decide(approve: true, context: context)
     }
 
-    @Sendable func reject(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func reject(_ request: Request, context: WebContext) async throws -> Response {
         try await decide(approve: false, context: context)
     }
 
-    private func decide(approve: Bool, context: DashboardContext) async throws -> Response {
+    private func decide(approve: Bool, context: WebContext) async throws -> Response {
         do {
             let app = try await catalog.review(try context.parameters.appID(), approve: approve, reason: context.field("reason"), by: try context.actor())
             context.notify("\(app.name) was \(approve ? "approved" : "rejected").")
@@ -253,7 +282,7 @@ struct AppPages {
         let next: String?
     }
 
-    @Sendable func activity(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func activity(_ request: Request, context: WebContext) async throws -> Response {
         let limit = 50
         let before = request.uri.queryParameters.get("before").flatMap { ObjectID.canonical($0) }
         let entries = try await auditLog.entries(sellerID: try context.actor().sellerID, before: before, limit: limit)

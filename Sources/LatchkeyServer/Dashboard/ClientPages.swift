@@ -6,11 +6,11 @@ import LatchkeyCore
 /// its secrets (SPEC §1; the seed's pages and dialogs).
 struct ClientPages {
     let registry: ClientRegistry
-    let pages: DashboardPages
+    let pages: Pages
     let policy: SecretPolicy
     let clock: Clock
 
-    func addRoutes(to group: RouterGroup<DashboardContext>) {
+    func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("clients", use: list)
         group.get("clients/new", use: newForm)
         group.post("clients/new", use: create)
@@ -39,7 +39,7 @@ struct ClientPages {
         let clients: [ClientRow]
     }
 
-    @Sendable func list(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: WebContext) async throws -> Response {
         let now = clock()
         let rows = try await registry.clients(of: try context.actor().sellerID).map { client in
             let live = client.secrets.filter { $0.status(at: now) != .expired }
@@ -72,7 +72,7 @@ struct ClientPages {
         let errors: [ErrorLink]
     }
 
-    @Sendable func newForm(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func newForm(_ request: Request, context: WebContext) async throws -> Response {
         pages.render("client-new", title: "Add a Client ID", tab: .clients, body: newBody(context, errors: FormErrors()), context: context)
     }
 
@@ -85,7 +85,7 @@ struct ClientPages {
         let activation: String
     }
 
-    @Sendable func create(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: WebContext) async throws -> Response {
         do {
             let input = ClientRegistry.NewClient(
                 friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"),
@@ -99,7 +99,7 @@ struct ClientPages {
         }
     }
 
-    private func newBody(_ context: DashboardContext, errors: FormErrors) -> NewBody {
+    private func newBody(_ context: WebContext, errors: FormErrors) -> NewBody {
         let chosen = Int(context.field("secretValidityYears")) ?? SecretValidity.recommended.years
         return NewBody(
             fields: [
@@ -116,7 +116,7 @@ struct ClientPages {
     }
 
     /// The one page that shows a secret's value; never cached (the security middleware sets no-store).
-    private func shown(_ issued: IssuedSecret, clientID: ClientID, isNewClient: Bool, context: DashboardContext) -> Response {
+    private func shown(_ issued: IssuedSecret, clientID: ClientID, isNewClient: Bool, context: WebContext) -> Response {
         let now = clock()
         let activation = issued.secret.isActive(at: now)
             ? "The new secret is active now, everywhere."
@@ -156,12 +156,12 @@ struct ClientPages {
         let deleteError: String?
     }
 
-    @Sendable func show(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: WebContext) async throws -> Response {
         let client = try await registry.client(try context.parameters.clientID(), of: try context.actor().sellerID)
         return summary(client, context: context, edits: nil, errors: FormErrors(), deleteError: nil)
     }
 
-    @Sendable func update(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.clientID()
         let actor = try context.actor()
         do {
@@ -175,7 +175,7 @@ struct ClientPages {
         }
     }
 
-    @Sendable func delete(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func delete(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.clientID()
         let actor = try context.actor()
         let client = try await registry.client(id, of: actor.sellerID)
@@ -189,7 +189,7 @@ struct ClientPages {
     }
 
     private func summary(
-        _ client: OAuthClient, context: DashboardContext, edits: [String: String]?, errors: FormErrors, deleteError: String?,
+        _ client: OAuthClient, context: WebContext, edits: [String: String]?, errors: FormErrors, deleteError: String?,
         status: HTTPResponse.Status = .ok
     ) -> Response {
         let now = clock()
@@ -228,12 +228,12 @@ struct ClientPages {
         let error: String?
     }
 
-    @Sendable func newSecretForm(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func newSecretForm(_ request: Request, context: WebContext) async throws -> Response {
         let client = try await registry.client(try context.parameters.clientID(), of: try context.actor().sellerID)
         return pages.render("secret-new", title: "Add a client secret", tab: .clients, body: newSecretBody(client, error: nil), context: context)
     }
 
-    @Sendable func addSecret(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func addSecret(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.clientID()
         let actor = try context.actor()
         do {
@@ -257,14 +257,14 @@ struct ClientPages {
         )
     }
 
-    @Sendable func deleteSecret(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func deleteSecret(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.clientID()
         _ = try await registry.deleteSecret(try context.parameters.secretID(), of: id, by: try context.actor())
         context.notify("The client secret was deleted; it no longer works.")
         return .redirect(to: "/dashboard/clients/\(id)", type: .normal)
     }
 
-    @Sendable func makeSigning(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func makeSigning(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.clientID()
         do {
             _ = try await registry.makeSigningSecret(try context.parameters.secretID(), of: id, by: try context.actor())

@@ -144,9 +144,11 @@ struct AppRequest: Decodable {
     var markets: [String]?
     var requiresServerToServerAuth: Bool?
     var clientId: Patch<String>
+    var permissions: [String]?
+    var appOnlyPermissions: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case name, description, markets, requiresServerToServerAuth, clientId
+        case name, description, markets, requiresServerToServerAuth, clientId, permissions, appOnlyPermissions
     }
 
     init(from decoder: any Decoder) throws {
@@ -156,12 +158,15 @@ struct AppRequest: Decodable {
         markets = try container.decodeIfPresent([String].self, forKey: .markets)
         requiresServerToServerAuth = try container.decodeIfPresent(Bool.self, forKey: .requiresServerToServerAuth)
         clientId = try container.decodePatch(String.self, forKey: .clientId)
+        permissions = try container.decodeIfPresent([String].self, forKey: .permissions)
+        appOnlyPermissions = try container.decodeIfPresent([String].self, forKey: .appOnlyPermissions)
     }
 
     var input: AppCatalog.AppInput {
         AppCatalog.AppInput(
             name: name, description: description, markets: markets,
-            requiresServerToServerAuth: requiresServerToServerAuth, clientID: clientId.update
+            requiresServerToServerAuth: requiresServerToServerAuth, clientID: clientId.update,
+            permissions: permissions, appOnlyPermissions: appOnlyPermissions
         )
     }
 }
@@ -182,8 +187,12 @@ struct AppResponse: ResponseEncodable {
     let reviewReason: String?
     let createdAt: Date
     let updatedAt: Date
+    let permissions: [String]
+    let appOnlyPermissions: [String]
 
     init(_ app: AppListing) {
+        permissions = app.permissions
+        appOnlyPermissions = app.appOnlyPermissions
         id = app.id
         name = app.name
         description = app.description
@@ -228,4 +237,129 @@ struct AuditListResponse: ResponseEncodable {
     let entries: [AuditEntryResponse]
     /// The last entry's id: pass as `before` to read the next, older page; absent on the last page.
     let nextBefore: String?
+}
+
+struct TenantRequest: Decodable {
+    var displayName: String?
+    var region: String?
+}
+
+struct TenantResponse: ResponseEncodable {
+    let id: String
+    let displayName: String
+    let region: Region
+    let createdAt: Date
+
+    init(_ tenant: Tenant) {
+        id = tenant.id
+        displayName = tenant.displayName
+        region = tenant.region
+        createdAt = tenant.createdAt
+    }
+}
+
+struct TenantListResponse: ResponseEncodable {
+    let tenants: [TenantResponse]
+}
+
+struct UserRequest: Decodable {
+    var email: String?
+    var displayName: String?
+    var password: String?
+    var isAdmin: Bool?
+}
+
+struct UserResponse: ResponseEncodable {
+    let id: String
+    let tenantId: String
+    let email: String
+    let displayName: String
+    let isAdmin: Bool
+    let createdAt: Date
+
+    init(_ user: PlatformUser) {
+        id = user.id
+        tenantId = user.tenantID
+        email = user.email
+        displayName = user.displayName
+        isAdmin = user.isAdmin
+        createdAt = user.createdAt
+    }
+}
+
+struct UserListResponse: ResponseEncodable {
+    let users: [UserResponse]
+}
+
+struct PermissionRequest: Decodable {
+    var description: String?
+    var adminConsentRequired: Bool?
+    var appOnly: Bool?
+}
+
+struct PermissionResponse: ResponseEncodable {
+    let name: String
+    let description: String
+    let adminConsentRequired: Bool
+    let appOnly: Bool
+    let builtIn: Bool
+
+    init(_ permission: Permission) {
+        name = permission.name
+        description = permission.description
+        adminConsentRequired = permission.adminConsentRequired
+        appOnly = permission.appOnly
+        builtIn = Permission.builtInNames.contains(permission.name)
+    }
+}
+
+struct PermissionListResponse: ResponseEncodable {
+    let permissions: [PermissionResponse]
+}
+
+struct InstallationRequest: Decodable {
+    var appId: String?
+}
+
+struct InstallationResponse: ResponseEncodable {
+    let tenantId: String
+    let appId: String
+    let installedAt: Date
+    let installedBy: String
+
+    init(_ installation: Installation) {
+        tenantId = installation.tenantID
+        appId = installation.appID
+        installedAt = installation.installedAt
+        installedBy = installation.installedBy
+    }
+}
+
+struct InstallationListResponse: ResponseEncodable {
+    let installations: [InstallationResponse]
+}
+
+struct ConsentResponse: ResponseEncodable {
+    let appId: String
+    let permissions: [String]
+    let grantedAt: Date
+    let forOrganization: Bool
+
+    static func grouped(_ consents: [Consent]) -> [ConsentResponse] {
+        Dictionary(grouping: consents, by: \.appID).sorted { $0.key < $1.key }.map { appID, group in
+            ConsentResponse(
+                appId: appID, permissions: group.map(\.permission).sorted(), grantedAt: group.map(\.grantedAt).min() ?? Date(),
+                forOrganization: group.first?.userID == nil
+            )
+        }
+    }
+}
+
+struct ConsentListResponse: ResponseEncodable {
+    let consents: [ConsentResponse]
+}
+
+struct AppOnlyConsentResponse: ResponseEncodable {
+    let appId: String
+    let permissions: [String]
 }

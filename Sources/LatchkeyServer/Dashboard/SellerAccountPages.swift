@@ -1,12 +1,12 @@
 import Hummingbird
 import LatchkeyCore
 
-/// Sign up, sign in and sign out.
-struct AccountPages {
+/// Sellers' sign up, sign in and sign out.
+struct SellerAccountPages {
     let accounts: SellerAccounts
-    let pages: DashboardPages
+    let pages: Pages
 
-    func addRoutes(to group: RouterGroup<DashboardContext>) {
+    func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("signin", use: signInForm)
         group.post("signin", use: signIn)
         group.get("signup", use: signUpForm)
@@ -22,12 +22,12 @@ struct AccountPages {
         let error: String?
     }
 
-    @Sendable func signInForm(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func signInForm(_ request: Request, context: WebContext) async throws -> Response {
         if context.seller != nil { return .redirect(to: "/dashboard/clients", type: .normal) }
         return pages.render("signin", title: "Sign in", body: SignInBody(email: "", error: nil), context: context)
     }
 
-    @Sendable func signIn(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func signIn(_ request: Request, context: WebContext) async throws -> Response {
         guard let seller = try await accounts.authenticate(email: context.field("email"), password: context.field("password")) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.")
             return pages.render("signin", title: "Sign in", body: body, context: context, status: .unauthorized)
@@ -40,11 +40,11 @@ struct AccountPages {
         let fields: [FieldView]
     }
 
-    @Sendable func signUpForm(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func signUpForm(_ request: Request, context: WebContext) async throws -> Response {
         pages.render("signup", title: "Create a seller account", body: signUpBody(context: context, errors: FormErrors()), context: context)
     }
 
-    @Sendable func signUp(_ request: Request, context: DashboardContext) async throws -> Response {
+    @Sendable func signUp(_ request: Request, context: WebContext) async throws -> Response {
         do {
             let seller = try await accounts.register(
                 email: context.field("email"), displayName: context.field("displayName"), password: context.field("password"),
@@ -59,20 +59,16 @@ struct AccountPages {
         }
     }
 
-    @Sendable func signOut(_ request: Request, context: DashboardContext) async throws -> Response {
-        context.sessions.clearSession()
+    @Sendable func signOut(_ request: Request, context: WebContext) async throws -> Response {
+        context.rotateSession { $0.sellerID = nil }
         return .redirect(to: "/dashboard/signin", type: .normal)
     }
 
-    /// A fresh session id at sign-in, so that a session fixed before it is worth nothing.
-    private func startSession(for seller: Seller, context: DashboardContext) {
-        var session = DashboardSession.anonymous()
-        session.sellerID = seller.id
-        context.sessions.clearSession()
-        context.sessions.createSession(session)
+    private func startSession(for seller: Seller, context: WebContext) {
+        context.rotateSession { $0.sellerID = seller.id }
     }
 
-    private func signUpBody(context: DashboardContext, errors: FormErrors) -> SignUpBody {
+    private func signUpBody(context: WebContext, errors: FormErrors) -> SignUpBody {
         SignUpBody(fields: [
             FieldView(name: "email", label: "Email", hint: "", value: context.field("email"), error: errors["email"], type: "email", autocomplete: "username"),
             FieldView(name: "displayName", label: "Publisher name", hint: "Shown to users next to your apps.", value: context.field("displayName"), error: errors["displayName"], autocomplete: "organization"),

@@ -4,13 +4,13 @@ import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
 
-/// Headers every dashboard response carries: no framing, no inline script, no referrer leaks,
-/// and no copy in any cache (a page may show a secret once).
+/// Headers every page carries: no framing, no inline script, no referrer leaks, and no copy in
+/// any cache (a page may show a secret once).
 struct SecurityHeadersMiddleware: RouterMiddleware {
-    typealias Context = DashboardContext
+    typealias Context = WebContext
 
     static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        + "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
@@ -23,25 +23,25 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 }
 
-/// Loads the signed-in seller, checks the CSRF token of every form post, sends visitors without a
-/// session to the sign-in page, and turns failures into pages.
-struct DashboardGuardMiddleware: RouterMiddleware {
-    typealias Context = DashboardContext
+/// Loads who the session names, and checks the CSRF token of every form post before any page
+/// sees it.
+struct FormGuardMiddleware: RouterMiddleware {
+    typealias Context = WebContext
     let accounts: SellerAccounts
-    let pages: DashboardPages
-
-    /// Paths under /dashboard reachable without signing in.
-    static let publicPaths: Set<String> = ["/dashboard/signin", "/dashboard/signup"]
+    let directory: TenantDirectory
+    let pages: Pages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
-        if let sellerID = context.sessions.session?.sellerID {
-            context.seller = try await accounts.seller(id: sellerID)
+        if let session = context.sessions.session {
+            if let sellerID = session.sellerID { context.seller = try await accounts.seller(id: sellerID) }
+            if let userID = session.userID { context.user = try await directory.user(userID) }
         }
         if request.method == .post {
             let body = try await request.collectBody(upTo: 64 * 1024)
-            context.form = Self.parseForm(String(decoding: body.readableBytesView, as: UTF8.self))
+            context.formBody = String(decoding: body.readableBytesView, as: UTF8.self)
+            context.form = Self.parseForm(context.formBody)
             let expected = context.sessions.session?.csrfToken ?? ""
             guard !expected.isEmpty, SecretDigest(of: context.field("_csrf")).constantTimeEquals(SecretDigest(of: expected)) else {
                 return pages.message(
@@ -51,27 +51,7 @@ struct DashboardGuardMiddleware: RouterMiddleware {
                 )
             }
         }
-        let isPublic = Self.publicPaths.contains(request.uri.path) || request.uri.path.hasPrefix("/dashboard/assets/")
-        if !isPublic && context.seller == nil {
-            return .redirect(to: "/dashboard/signin", type: .normal)
-        }
-        do {
-            return try await next(request, context)
-        } catch DashboardRedirect.signIn {
-            return .redirect(to: "/dashboard/signin", type: .normal)
-        } catch DomainError.notFound {
-            return pages.message(status: .notFound, title: "Not found", text: "There is nothing here among yours. Check the address, or start again from the list.", context: context)
-        } catch DomainError.forbidden(let text) {
-            return pages.message(status: .forbidden, title: "Not allowed", text: text, context: context)
-        } catch let error as HTTPError {
-            throw error
-        } catch {
-            context.logger.error("dashboard page failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "path": "\(request.uri.path)"])
-            return pages.message(
-                status: .internalServerError, title: "Something went wrong",
-                text: "Something went wrong on our side; nothing was changed. Quote request id \(context.id) when reporting it.", context: context
-            )
-        }
+        return try await next(request, context)
     }
 
     /// Form fields of an `application/x-www-form-urlencoded` body; a repeated field keeps its last value.
@@ -83,6 +63,29 @@ struct DashboardGuardMiddleware: RouterMiddleware {
             fields[name] = FormParameters.formDecode(parts.count > 1 ? parts[1] : "") ?? ""
         }
         return fields
+    }
+}
+
+/// The dashboard's guard: visitors without a seller go to its sign-in page; failures become pages.
+struct DashboardGuardMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+    let pages: Pages
+
+    /// Paths under /dashboard reachable without signing in.
+    static let publicPaths: Set<String> = ["/dashboard/signin", "/dashboard/signup"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let isPublic = Self.publicPaths.contains(request.uri.path) || request.uri.path.hasPrefix("/dashboard/assets/")
+        if !isPublic && context.seller == nil {
+            return .redirect(to: "/dashboard/signin", type: .normal)
+        }
+        do {
+            return try await next(request, context)
+        } catch PageRedirect.sellerSignIn {
+            return .redirect(to: "/dashboard/signin", type: .normal)
+        } catch {
+            return try pages.failure(error, request: request, context: context)
+        }
     }
 }
 

@@ -1,0 +1,182 @@
+import Foundation
+
+/// An approved app installed into a tenant (SPEC §1: "installed where the token applies").
+public struct Installation: Sendable, Equatable {
+    public let tenantID: String
+    public let appID: String
+    public let installedAt: Date
+    public let installedBy: String
+
+    public init(tenantID: String, appID: String, installedAt: Date, installedBy: String) {
+        self.tenantID = tenantID
+        self.appID = appID
+        self.installedAt = installedAt
+        self.installedBy = installedBy
+    }
+}
+
+/// One permission consented to one app, by a user for themself or by an admin for the tenant.
+public struct Consent: Sendable, Equatable {
+    public let tenantID: String
+    /// `nil`: the tenant's admin consented for everyone in the tenant.
+    public let userID: String?
+    public let appID: String
+    public let permission: String
+    public let grantedAt: Date
+    public let grantedBy: String
+
+    public init(tenantID: String, userID: String?, appID: String, permission: String, grantedAt: Date, grantedBy: String) {
+        self.tenantID = tenantID
+        self.userID = userID
+        self.appID = appID
+        self.permission = permission
+        self.grantedAt = grantedAt
+        self.grantedBy = grantedBy
+    }
+}
+
+/// An authorization code as stored: its digest, never its value (RFC 6749 §4.1.2, §10.5).
+public struct AuthorizationCode: Sendable, Equatable {
+    public let digest: SecretDigest
+    public let clientID: ClientID
+    public let appID: String
+    public let userID: String
+    public let tenantID: String
+    /// The redirect_uri of the authorization request, when it carried one (RFC 6749 §4.1.3).
+    public let redirectURI: String?
+    public let scopes: [String]
+    public let nonce: String?
+    /// RFC 7636: the S256 challenge.
+    public let codeChallenge: String?
+    public let authTime: Date
+    public let expiresAt: Date
+
+    /// RFC 6749 §4.1.2 recommends at most ten minutes; a minute is enough for a server to redeem it.
+    public static let lifetime: TimeInterval = 60
+
+    public init(
+        digest: SecretDigest, clientID: ClientID, appID: String, userID: String, tenantID: String, redirectURI: String?,
+        scopes: [String], nonce: String?, codeChallenge: String?, authTime: Date, expiresAt: Date
+    ) {
+        self.digest = digest
+        self.clientID = clientID
+        self.appID = appID
+        self.userID = userID
+        self.tenantID = tenantID
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        self.nonce = nonce
+        self.codeChallenge = codeChallenge
+        self.authTime = authTime
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A refresh token as stored. Every rotation makes a new one in the same family; presenting a
+/// rotated one again revokes the family (RFC 9700 §4.14.2).
+public struct RefreshGrant: Sendable, Equatable {
+    public let id: String
+    public let digest: SecretDigest
+    public let familyID: String
+    public let clientID: ClientID
+    public let appID: String
+    public let userID: String
+    public let tenantID: String
+    public let scopes: [String]
+    public let authTime: Date
+    public let createdAt: Date
+    public let expiresAt: Date
+
+    /// A refresh token lives 90 days, and each rotation starts that period again.
+    public static let lifetime: TimeInterval = 90 * 86_400
+
+    public init(
+        id: String, digest: SecretDigest, familyID: String, clientID: ClientID, appID: String, userID: String, tenantID: String,
+        scopes: [String], authTime: Date, createdAt: Date, expiresAt: Date
+    ) {
+        self.id = id
+        self.digest = digest
+        self.familyID = familyID
+        self.clientID = clientID
+        self.appID = appID
+        self.userID = userID
+        self.tenantID = tenantID
+        self.scopes = scopes
+        self.authTime = authTime
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What presenting a single-use credential found.
+public enum Redemption<Record: Sendable>: Sendable {
+    /// First use: the record, now marked used.
+    case redeemed(Record)
+    /// Used before: what it issued has just been revoked.
+    case replayed
+    /// Unknown or expired.
+    case invalid
+}
+
+/// Tenants and their users.
+public protocol TenantStore: Sendable {
+    func insert(_ tenant: Tenant, audit: AuditEntry) async throws
+    func tenants() async throws -> [Tenant]
+    func tenant(_ id: String) async throws -> Tenant?
+    /// Throws `DomainError.conflict` on `email` when the address is taken.
+    func insert(_ user: PlatformUser, passwordHash: String, audit: AuditEntry) async throws
+    func users(in tenantID: String) async throws -> [PlatformUser]
+    func user(_ id: String) async throws -> PlatformUser?
+    func user(email: String) async throws -> (user: PlatformUser, passwordHash: String)?
+    /// Deletes the user with their consents and refresh tokens; `false` if absent.
+    func deleteUser(_ id: String, in tenantID: String, audit: AuditEntry) async throws -> Bool
+    /// Writes an entry that goes with no change (a sign-in).
+    func record(_ entry: AuditEntry) async throws
+}
+
+public protocol PermissionStore: Sendable {
+    func put(_ permission: Permission, audit: AuditEntry) async throws
+    /// Operator-defined permissions, by name.
+    func permissions() async throws -> [Permission]
+}
+
+/// Installations and consents, the two things a token for a tenant needs besides an approved app.
+public protocol ConsentStore: Sendable {
+    /// Throws `DomainError.conflict` when the app is installed already.
+    func install(_ installation: Installation, audit: AuditEntry) async throws
+    /// Removes the installation with the tenant's consents to the app and what they issued.
+    func uninstall(appID: String, from tenantID: String, audit: AuditEntry) async throws -> Bool
+    func installations(in tenantID: String) async throws -> [Installation]
+    func isInstalled(appID: String, in tenantID: String) async throws -> Bool
+    /// Adds consents (those already given are kept as they were).
+    func grant(_ consents: [Consent], audit: AuditEntry) async throws
+    /// The permissions consented to the app for the user: theirs and the tenant's.
+    /// `userID == nil`: the tenant-wide consents only.
+    func consentedPermissions(appID: String, tenantID: String, userID: String?) async throws -> Set<String>
+    /// A user's own consents (`userID` set) or a tenant's tenant-wide ones (`userID == nil`).
+    func consents(tenantID: String, userID: String?) async throws -> [Consent]
+    /// Deletes the consents of the user (or, with `userID == nil`, the tenant-wide ones) to the
+    /// app, and revokes the refresh tokens they issued. `false` when there were none.
+    func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry) async throws -> Bool
+}
+
+/// Authorization codes, refresh tokens and revoked access tokens.
+public protocol GrantStore: Sendable {
+    func insert(_ code: AuthorizationCode) async throws
+    /// Marks the code used. A second presentation revokes the refresh-token family and access
+    /// token recorded for it by `recordIssued`.
+    func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode>
+    /// What the code issued, so that a replay can revoke it.
+    func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws
+    func insert(_ grant: RefreshGrant) async throws
+    /// Marks the client's token rotated; a second presentation revokes its whole family.
+    func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant>
+    /// The live (not rotated, revoked or expired) refresh token with this digest.
+    func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant?
+    /// Revokes the family of the refresh token with this digest, if the client owns it.
+    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool
+    func revokeAccessToken(id: String, expiresAt: Date) async throws
+    func isAccessTokenRevoked(id: String) async throws -> Bool
+    /// Deletes expired codes, refresh tokens and revocation records.
+    func prune(before now: Date) async throws
+}

@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+import LatchkeyCore
+
+/// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): a code is redeemed once, by the client it was
+/// issued to, with the redirect URI and verifier of its request, within its minute.
+public struct AuthorizationCodeGrant: TokenGrant {
+    let minter: TokenMinter
+    let directory: any AuthorizationDirectory
+    let grants: any GrantStore
+    let clock: Clock
+
+    public init(minter: TokenMinter, directory: any AuthorizationDirectory, grants: any GrantStore, clock: @escaping Clock) {
+        self.minter = minter
+        self.directory = directory
+        self.grants = grants
+        self.clock = clock
+    }
+
+    public var grantType: String { "authorization_code" }
+    public var requiresClientAuthentication: Bool { true }
+
+    public func handle(_ request: TokenRequest) async throws -> TokenResponse {
+        guard let value = try request.form.value("code") else {
+            throw OAuthError(.invalidRequest, "code is missing: send the code your redirect URI received.")
+        }
+        let digest = SecretDigest(of: value)
+        let code: AuthorizationCode
+        switch try await grants.redeemCode(digest, at: clock()) {
+        case .redeemed(let found): code = found
+        case .replayed: throw OAuthError(.invalidGrant, "This code was used already; the tokens it issued are revoked.")
+        case .invalid: throw OAuthError(.invalidGrant, "The code is unknown or expired (codes live \(Int(AuthorizationCode.lifetime)) seconds).")
+        }
+        guard code.clientID == request.client.id else {
+            throw OAuthError(.invalidGrant, "The code was issued to another client.")
+        }
+        let redirectURI = try request.form.value("redirect_uri")
+        if let expected = code.redirectURI, redirectURI != expected {
+            throw OAuthError(.invalidGrant, "redirect_uri must be the one of the authorization request, \(expected).")
+        }
+        if code.redirectURI == nil, let redirectURI, redirectURI != request.client.registration.redirectURL.value {
+            throw OAuthError(.invalidGrant, "redirect_uri does not match the registered redirect URL.")
+        }
+        try Self.verifyPKCE(challenge: code.codeChallenge, verifier: try request.form.value("code_verifier"))
+        let (app, user) = try await directory.checkDelegatedGrant(
+            client: request.client, appID: code.appID, userID: code.userID, tenantID: code.tenantID, scopes: code.scopes
+        )
+        let issued = try await minter.delegatedTokens(
+            client: request.client.id, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
+        )
+        try await grants.recordIssued(
+            byCode: digest, familyID: issued.familyID, accessTokenID: issued.accessTokenID,
+            accessTokenExpiresAt: clock().addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime))
+        )
+        return issued.response
+    }
+
+    /// RFC 7636 §4.6, S256 only. A verifier without a challenge is refused too: it means the
+    /// request that got the code was not the one the client made (RFC 9700 §4.8.2).
+    static func verifyPKCE(challenge: String?, verifier: String?) throws(OAuthError) {
+        switch (challenge, verifier) {
+        case (nil, nil):
+            return
+        case (nil, .some):
+            throw OAuthError(.invalidGrant, "code_verifier was sent, but the authorization request had no code_challenge.")
+        case (.some, nil):
+            throw OAuthError(.invalidGrant, "code_verifier is missing: this code was requested with PKCE.")
+        case (.some(let challenge), .some(let verifier)):
+            guard (43...128).contains(verifier.utf8.count) else {
+                throw OAuthError(.invalidGrant, "code_verifier must be 43 to 128 characters (RFC 7636 §4.1).")
+            }
+            let computed = Array(SHA256.hash(data: Data(verifier.utf8))).base64URLEncoded()
+            guard SecretDigest(of: computed).constantTimeEquals(SecretDigest(of: challenge)) else {
+                throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge of the authorization request.")
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import LatchkeyCore
+
+/// Makes the tokens the grants hand out: RFC 9068 access tokens, OpenID Connect ID tokens and
+/// rotating refresh tokens.
+public struct TokenMinter: Sendable {
+    let signer: TokenSigner
+    public let settings: IssuerSettings
+    let grants: any GrantStore
+    let clock: Clock
+
+    public init(signer: TokenSigner, settings: IssuerSettings, grants: any GrantStore, clock: @escaping Clock) {
+        self.signer = signer
+        self.settings = settings
+        self.grants = grants
+        self.clock = clock
+    }
+
+    /// An app-only token (client credentials): the subject is the client, `roles` its permissions.
+    func appOnlyToken(client: ClientID, tenantID: String, roles: [String]) throws -> TokenResponse {
+        let now = Int(clock().timeIntervalSince1970)
+        let claims = AccessTokenClaims(
+            iss: settings.issuer, sub: client.rawValue, aud: settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
+            jti: Self.tokenID(), clientID: client.rawValue, tid: tenantID, roles: roles
+        )
+        return TokenResponse(accessToken: try signer.sign(claims), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: roles.joined(separator: " "), notBefore: now)
+    }
+
+    /// The tokens of a delegated grant: an access token for the scopes, an ID token when `openid`
+    /// was granted, and a refresh token of `family` when `offline_access` was.
+    func delegatedTokens(
+        client: ClientID, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, nonce: String?, family: String?
+    ) async throws -> (response: TokenResponse, accessTokenID: String, familyID: String?) {
+        let now = clock()
+        let seconds = Int(now.timeIntervalSince1970)
+        let jti = Self.tokenID()
+        let scope = scopes.joined(separator: " ")
+        let access = AccessTokenClaims(
+            iss: settings.issuer, sub: user.id, aud: settings.audience, exp: seconds + settings.accessTokenLifetime, iat: seconds,
+            jti: jti, clientID: client.rawValue, tid: user.tenantID, scp: scope
+        )
+        var response = TokenResponse(accessToken: try signer.sign(access), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: scope, notBefore: seconds)
+        if scopes.contains("openid") {
+            let id = IDTokenClaims(
+                iss: settings.issuer, sub: user.id, aud: client.rawValue, exp: seconds + settings.idTokenLifetime, iat: seconds,
+                authTime: Int(authTime.timeIntervalSince1970), nonce: nonce, tid: user.tenantID,
+                email: scopes.contains("email") ? user.email : nil, name: scopes.contains("profile") ? user.displayName : nil
+            )
+            response.idToken = try signer.sign(id)
+        }
+        var familyID: String?
+        if scopes.contains("offline_access") {
+            let token = OpaqueToken.generate()
+            let family = family ?? ObjectID.generate()
+            try await grants.insert(RefreshGrant(
+                id: ObjectID.generate(), digest: token.digest, familyID: family, clientID: client, appID: app.id, userID: user.id,
+                tenantID: user.tenantID, scopes: scopes, authTime: authTime, createdAt: now, expiresAt: now.addingTimeInterval(RefreshGrant.lifetime)
+            ))
+            response.refreshToken = token.value
+            familyID = family
+        }
+        return (response, jti, familyID)
+    }
+
+    /// 128 random bits, base64url: a unique `jti` at a tenth of the cost of formatting a UUID.
+    static func tokenID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return withUnsafeBytes(of: (high, low)) { Array($0) }.base64URLEncoded()
+    }
+}
+
+/// RFC 6749 §3.3: the space-separated scopes of a request, each once.
+enum Scopes {
+    static func parse(_ text: String?) -> [String] {
+        var seen: Set<String> = []
+        return (text ?? "").split(separator: " ").map(String.init).filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// The platform users' pages: sign-in (whose session then signs them in to every app), their
+/// consents (`/account`), and for tenant admins the organization's installations and
+/// tenant-wide consents (`/account/organization`).
+struct UserPages {
+    let directory: TenantDirectory
+    let pages: Pages
+
+    func addRoutes(to group: RouterGroup<WebContext>) {
+        group.get("signin", use: signInForm)
+        group.post("signin", use: signIn)
+        group.post("signout", use: signOut)
+        group.get("account", use: account)
+        group.post("account/consents/:appId/revoke", use: revokeOwn)
+        group.get("account/organization", use: organization)
+        group.post("account/organization/install", use: install)
+        group.post("account/organization/apps/:appId/uninstall", use: uninstall)
+        group.post("account/organization/apps/:appId/consent", use: consentAppOnly)
+        group.post("account/organization/apps/:appId/revoke", use: revokeOrganization)
+    }
+
+    // MARK: Sign-in
+
+    struct SignInBody: Sendable {
+        let email: String
+        let error: String?
+        let returnTo: String
+    }
+
+    /// Only paths of this server: an open redirect would make the sign-in page a phishing tool.
+    static func safeReturn(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/oauth2/authorize?") || text == "/account" || text.hasPrefix("/account/") else { return "/account" }
+        return text
+    }
+
+    @Sendable func signInForm(_ request: Request, context: WebContext) async throws -> Response {
+        let body = SignInBody(email: "", error: nil, returnTo: Self.safeReturn(request.uri.queryParameters.get("return")))
+        return pages.render("user-signin", title: "Sign in", body: body, context: context)
+    }
+
+    @Sendable func signIn(_ request: Request, context: WebContext) async throws -> Response {
+        let returnTo = Self.safeReturn(context.field("return"))
+        guard let user = try await directory.authenticate(email: context.field("email"), password: context.field("password"), sourceIP: context.remoteAddress) else {
+            let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.", returnTo: returnTo)
+            return pages.render("user-signin", title: "Sign in", body: body, context: context, status: .unauthorized)
+        }
+        context.rotateSession {
+            $0.userID = user.id
+            $0.userAuthTime = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        }
+        return .redirect(to: returnTo, type: .normal)
+    }
+
+    @Sendable func signOut(_ request: Request, context: WebContext) async throws -> Response {
+        context.rotateSession {
+            $0.userID = nil
+            $0.userAuthTime = nil
+        }
+        return .redirect(to: "/signin", type: .normal)
+    }
+
+    // MARK: Account
+
+    struct ConsentRow: Sendable {
+        let appID: String
+        let appName: String
+        let permissions: String
+        let grantedAt: String
+    }
+
+    struct AccountBody: Sendable {
+        let consents: [ConsentRow]
+        let organizationConsents: [ConsentRow]
+        let organization: String
+    }
+
+    private func requireUser(_ context: WebContext) -> PlatformUser? {
+        context.user
+    }
+
+    @Sendable func account(_ request: Request, context: WebContext) async throws -> Response {
+        guard let user = context.user else { return .redirect(to: "/signin?return=/account", type: .normal) }
+        let body = AccountBody(
+            consents: try await rows(tenantID: user.tenantID, userID: user.id),
+            organizationConsents: try await rows(tenantID: user.tenantID, userID: nil),
+            organization: try await directory.tenant(user.tenantID)?.displayName ?? ""
+        )
+        return pages.render("account", title: "Your apps", tab: .account, body: body, context: context)
+    }
+
+    private func rows(tenantID: String, userID: String?) async throws -> [ConsentRow] {
+        let consents = try await directory.consents(tenantID: tenantID, userID: userID)
+        var rows: [ConsentRow] = []
+        for (appID, group) in Dictionary(grouping: consents, by: \.appID).sorted(by: { $0.key < $1.key }) {
+            let name = try await directory.app(appID)?.name ?? appID
+            rows.append(ConsentRow(
+                appID: appID, appName: name, permissions: group.map(\.permission).sorted().joined(separator: " "),
+                grantedAt: DisplayDate.format(group.map(\.grantedAt).min() ?? Date())
+            ))
+        }
+        return rows.sorted { $0.appName < $1.appName }
+    }
+
+    @Sendable func revokeOwn(_ request: Request, context: WebContext) async throws -> Response {
+        guard let user = context.user else { return .redirect(to: "/signin?return=/account", type: .normal) }
+        let appID = try context.parameters.appID()
+        try await directory.revokeConsent(appID: appID, tenantID: user.tenantID, userID: user.id, by: Actor(user: user, sourceIP: context.remoteAddress))
+        context.notify("Access revoked: the app can no longer act for you.")
+        return .redirect(to: "/account", type: .normal)
+    }
+
+    // MARK: Organization
+
+    struct AppRow: Sendable {
+        let id: String
+        let name: String
+        let appOnly: String
+        let appOnlyConsented: Bool
+        let hasAppOnly: Bool
+    }
+
+    struct OrganizationBody: Sendable {
+        let organization: String
+        let region: String
+        let installed: [AppRow]
+        let installable: [AppRow]
+    }
+
+    @Sendable func organization(_ request: Request, context: WebContext) async throws -> Response {
+        guard let user = context.user else { return .redirect(to: "/signin?return=/account/organization", type: .normal) }
+        guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: "Only your organization's admins manage its apps.", context: context, account: true) }
+        let actor = Actor(user: user, sourceIP: context.remoteAddress)
+        let tenant = try await directory.tenant(user.tenantID, for: actor)
+        let installations = try await directory.installations(in: tenant.id, for: actor)
+        var installed: [AppRow] = []
+        for installation in installations {
+            guard let app = try await directory.app(installation.appID) else { continue }
+            let consented = try await directory.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: nil)
+            installed.append(AppRow(
+                id: app.id, name: app.name, appOnly: app.appOnlyPermissions.joined(separator: " "),
+                appOnlyConsented: Set(app.appOnlyPermissions).isSubset(of: consented), hasAppOnly: !app.appOnlyPermissions.isEmpty
+            ))
+        }
+        let installedIDs = Set(installations.map(\.appID))
+        let installable = try await directory.installableApps(for: tenant.region).filter { !installedIDs.contains($0.id) }.map {
+            AppRow(id: $0.id, name: $0.name, appOnly: $0.appOnlyPermissions.joined(separator: " "), appOnlyConsented: false, hasAppOnly: !$0.appOnlyPermissions.isEmpty)
+        }
+        let body = OrganizationBody(organization: tenant.displayName, region: tenant.region.rawValue, installed: installed, installable: installable)
+        return pages.render("organization", title: "Your organization's apps", tab: .organization, body: body, context: context)
+    }
+
+    private func adminAction(_ context: WebContext, _ action: (PlatformUser, Actor) async throws -> String) async throws -> Response {
+        guard let user = context.user else { return .redirect(to: "/signin?return=/account/organization", type: .normal) }
+        do {
+            context.notify(try await action(user, Actor(user: user, sourceIP: context.remoteAddress)))
+        } catch let error as DomainError where error.isFieldError {
+            context.notify(FormErrors(error).list.first?.message ?? "That cannot be done now.")
+        }
+        return .redirect(to: "/account/organization", type: .normal)
+    }
+
+    @Sendable func install(_ request: Request, context: WebContext) async throws -> Response {
+        try await adminAction(context) { user, actor in
+            guard let appID = ObjectID.canonical(context.field("appId")) else { throw DomainError.notFound("app") }
+            _ = try await directory.install(appID: appID, in: user.tenantID, by: actor)
+            return "Installed: everyone in your organization can now use the app, after consenting."
+        }
+    }
+
+    @Sendable func uninstall(_ request: Request, context: WebContext) async throws -> Response {
+        try await adminAction(context) { user, actor in
+            try await directory.uninstall(appID: try context.parameters.appID(), from: user.tenantID, by: actor)
+            return "Uninstalled: the app's consents and tokens in your organization are revoked."
+        }
+    }
+
+    @Sendable func consentAppOnly(_ request: Request, context: WebContext) async throws -> Response {
+        try await adminAction(context) { user, actor in
+            let granted = try await directory.consentAppOnly(appID: try context.parameters.appID(), in: user.tenantID, by: actor)
+            return "Consented for your organization: \(granted.joined(separator: " "))."
+        }
+    }
+
+    @Sendable func revokeOrganization(_ request: Request, context: WebContext) async throws -> Response {
+        try await adminAction(context) { user, actor in
+            try await directory.revokeConsent(appID: try context.parameters.appID(), tenantID: user.tenantID, userID: nil, by: actor)
+            return "The organization's consent is revoked."
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import LatchkeyCore
+
+/// What the web pages keep between requests, in the shared key-value table: who is signed in
+/// (a seller to the dashboard, a platform user to sign-in, consent and account pages, or
+/// both), and the token every state-changing form must echo back.
+struct WebSession: Codable, Sendable {
+    var sellerID: String?
+    var userID: String?
+    /// When the user last entered their password (OpenID Connect `auth_time`).
+    var userAuthTime: Date?
+    var csrfToken: String
+    /// A one-time message for the next page ("Client ID deleted").
+    var notice: String?
+
+    static func anonymous() -> WebSession {
+        WebSession(sellerID: nil, userID: nil, userAuthTime: nil, csrfToken: GeneratedSecret.generate().value, notice: nil)
+    }
+}
+
+/// The request context of every page: the API context plus the session, and the seller or user
+/// it names.
+struct WebContext: ChildRequestContext, SessionRequestContext {
+    typealias ParentContext = LatchkeyRequestContext
+
+    var coreContext: CoreRequestContextStorage
+    let sessions: SessionContext<WebSession>
+    let remoteAddress: String?
+    var seller: Seller?
+    var user: PlatformUser?
+    /// The form body, read once by the CSRF check and handed to the page.
+    var form: [String: String] = [:]
+    /// The body's raw parameters, for the authorization endpoint's own parser.
+    var formBody: String = ""
+
+    init(context: LatchkeyRequestContext) {
+        self.coreContext = context.coreContext
+        self.sessions = .init()
+        self.remoteAddress = context.remoteAddress
+    }
+
+    var session: WebSession {
+        if let session = sessions.session { return session }
+        let fresh = WebSession.anonymous()
+        sessions.createSession(fresh)
+        return fresh
+    }
+
+    func actor() throws -> Actor {
+        guard let seller else { throw PageRedirect.sellerSignIn }
+        return Actor(seller: seller, sourceIP: remoteAddress)
+    }
+
+    func field(_ name: String) -> String {
+        form[name] ?? ""
+    }
+
+    /// Sets the one-time notice shown by the next page.
+    func notify(_ text: String) {
+        var session = self.session
+        session.notice = text
+        _ = sessions.updateSession(session)
+    }
+
+    /// Reads and clears the one-time notice.
+    func takeNotice() -> String? {
+        guard var session = sessions.session, let notice = session.notice else { return nil }
+        session.notice = nil
+        _ = sessions.updateSession(session)
+        return notice
+    }
+
+    /// A fresh session id at every sign-in, so that a session fixed before it is worth nothing;
+    /// the other identity signed in on this browser stays signed in.
+    func rotateSession(_ change: (inout WebSession) -> Void) {
+        var session = sessions.session ?? WebSession.anonymous()
+        session.csrfToken = GeneratedSecret.generate().value
+        session.notice = nil
+        change(&session)
+        sessions.clearSession()
+        sessions.createSession(session)
+    }
+}
+
+/// Leaving a page for a sign-in page.
+enum PageRedirect: Error {
+    case sellerSignIn
+}

@@ -1,0 +1,195 @@
+import Foundation
+import LatchkeyCore
+import SQLKit
+
+struct CodeRow: Codable, Sendable {
+    var digest: String
+    var clientId: String
+    var appId: String
+    var userId: String
+    var tenantId: String
+    var redirectUri: String?
+    var scopes: String
+    var nonce: String?
+    var codeChallenge: String?
+    var authTime: Double
+    var expiresAt: Double
+    var usedAt: Double?
+    var familyId: String?
+    var accessTokenId: String?
+    var accessTokenExpiresAt: Double?
+
+    init(_ code: AuthorizationCode) {
+        digest = code.digest.hex
+        clientId = code.clientID.rawValue
+        appId = code.appID
+        userId = code.userID
+        tenantId = code.tenantID
+        redirectUri = code.redirectURI
+        scopes = code.scopes.joined(separator: " ")
+        nonce = code.nonce
+        codeChallenge = code.codeChallenge
+        authTime = code.authTime.unixSeconds
+        expiresAt = code.expiresAt.unixSeconds
+    }
+
+    func code() throws -> AuthorizationCode {
+        guard let digest = SecretDigest(hex: digest), let client = ClientID(clientId) else {
+            throw StorageError.corruptRow(table: "authorization_codes", id: clientId)
+        }
+        return AuthorizationCode(
+            digest: digest, clientID: client, appID: appId, userID: userId, tenantID: tenantId, redirectURI: redirectUri,
+            scopes: scopes.split(separator: " ").map(String.init), nonce: nonce, codeChallenge: codeChallenge,
+            authTime: Date(unixSeconds: authTime), expiresAt: Date(unixSeconds: expiresAt)
+        )
+    }
+}
+
+struct RefreshRow: Codable, Sendable {
+    var id: String
+    var digest: String
+    var familyId: String
+    var clientId: String
+    var appId: String
+    var userId: String
+    var tenantId: String
+    var scopes: String
+    var authTime: Double
+    var createdAt: Double
+    var expiresAt: Double
+    var rotatedAt: Double?
+    var revokedAt: Double?
+
+    init(_ grant: RefreshGrant) {
+        id = grant.id
+        digest = grant.digest.hex
+        familyId = grant.familyID
+        clientId = grant.clientID.rawValue
+        appId = grant.appID
+        userId = grant.userID
+        tenantId = grant.tenantID
+        scopes = grant.scopes.joined(separator: " ")
+        authTime = grant.authTime.unixSeconds
+        createdAt = grant.createdAt.unixSeconds
+        expiresAt = grant.expiresAt.unixSeconds
+    }
+
+    func grant() throws -> RefreshGrant {
+        guard let digest = SecretDigest(hex: digest), let client = ClientID(clientId) else {
+            throw StorageError.corruptRow(table: "refresh_tokens", id: id)
+        }
+        return RefreshGrant(
+            id: id, digest: digest, familyID: familyId, clientID: client, appID: appId, userID: userId, tenantID: tenantId,
+            scopes: scopes.split(separator: " ").map(String.init), authTime: Date(unixSeconds: authTime),
+            createdAt: Date(unixSeconds: createdAt), expiresAt: Date(unixSeconds: expiresAt)
+        )
+    }
+}
+
+public struct SQLGrantStore: GrantStore {
+    let provider: any DatabaseProvider
+
+    public init(provider: any DatabaseProvider) {
+        self.provider = provider
+    }
+
+    public func insert(_ code: AuthorizationCode) async throws {
+        try await provider.transaction { db in try await db.insert(CodeRow(code), into: "authorization_codes") }
+    }
+
+    public func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> {
+        try await provider.transaction { db in
+            var query = db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
+            if provider.engine == .postgres { query = query.for(.update) }
+            guard let row = try await query.first(decoding: CodeRow.self, with: rowDecoder) else { return .invalid }
+            if row.usedAt != nil {
+                // RFC 6749 §4.1.2: a code used twice revokes the tokens it issued.
+                if let family = row.familyId {
+                    try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
+                }
+                if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
+                    try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
+                        .values(SQLBind(tokenID), SQLBind(expiry)).ignoringConflicts().run()
+                }
+                return .replayed
+            }
+            try await db.update("authorization_codes").set("used_at", to: now.unixSeconds).where("digest", .equal, digest.hex).run()
+            guard row.expiresAt > now.unixSeconds else { return .invalid }
+            return .redeemed(try row.code())
+        }
+    }
+
+    public func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {
+        try await provider.transaction { db in
+            try await db.update("authorization_codes").set("family_id", to: familyID).set("access_token_id", to: accessTokenID)
+                .set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds).where("digest", .equal, digest.hex).run()
+        }
+    }
+
+    public func insert(_ grant: RefreshGrant) async throws {
+        try await provider.transaction { db in try await db.insert(RefreshRow(grant), into: "refresh_tokens") }
+    }
+
+    public func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? {
+        try await provider.read { db in
+            try await db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
+                .where("rotated_at", .is, SQLLiteral.null).where("revoked_at", .is, SQLLiteral.null)
+                .where("expires_at", .greaterThan, now.unixSeconds).first(decoding: RefreshRow.self, with: rowDecoder)
+        }.map { try $0.grant() }
+    }
+
+    public func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant> {
+        try await provider.transaction { db in
+            var query = db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
+                .where("client_id", .equal, clientID.rawValue)
+            if provider.engine == .postgres { query = query.for(.update) }
+            guard let row = try await query.first(decoding: RefreshRow.self, with: rowDecoder), row.revokedAt == nil else { return .invalid }
+            if row.rotatedAt != nil {
+                // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked.
+                try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, row.familyId) }
+                return .replayed
+            }
+            guard row.expiresAt > now.unixSeconds else { return .invalid }
+            try await db.update("refresh_tokens").set("rotated_at", to: now.unixSeconds).where("id", .equal, row.id).run()
+            return .redeemed(try row.grant())
+        }
+    }
+
+    public func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool {
+        try await provider.transaction { db in
+            guard let row = try await db.select().column("family_id").from("refresh_tokens").where("digest", .equal, digest.hex)
+                .where("client_id", .equal, clientID.rawValue).first()
+            else { return false }
+            let family = try row.decode(column: "family_id", as: String.self)
+            try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
+            return true
+        }
+    }
+
+    public func revokeAccessToken(id: String, expiresAt: Date) async throws {
+        try await provider.transaction { db in
+            try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
+                .values(SQLBind(id), SQLBind(expiresAt.unixSeconds)).ignoringConflicts().run()
+        }
+    }
+
+    public func isAccessTokenRevoked(id: String) async throws -> Bool {
+        try await provider.read { db in
+            try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() != nil
+        }
+    }
+
+    public func prune(before now: Date) async throws {
+        try await provider.transaction { db in
+            try await db.delete(from: "authorization_codes").where("expires_at", .lessThan, now.unixSeconds - 3600).run()
+            try await db.delete(from: "refresh_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
+            try await db.delete(from: "revoked_access_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
+        }
+    }
+
+    /// Marks the matching live refresh tokens revoked, inside the caller's transaction.
+    static func revokeRefreshTokens(on db: any SQLDatabase, _ filter: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
+        let update = db.update("refresh_tokens").set("revoked_at", to: Date().unixSeconds).where("revoked_at", .is, SQLLiteral.null)
+        try await filter(update).run()
+    }
+}
