@@ -81,3 +81,72 @@ extension API {
         return EnabledApp(appID: appID, tenantID: tenantID, operatorToken: operatorToken)
     }
 }
+
+/// The trip-calendar story's cast: a seller's approved app asking for delegated permissions,
+/// installed in a tenant with a user and an admin.
+struct DelegatedApp: Sendable {
+    let sellerToken: String
+    let operatorToken: String
+    let clientID: String
+    let secret: String
+    let appID: String
+    let tenantID: String
+    let userEmail: String
+    let adminEmail: String
+    let password = "a long user password"
+    let redirectURI = "https://app.contoso.com/auth"
+
+    var basic: String { "Basic " + Data("\(clientID):\(secret)".utf8).base64EncodedString() }
+
+    /// An authorization request URL with PKCE.
+    func authorizeURL(scope: String = "openid profile email offline_access Calendars.Read", pkce: PKCE? = PKCE(), extra: [(String, String)] = []) -> String {
+        var items = [("response_type", "code"), ("client_id", clientID), ("redirect_uri", redirectURI), ("scope", scope), ("state", "s-123"), ("nonce", "n-456")]
+        if let pkce { items += [("code_challenge", pkce.challenge), ("code_challenge_method", "S256")] }
+        items += extra
+        return "/oauth2/authorize?" + items.map { "\($0.0)=\(BrowserSession.encode($0.1))" }.joined(separator: "&")
+    }
+}
+
+extension API {
+    func delegatedApp(clientFields: [String: any Sendable] = [:], region: String = "worldwide") async throws -> DelegatedApp {
+        let (sellerToken, _) = try await newSeller()
+        let operatorToken = try await operatorToken()
+        try await definePermission("Calendars.Read", operatorToken: operatorToken, description: "Read your calendars")
+        try await definePermission("Calendars.ReadWrite", operatorToken: operatorToken, adminConsentRequired: true, description: "Read and change your calendars")
+        let (clientID, secret, _) = try await newClient(token: sellerToken, clientFields)
+        let appID = try await approvedApp(
+            clientID: clientID, sellerToken: sellerToken, operatorToken: operatorToken, serviceApp: true, china: region == "china",
+            permissions: ["Calendars.Read", "Calendars.ReadWrite"]
+        )
+        let tenantID = try await newTenant(operatorToken: operatorToken, region: region)
+        try await install(appID, in: tenantID, operatorToken: operatorToken)
+        let app = DelegatedApp(
+            sellerToken: sellerToken, operatorToken: operatorToken, clientID: clientID, secret: secret, appID: appID, tenantID: tenantID,
+            userEmail: "user-\(UUID().uuidString.prefix(8).lowercased())@fabrikam.example", adminEmail: "admin-\(UUID().uuidString.prefix(8).lowercased())@fabrikam.example"
+        )
+        try await newUser(in: tenantID, email: app.userEmail, password: app.password, operatorToken: operatorToken)
+        try await newUser(in: tenantID, email: app.adminEmail, password: app.password, admin: true, operatorToken: operatorToken)
+        return app
+    }
+
+    @discardableResult
+    func newUser(in tenantID: String, email: String, password: String, admin: Bool = false, operatorToken: String) async throws -> String {
+        let reply = try await send(.post, "/api/v1/tenants/\(tenantID)/users", token: operatorToken, json: [
+            "email": email, "displayName": admin ? "Ada Admin" : "Uma User", "password": password, "isAdmin": admin,
+        ])
+        #expect(reply.status == .created, "\(reply.body)")
+        return try #require(reply.string("id"))
+    }
+
+    /// The token endpoint with the app's credentials.
+    func tokenRequest(_ app: DelegatedApp, _ fields: [(String, String)]) async throws -> Reply {
+        try await send(
+            .post, "/oauth2/token", body: fields.map { "\($0.0)=\(BrowserSession.encode($0.1))" }.joined(separator: "&"),
+            headers: [.authorization: app.basic, .contentType: "application/x-www-form-urlencoded"]
+        )
+    }
+
+    func introspect(_ token: String, as app: DelegatedApp) async throws -> Reply {
+        try await send(.post, "/oauth2/introspect", body: "token=\(BrowserSession.encode(token))", headers: [.authorization: app.basic, .contentType: "application/x-www-form-urlencoded"])
+    }
+}
