@@ -9,7 +9,9 @@ let package = Package(
     name: "latchkey",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "latchkey", targets: ["latchkey"])
+        .executable(name: "latchkey", targets: ["latchkey"]),
+        // For the platform's own APIs: validates Latchkey's access tokens (Hummingbird middleware).
+        .library(name: "LatchkeyResourceKit", targets: ["LatchkeyResourceKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -77,6 +79,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+        // For resource servers: access-token validation as Hummingbird middleware.
+        .target(
+            name: "LatchkeyResourceKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CalendarAPI",
+            dependencies: ["LatchkeyResourceKit", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/CalendarAPI",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Interoperability with independent clients: Authlib's OAuth 2.0 client runs the whole
+# authorization-code + PKCE flow against `latchkey serve` (sign-in and consent forms posted over
+# HTTP), joserfc validates the ID token against the JWK Set found through discovery, and the
+# tokens call the example Calendar API, which validates them with LatchkeyResourceKit.
+# Installs the Python packages in a virtual environment under .build/ when missing.
+#
+#   Tests/interop/run.sh            (from the project root; uses the debug build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+venv=.build/interop-venv
+if [ ! -x "$venv/bin/pytest" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest
+fi
+
+swift build --product latchkey >&2
+swift build --product CalendarAPI >&2
+bin=$(swift build --show-bin-path)
+work=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+calendar_port=$(free_port)
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning
+
+operator_token=$(echo "operator password" | "$bin/latchkey" operators create --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
+"$bin/latchkey" serve >"$work/server.log" 2>&1 &
+server=$!
+calendar=""
+cleanup() {
+  kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
+  [ -n "$calendar" ] && { kill $calendar 2>/dev/null || true; wait $calendar 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+# The Calendar API introspects with a Client ID of its own, so that revocation stops it at once.
+"$venv/bin/python" Tests/interop/resource_server_client.py "http://127.0.0.1:$port" "$operator_token" > "$work/rs.env"
+# shellcheck disable=SC1091
+. "$work/rs.env"
+LATCHKEY_ISSUER="http://127.0.0.1:$port" CALENDAR_PORT=$calendar_port \
+  CALENDAR_INTROSPECTION_CLIENT_ID=$RS_CLIENT_ID CALENDAR_INTROSPECTION_CLIENT_SECRET=$RS_CLIENT_SECRET \
+  "$bin/CalendarAPI" >"$work/calendar.log" 2>&1 &
+calendar=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$calendar_port/healthz" >/dev/null && break; sleep 0.1; done
+
+status=0
+LATCHKEY_URL="http://127.0.0.1:$port" CALENDAR_URL="http://127.0.0.1:$calendar_port" OPERATOR_TOKEN="$operator_token" \
+  AUTHLIB_INSECURE_TRANSPORT=1 NO_PROXY=127.0.0.1,localhost \
+  "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+[ $status -eq 0 ] || { echo "server log:"; tail -n 50 "$work/server.log"; echo "calendar log:"; tail -n 20 "$work/calendar.log"; }
+exit $status
