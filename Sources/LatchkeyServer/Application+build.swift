@@ -43,7 +43,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")
-    api.get("openapi.json") { _, _ in OpenAPIDocument.response }
+    let document = try OpenAPIDocument.load()
+    api.get("openapi.json") { _, _ in document.response }
     let sellers = SellerController(accounts: latchkey.accounts)
     sellers.addPublicRoutes(to: api)
     MeController(validator: validator, directory: latchkey.directory).addRoutes(to: api)
