@@ -17,7 +17,13 @@ def make_browser(width=1440, height=900):
     least 500 px wide, so narrower screens are emulated as a phone's."""
     options = Options()
     options.binary_location = shutil.which("chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={max(width, 500)},{height}"):
+    # Every host but the server's loopback address resolves to nothing: an app's redirect URL
+    # (https://app.contoso.com/…) is reached without any lookup leaving the machine.
+    arguments = (
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={max(width, 500)},{height}",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    )
+    for argument in arguments:
         options.add_argument(argument)
     browser = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     browser.viewport = (width, height)

@@ -2,6 +2,7 @@
 import base64
 import json
 import os
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -12,6 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import BASE, new_email, shot
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from platform_setup import Platform  # noqa: E402
 
 PASSWORD = "a long password"
 
@@ -59,11 +63,31 @@ def sign_in(browser, email, password=PASSWORD):
     navigate(browser, By.CSS_SELECTOR, "main form button[type=submit]")
 
 
+def enable(email, client_id):
+    """What a Client ID needs before it obtains tokens (SPEC §1): an approved service app asking
+    for an app-only permission, installed in a tenant whose admin consented to it. Returns the
+    tenant. The seller acts through the API with their dashboard password."""
+    platform = Platform(BASE, os.environ["OPERATOR_TOKEN"])
+    reply = urllib.request.urlopen(urllib.request.Request(
+        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    ))
+    seller = json.load(reply)["token"]
+    app_id = platform.approved_app(seller, client_id, app_only=["Calendars.Read.All"])
+    tenant = platform.tenant()
+    platform.install(tenant, app_id)
+    platform.call("POST", f"/tenants/{tenant}/installations/{app_id}/app-only-consent", platform.operator)
+    TENANTS[client_id] = tenant
+
+
+TENANTS = {}
+
+
 def token_status(client_id, secret):
-    """POSTs client_credentials with client_secret_basic; returns the HTTP status."""
+    """POSTs client_credentials with client_secret_basic for the client's tenant; returns the HTTP status."""
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
     request = urllib.request.Request(
-        f"{BASE}/oauth2/token", data=b"grant_type=client_credentials", method="POST",
+        f"{BASE}/oauth2/token", data=f"grant_type=client_credentials&tenant={TENANTS.get(client_id, '')}".encode(), method="POST",
         headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
     )
     try:
@@ -100,7 +124,8 @@ def fill(browser, field, value):
 def test_client_id_lifecycle(browser):
     browser.get(f"{BASE}/dashboard/signup")
     shot(browser, "00-sign-up")
-    sign_up(browser, new_email())
+    email = new_email()
+    sign_up(browser, email)
     shot(browser, "01-client-ids-empty")
     navigate(browser, By.LINK_TEXT, "add a new oauth client id")
     shot(browser, "02-add-client-id")
@@ -142,6 +167,9 @@ def test_client_id_lifecycle(browser):
     assert browser.current_url.endswith(f"/dashboard/clients/{client_id}")
     assert first_secret not in browser.page_source
 
+    # The copied secret obtains a token once the Client ID's app is approved and installed.
+    assert token_status(client_id, first_secret) == 400
+    enable(email, client_id)
     assert token_status(client_id, first_secret) == 200
 
     # A second secret, made the signing one.

@@ -1,7 +1,11 @@
 """Registers the Calendar API's own Client ID (for introspection) and prints it as shell variables."""
 import sys
 
-from platform_setup import Platform
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "support"))
+from platform_setup import Platform  # noqa: E402
 
 base, operator = sys.argv[1], sys.argv[2]
 platform = Platform(base, operator)

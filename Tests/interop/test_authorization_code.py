@@ -12,7 +12,11 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from platform_setup import Platform
+import os as _os
+import sys as _sys
+
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "support"))
+from platform_setup import Platform  # noqa: E402
 
 BASE = os.environ["LATCHKEY_URL"]
 CALENDAR = os.environ["CALENDAR_URL"]

@@ -21,11 +21,13 @@ class Platform:
         reply.raise_for_status()
         return reply.json()["token"]
 
-    def client(self, seller, domain="app.contoso.com"):
-        created = self.call("POST", "/clients", seller, {"friendlyName": "trip calendar", "appDomain": domain, "redirectUrl": f"https://{domain}/auth"})
+    def client(self, seller, domain="app.contoso.com", availability="worldwide"):
+        created = self.call("POST", "/clients", seller, {
+            "friendlyName": "trip calendar", "appDomain": domain, "redirectUrl": f"https://{domain}/auth", "availability": availability,
+        })
         return created["clientId"], created["secret"]["value"]
 
-    def approved_app(self, seller, client_id, permissions=(), app_only=()):
+    def approved_app(self, seller, client_id, permissions=(), app_only=(), markets=("US", "FR")):
         for name, description, admin, app_only_flag in (
             ("Calendars.Read", "Read your calendars", False, False),
             ("Calendars.ReadWrite", "Read and change your calendars", True, False),
@@ -33,7 +35,7 @@ class Platform:
         ):
             self.call("PUT", f"/permissions/{name}", self.operator, {"description": description, "adminConsentRequired": admin, "appOnly": app_only_flag})
         app = self.call("POST", "/apps", seller, {
-            "name": "Trip Calendar", "description": "Your trips on your calendar.", "markets": ["US", "FR"],
+            "name": "Trip Calendar", "description": "Your trips on your calendar.", "markets": list(markets),
             "requiresServerToServerAuth": True, "clientId": client_id, "permissions": list(permissions), "appOnlyPermissions": list(app_only),
         })
         self.call("POST", f"/apps/{app['id']}/submit", seller)
@@ -45,7 +47,7 @@ class Platform:
 
     def user(self, tenant, admin=False, password="a long user password"):
         email = f"{'admin' if admin else 'user'}-{uuid.uuid4().hex[:8]}@fabrikam.example"
-        self.call("POST", f"/tenants/{tenant}/users", self.operator, {"email": email, "displayName": "Uma User", "password": password, "isAdmin": admin})
+        self.call("POST", f"/tenants/{tenant}/users", self.operator, {"email": email, "displayName": "Ada Admin" if admin else "Uma User", "password": password, "isAdmin": admin})
         return email, password
 
     def install(self, tenant, app_id):
