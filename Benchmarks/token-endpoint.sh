@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Token endpoint against /healthz, in one run, on this machine.
+# The token path against /healthz, in one run, on this machine.
 #
-# Builds release, starts `latchkey serve` on a fresh SQLite data directory, creates a seller and a
-# Client ID, then drives wrk at /healthz and at POST /oauth2/token (client_credentials,
-# client_secret_basic), and prints req/s, p99 and the ratio token/healthz. Not a pass/fail test.
+# Builds release, starts `latchkey serve` on a fresh SQLite data directory (or the PostgreSQL
+# database in LATCHKEY_DATABASE_URL, with LATCHKEY_MASTER_KEY), sets up a service app enabled for
+# client credentials and a signed-in user who consented to a delegated app
+# (Benchmarks/bench_setup.py), then drives wrk at /healthz, at POST /oauth2/token
+# (client_credentials, client_secret_basic), at POST /oauth2/introspect, and through whole
+# authorization-code + PKCE flows (GET /oauth2/authorize with the user's session, consent already
+# given, then the code exchanged at the token endpoint). Prints req/s, p99 and ratios to
+# /healthz. Not a pass/fail test.
 #
 #   Benchmarks/token-endpoint.sh [connections=32] [seconds=10] [threads=2]
+#   LATCHKEY_DATABASE_URL=postgres://… LATCHKEY_MASTER_KEY=… Benchmarks/token-endpoint.sh
 #
 # wrk and the server share the same cores: figures are for comparing, not absolute.
 set -euo pipefail
@@ -19,30 +25,71 @@ command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q 
 swift build -c release --product latchkey >&2
 bin=$(swift build -c release --show-bin-path)/latchkey
 
+venv=.build/bench-venv
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests; }
+
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning "$bin" serve >"$work/server.log" 2>&1 &
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=${LATCHKEY_BCRYPT_COST:-10}
+operator=$(echo "benchmark operator" | "$bin" operators create --email ops@bench.example --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
+"$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
-api="http://127.0.0.1:$port/api/v1"
-curl -fs -X POST "$api/sellers" -H 'content-type: application/json' \
-  -d '{"email":"bench@contoso.example","password":"benchmark password","displayName":"Bench"}' >/dev/null
-token=$(curl -fs -X POST "$api/tokens" -d '{"email":"bench@contoso.example","password":"benchmark password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-client=$(curl -fs -X POST "$api/clients" -H "authorization: Bearer $token" \
-  -d '{"friendlyName":"bench","appDomain":"bench.contoso.example","redirectUrl":"https://bench.contoso.example/cb"}')
-client_id=$(echo "$client" | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientId"])')
-secret=$(echo "$client" | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"]["value"])')
+"$venv/bin/python" Benchmarks/bench_setup.py "http://127.0.0.1:$port" "$operator" >"$work/setup.env"
+# shellcheck disable=SC1091
+. "$work/setup.env"
 basic=$(printf '%s:%s' "$client_id" "$secret" | base64 -w0)
-curl -fs -X POST "http://127.0.0.1:$port/oauth2/token" -H "authorization: Basic $basic" -d grant_type=client_credentials >/dev/null
+access=$(curl -fs -X POST "http://127.0.0.1:$port/oauth2/token" -H "authorization: Basic $basic" -d grant_type=client_credentials -d tenant="$tenant" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 cat >"$work/token.lua" <<LUA
 wrk.method = "POST"
-wrk.body = "grant_type=client_credentials"
+wrk.body = "grant_type=client_credentials&tenant=$tenant"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic $basic"
 done = function(summary, latency, requests)
   io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
+end
+LUA
+cat >"$work/introspect.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "token=$access"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic $basic"
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
+end
+LUA
+# One flow = GET /oauth2/authorize (302 with a code) + POST /oauth2/token (the code for tokens).
+# Each connection alternates; a thread keeps the codes its responses carried.
+cat >"$work/flow.lua" <<LUA
+local codes = {}
+flows = 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+request = function()
+  local code = table.remove(codes)
+  if code then
+    return wrk.format("POST", "/oauth2/token", {["Content-Type"] = "application/x-www-form-urlencoded", ["Authorization"] = "Basic $basic"},
+      "grant_type=authorization_code&redirect_uri=https%3A%2F%2Fapp.contoso.com%2Fauth&code_verifier=$verifier&code=" .. code)
+  end
+  return wrk.format("GET", "$authorize", {["Cookie"] = "$cookie"})
+end
+response = function(status, headers, body)
+  local location = headers["Location"]
+  if location then
+    local code = location:match("[?&]code=([^&]+)")
+    if code then table.insert(codes, code) end
+  elseif status == 200 then
+    flows = flows + 1
+  end
+end
+done = function(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("flows") end
+  io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
+  io.write(string.format("RESULT flows=%.0f\n", total / (summary.duration / 1e6)))
 end
 LUA
 cat >"$work/plain.lua" <<'LUA'
@@ -58,12 +105,18 @@ run() { # name url script
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   non2xx=$(echo "$out" | sed -n 's/^RESULT non2xx=//p')
-  printf '%-8s %10s req/s   p99 %-9s non-2xx %s\n' "$1" "$rps" "$p99" "${non2xx:-0}"
+  flows=$(echo "$out" | sed -n 's/^RESULT flows=//p')
+  printf '%-11s %10s req/s   p99 %-9s non-2xx %s%s\n' "$1" "$rps" "$p99" "${non2xx:-0}" "${flows:+   flows/s $flows}"
   echo "$rps" >"$work/$1.rps"
 }
 
-echo "method: wrk -t$threads -c$connections -d${seconds}s on $(nproc) cores shared with the server; release build; SQLite"
+engine=$([ -n "${LATCHKEY_DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite)
+echo "method: wrk -t$threads -c$connections -d${seconds}s on $(nproc) cores shared with the server; release build; $engine"
 run healthz "http://127.0.0.1:$port/healthz" "$work/plain.lua"
 run token "http://127.0.0.1:$port/oauth2/token" "$work/token.lua"
-python3 -c "import sys; h=float(open('$work/healthz.rps').read()); t=float(open('$work/token.rps').read()); print(f'ratio token/healthz: {t/h:.2f}')"
+run introspect "http://127.0.0.1:$port/oauth2/introspect" "$work/introspect.lua"
+run code-flow "http://127.0.0.1:$port/" "$work/flow.lua"
+for name in token introspect; do
+  python3 -c "h=float(open('$work/healthz.rps').read()); t=float(open('$work/$name.rps').read()); print(f'ratio $name/healthz: {t/h:.2f}')"
+done
 echo "server RSS after load: $(ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}')"

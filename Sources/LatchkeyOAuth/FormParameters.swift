@@ -7,12 +7,17 @@ public struct FormParameters: Sendable {
     public var all: [String: [String]] { values }
 
     public init(_ body: String) throws(OAuthError) {
-        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.formDecode(parts[0]) else {
+        // Split on bytes: `&` and `=` are ASCII, and splitting a String by Character would run
+        // grapheme breaking over every byte of the body.
+        let bytes = body.utf8
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let rawName = equals.map { pair[pair.startIndex..<$0] } ?? pair[...]
+            let rawValue = equals.map { pair[bytes.index(after: $0)...] } ?? pair[pair.endIndex...]
+            guard let name = Self.formDecode(Substring(rawName)) else {
                 throw OAuthError(.invalidRequest, "The request body is not valid form encoding.")
             }
-            guard let value = Self.formDecode(parts.count > 1 ? parts[1] : "") else {
+            guard let value = Self.formDecode(Substring(rawValue)) else {
                 throw OAuthError(.invalidRequest, "The value of \(name) is not valid form encoding.")
             }
             values[name, default: []].append(value)
@@ -56,6 +61,8 @@ public struct FormParameters: Sendable {
 
     /// Decodes `+` as a space and `%XX` escapes; `nil` on a broken escape or invalid UTF-8.
     public static func formDecode(_ text: some StringProtocol) -> String? {
+        // Most names and values need no decoding: take them as they are.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

@@ -19,7 +19,7 @@ public struct Latchkey: Sendable {
     let clients: any ClientStore
     let grants: any GrantStore
     let cache: ClientCache
-    let access: AccessDirectory
+    let access: CachedAuthorizationDirectory
     let sealer: SecretSealer
     let clock: Clock
 
@@ -45,7 +45,7 @@ public struct Latchkey: Sendable {
         let consents = SQLConsentStore(provider: database)
         let hasher = BcryptHasher(cost: configuration.passwordHashCost)
         let cache = ClientCache(store: clients, timeToLive: configuration.clientCacheTTL)
-        let access = AccessDirectory(apps: apps, tenants: tenants, consents: consents, timeToLive: configuration.clientCacheTTL)
+        let access = CachedAuthorizationDirectory(apps: apps, tenants: tenants, consents: consents, timeToLive: configuration.clientCacheTTL)
         self.configuration = configuration
         self.database = database
         self.clients = clients
@@ -86,64 +86,5 @@ public struct Latchkey: Sendable {
 
     public func close() async throws {
         try await database.close()
-    }
-}
-
-/// The protocol endpoints' view of apps, tenants and consents: the token path's reads come from
-/// caches that every change through this node clears (and that expire like the client cache).
-final class AccessDirectory: AuthorizationDirectory {
-    private let apps: any AppStore
-    private let tenants: any TenantStore
-    private let consents: any ConsentStore
-    private let appsByClient: LoadingCache<ClientID, AppListing?>
-    private let tenantAccess: LoadingCache<TenantApp, TenantAccess>
-
-    struct TenantApp: Hashable, Sendable {
-        let appID: String
-        let tenantID: String
-    }
-
-    init(apps: any AppStore, tenants: any TenantStore, consents: any ConsentStore, timeToLive: Duration) {
-        self.apps = apps
-        self.tenants = tenants
-        self.consents = consents
-        self.appsByClient = LoadingCache(timeToLive: timeToLive) { try await apps.approvedApp(using: $0) }
-        self.tenantAccess = LoadingCache(timeToLive: timeToLive) { key in
-            guard let tenant = try await tenants.tenant(key.tenantID) else { return TenantAccess(tenant: nil, installed: false, tenantConsents: []) }
-            return TenantAccess(
-                tenant: tenant, installed: try await consents.isInstalled(appID: key.appID, in: key.tenantID),
-                tenantConsents: try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: nil)
-            )
-        }
-    }
-
-    func approvedApp(for client: ClientID) async throws -> AppListing? {
-        try await appsByClient.value(for: client)
-    }
-
-    func access(appID: String, tenantID: String) async throws -> TenantAccess {
-        try await tenantAccess.value(for: TenantApp(appID: appID, tenantID: tenantID))
-    }
-
-    func user(_ id: String) async throws -> PlatformUser? {
-        try await tenants.user(id)
-    }
-
-    func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> {
-        try await consents.consentedPermissions(appID: appID, tenantID: tenantID, userID: userID)
-    }
-
-    func clientChanged(_ id: ClientID) {
-        appsByClient.invalidate(id)
-    }
-
-    func appChanged(_ app: AppListing) {
-        // The app may have left or joined a Client ID: drop what any client maps to.
-        appsByClient.invalidateAll()
-        tenantAccess.invalidateAll()
-    }
-
-    func grantsChanged() {
-        tenantAccess.invalidateAll()
     }
 }

@@ -1,0 +1,56 @@
+"""Prepares a running Latchkey for the benchmarks and prints shell variables: a service app's
+Client ID enabled for client credentials in a tenant, and a signed-in user who has consented to
+a delegated app (the session cookie a browser would hold)."""
+import base64
+import hashlib
+import html
+import os
+import secrets
+import re
+import sys
+from urllib.parse import urlencode
+
+import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "support"))
+from platform_setup import Platform  # noqa: E402
+
+base, operator = sys.argv[1], sys.argv[2]
+platform = Platform(base, operator)
+seller = platform.seller()
+client_id, secret = platform.client(seller)
+app_id = platform.approved_app(seller, client_id, permissions=["Calendars.Read"], app_only=["Calendars.Read.All"])
+tenant = platform.tenant()
+platform.install(tenant, app_id)
+platform.call("POST", f"/tenants/{tenant}/installations/{app_id}/app-only-consent", operator)
+email, password = platform.user(tenant)
+
+# One PKCE pair for every flow of the run (RFC 7636 §4.1, §4.2).
+verifier = secrets.token_urlsafe(32)
+challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+authorize = "/oauth2/authorize?" + urlencode({
+    "response_type": "code", "client_id": client_id, "redirect_uri": "https://app.contoso.com/auth",
+    "scope": "openid offline_access Calendars.Read", "state": "bench", "code_challenge": challenge, "code_challenge_method": "S256",
+})
+browser = requests.Session()
+reply = browser.get(base + authorize, allow_redirects=False)
+for _ in range(6):
+    location = reply.headers.get("Location", "")
+    if location.startswith("https://app.contoso.com/"):
+        break
+    if location:
+        reply = browser.get(base + location, allow_redirects=False)
+        continue
+    fields = [(html.unescape(a), html.unescape(b)) for a, b in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', reply.text)]
+    if 'action="/signin"' in reply.text:
+        reply = browser.post(base + "/signin", data=fields + [("email", email), ("password", password)], allow_redirects=False)
+    else:
+        reply = browser.post(base + "/oauth2/authorize", data=fields + [("decision", "allow")], allow_redirects=False)
+assert reply.headers.get("Location", "").startswith("https://app.contoso.com/auth?code="), reply.text
+
+print(f"client_id={client_id}")
+print(f"secret='{secret}'")
+print(f"tenant={tenant}")
+print(f"authorize='{authorize}'")
+print(f"verifier={verifier}")
+print(f"cookie='latchkey_session={browser.cookies['latchkey_session']}'")

@@ -1,0 +1,62 @@
+import Foundation
+import LatchkeyCore
+
+/// The protocol endpoints' view of apps, tenants and consents over the stores: the token path's
+/// reads come from caches that every change through this node clears (and that expire like the
+/// client cache). Kept in this module so that the caches' generic code is specialized here.
+public final class CachedAuthorizationDirectory: AuthorizationDirectory {
+    private let apps: any AppStore
+    private let tenants: any TenantStore
+    private let consents: any ConsentStore
+    private let appsByClient: LoadingCache<ClientID, AppListing?>
+    private let tenantAccess: LoadingCache<TenantApp, TenantAccess>
+
+    struct TenantApp: Hashable, Sendable {
+        let appID: String
+        let tenantID: String
+    }
+
+    public init(apps: any AppStore, tenants: any TenantStore, consents: any ConsentStore, timeToLive: Duration) {
+        self.apps = apps
+        self.tenants = tenants
+        self.consents = consents
+        self.appsByClient = LoadingCache(timeToLive: timeToLive) { try await apps.approvedApp(using: $0) }
+        self.tenantAccess = LoadingCache(timeToLive: timeToLive) { key in
+            guard let tenant = try await tenants.tenant(key.tenantID) else { return TenantAccess(tenant: nil, installed: false, tenantConsents: []) }
+            return TenantAccess(
+                tenant: tenant, installed: try await consents.isInstalled(appID: key.appID, in: key.tenantID),
+                tenantConsents: try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: nil)
+            )
+        }
+    }
+
+    public func approvedApp(for client: ClientID) async throws -> AppListing? {
+        try await appsByClient.value(for: client)
+    }
+
+    public func access(appID: String, tenantID: String) async throws -> TenantAccess {
+        try await tenantAccess.value(for: TenantApp(appID: appID, tenantID: tenantID))
+    }
+
+    public func user(_ id: String) async throws -> PlatformUser? {
+        try await tenants.user(id)
+    }
+
+    public func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> {
+        try await consents.consentedPermissions(appID: appID, tenantID: tenantID, userID: userID)
+    }
+
+    public func clientChanged(_ id: ClientID) {
+        appsByClient.invalidate(id)
+    }
+
+    public func appChanged(_ app: AppListing) {
+        // The app may have left or joined a Client ID: drop what any client maps to.
+        appsByClient.invalidateAll()
+        tenantAccess.invalidateAll()
+    }
+
+    public func grantsChanged() {
+        tenantAccess.invalidateAll()
+    }
+}
