@@ -32,14 +32,14 @@ struct OneApp: AuthorizationDirectory {
 /// The client-credentials grant stores nothing.
 struct NoGrants: GrantStore {
     struct Unused: Error {}
-    func insert(_ code: AuthorizationCode) async throws { throw Unused() }
+    func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws { throw Unused() }
     func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> { .invalid }
     func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {}
     func insert(_ grant: RefreshGrant) async throws { throw Unused() }
     func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant> { .invalid }
     func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? { nil }
-    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool { false }
-    func revokeAccessToken(id: String, expiresAt: Date) async throws {}
+    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool { false }
+    func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {}
     func isAccessTokenRevoked(id: String) async throws -> Bool { false }
     func prune(before now: Date) async throws {}
 }

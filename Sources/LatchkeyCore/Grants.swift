@@ -161,8 +161,10 @@ public protocol ConsentStore: Sendable {
 }
 
 /// Authorization codes, refresh tokens and revoked access tokens.
+/// Every method that issues, revokes or detects a replay writes its audit entry in the same
+/// transaction; a replay's entry goes to the tenant's log, naming the client.
 public protocol GrantStore: Sendable {
-    func insert(_ code: AuthorizationCode) async throws
+    func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws
     /// Marks the code used. A second presentation revokes the refresh-token family and access
     /// token recorded for it by `recordIssued`.
     func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode>
@@ -174,8 +176,9 @@ public protocol GrantStore: Sendable {
     /// The live (not rotated, revoked or expired) refresh token with this digest.
     func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant?
     /// Revokes the family of the refresh token with this digest, if the client owns it.
-    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool
-    func revokeAccessToken(id: String, expiresAt: Date) async throws
+    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool
+    /// Revokes an access token (RFC 7009) until it expires; `audit` goes to the tenant's log.
+    func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws
     func isAccessTokenRevoked(id: String) async throws -> Bool
     /// Deletes expired codes, refresh tokens and revocation records.
     func prune(before now: Date) async throws

@@ -36,7 +36,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     OAuthController(
         tokenEndpoint: tokenEndpoint,
         introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),
-        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants),
+        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants, clock: clock),
         userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
         metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
         signer: signer
@@ -54,7 +54,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     ClientController(registry: latchkey.registry, clock: clock).addRoutes(to: authenticated)
     AppController(catalog: latchkey.catalog).addRoutes(to: authenticated)
     AuditController(store: latchkey.auditLog).addRoutes(to: authenticated)
-    TenantController(directory: latchkey.directory).addRoutes(to: authenticated)
+    TenantController(directory: latchkey.directory, auditLog: latchkey.auditLog).addRoutes(to: authenticated)
 
     // The pages: one session and CSRF layer for the dashboard and the users' pages.
     let pages = try await Pages.load()

@@ -93,8 +93,16 @@ public struct SQLGrantStore: GrantStore {
         self.provider = provider
     }
 
-    public func insert(_ code: AuthorizationCode) async throws {
-        try await provider.transaction { db in try await db.insert(CodeRow(code), into: "authorization_codes") }
+    public func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws {
+        try await provider.transaction { db in
+            try await db.insert(CodeRow(code), into: "authorization_codes")
+            try await db.record(audit)
+        }
+    }
+
+    /// An entry for what the store itself notices or does for a client.
+    static func entry(_ action: AuditAction, tenantID: String, clientID: String, object: String, id: String, at now: Date, detail: String) -> AuditEntry {
+        AuditEntry(sellerID: tenantID, actor: "client \(clientID)", action: action, objectType: object, objectID: id, at: now, sourceIP: nil, detail: detail)
     }
 
     public func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> {
@@ -111,6 +119,10 @@ public struct SQLGrantStore: GrantStore {
                     try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
                         .values(SQLBind(tokenID), SQLBind(expiry)).ignoringConflicts().run()
                 }
+                try await db.record(Self.entry(
+                    .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "authorization_code", id: row.familyId ?? row.userId, at: now,
+                    detail: "a used code was presented again; what it issued is revoked (user \(row.userId))"
+                ))
                 return .replayed
             }
             try await db.update("authorization_codes").set("used_at", to: now.unixSeconds).where("digest", .equal, digest.hex).run()
@@ -147,6 +159,10 @@ public struct SQLGrantStore: GrantStore {
             if row.rotatedAt != nil {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked.
                 try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, row.familyId) }
+                try await db.record(Self.entry(
+                    .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
+                    detail: "a rotated refresh token was presented again; its family is revoked (user \(row.userId))"
+                ))
                 return .replayed
             }
             guard row.expiresAt > now.unixSeconds else { return .invalid }
@@ -155,21 +171,25 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID) async throws -> Bool {
+    public func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool {
         try await provider.transaction { db in
-            guard let row = try await db.select().column("family_id").from("refresh_tokens").where("digest", .equal, digest.hex)
-                .where("client_id", .equal, clientID.rawValue).first()
+            guard let row = try await db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
+                .where("client_id", .equal, clientID.rawValue).first(decoding: RefreshRow.self, with: rowDecoder)
             else { return false }
-            let family = try row.decode(column: "family_id", as: String.self)
-            try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
+            try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, row.familyId) }
+            try await db.record(Self.entry(
+                .grantRevoke, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
+                detail: "revoked by the client (RFC 7009); user \(row.userId)"
+            ))
             return true
         }
     }
 
-    public func revokeAccessToken(id: String, expiresAt: Date) async throws {
+    public func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {
         try await provider.transaction { db in
             try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
                 .values(SQLBind(id), SQLBind(expiresAt.unixSeconds)).ignoringConflicts().run()
+            if let audit { try await db.record(audit) }
         }
     }
 

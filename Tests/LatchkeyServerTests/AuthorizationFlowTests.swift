@@ -120,6 +120,14 @@ struct AuthorizationFlowTests {
             clock.advance(by: 61)
             let expired = try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", late), ("redirect_uri", app.redirectURI)])
             #expect(expired.string("error") == "invalid_grant" && expired.string("error_description")?.contains("expired") == true)
+
+            // The tenant's log has the sign-in, the consent, each code, and the replay.
+            let log = try await api.send(.get, "/api/v1/tenants/\(app.tenantID)/audit", token: app.operatorToken)
+            let actions = ((log["entries"] as? [[String: Any]]) ?? []).compactMap { $0["action"] as? String }
+            for action in ["user.sign_in", "consent.grant", "grant.issue", "grant.replay", "app.install", "user.create"] {
+                #expect(actions.contains(action), "no \(action) in \(actions)")
+            }
+            #expect(try await api.send(.get, "/api/v1/tenants/\(app.tenantID)/audit", token: app.sellerToken).status == .notFound)
         }
     }
 

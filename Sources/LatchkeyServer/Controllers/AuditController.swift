@@ -10,6 +10,11 @@ struct AuditController {
     }
 
     @Sendable func list(_ request: Request, context: LatchkeyRequestContext) async throws -> AuditListResponse {
+        try await Self.page(request, owner: try context.actor().sellerID, store: store)
+    }
+
+    /// One page of a log (a seller's or a tenant's), read from `limit` and `before`.
+    static func page(_ request: Request, owner: String, store: any AuditStore) async throws -> AuditListResponse {
         let query = request.uri.queryParameters
         var limit = 50
         if let text = query.get("limit") {
@@ -25,7 +30,7 @@ struct AuditController {
             }
             before = id
         }
-        let entries = try await store.entries(sellerID: try context.actor().sellerID, before: before, limit: limit)
+        let entries = try await store.entries(sellerID: owner, before: before, limit: limit)
         return AuditListResponse(
             entries: entries.map(AuditEntryResponse.init),
             nextBefore: entries.count == limit ? entries.last?.id : nil

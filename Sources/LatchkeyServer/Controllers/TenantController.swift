@@ -5,6 +5,7 @@ import LatchkeyCore
 /// (`/api/v1/tenants…`), and the permissions of the platform's API (`/api/v1/permissions…`).
 struct TenantController {
     let directory: TenantDirectory
+    let auditLog: any AuditStore
 
     func addRoutes(to group: RouterGroup<LatchkeyRequestContext>) {
         group.post("tenants", use: createTenant)
@@ -19,6 +20,7 @@ struct TenantController {
         group.post("tenants/:tenantId/installations/:appId/app-only-consent", use: consentAppOnly)
         group.get("tenants/:tenantId/consents", use: tenantConsents)
         group.delete("tenants/:tenantId/consents/:appId", use: revokeTenantConsent)
+        group.get("tenants/:tenantId/audit", use: audit)
         group.get("permissions", use: listPermissions)
         group.put("permissions/:name", use: putPermission)
     }
@@ -89,6 +91,12 @@ struct TenantController {
     @Sendable func revokeTenantConsent(_ request: Request, context: LatchkeyRequestContext) async throws -> HTTPResponse.Status {
         try await directory.revokeConsent(appID: try context.parameters.appID(), tenantID: try context.parameters.tenantID(), userID: nil, by: try context.actor())
         return .noContent
+    }
+
+    /// The tenant's log: sign-ins, consents, installations, grants, replays and revocations.
+    @Sendable func audit(_ request: Request, context: LatchkeyRequestContext) async throws -> AuditListResponse {
+        let tenant = try await directory.tenant(try context.parameters.tenantID(), for: try context.actor())
+        return try await AuditController.page(request, owner: tenant.id, store: auditLog)
     }
 
     @Sendable func listPermissions(_ request: Request, context: LatchkeyRequestContext) async throws -> PermissionListResponse {

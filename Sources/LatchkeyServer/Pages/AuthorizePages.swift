@@ -101,11 +101,14 @@ struct AuthorizePages {
 
         let code = OpaqueToken.generate()
         let now = clock()
+        let audit = Actor(user: user, sourceIP: context.remoteAddress).entry(
+            .grantIssue, objectType: "app", objectID: app.id, at: now, detail: "code for \(app.name): \(authorization.scopes.joined(separator: " "))"
+        )
         try await grants.insert(AuthorizationCode(
             digest: code.digest, clientID: authorization.client.id, appID: app.id, userID: user.id, tenantID: tenant.id,
             redirectURI: authorization.redirectURIGiven ? authorization.redirectURI : nil, scopes: authorization.scopes, nonce: authorization.nonce,
             codeChallenge: authorization.codeChallenge, authTime: authTime, expiresAt: now.addingTimeInterval(AuthorizationCode.lifetime)
-        ))
+        ), audit: audit)
         return .redirect(to: authorization.successRedirect(code: code.value, issuer: issuer), type: .found)
     }
 
