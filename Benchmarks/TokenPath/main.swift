@@ -77,7 +77,7 @@ enum TokenPathBenchmark {
             ClientSecret(id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: "", createdAt: now, startsAt: now - 60, endsAt: now + 86_400),
             cap: 5, at: now
         )
-        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let signer = try await TokenSigner(keys: [.generate(.es256)])
         let tenant = Tenant(id: ObjectID.generate(), displayName: "Fabrikam", region: .worldwide, createdAt: now)
         let app = AppListing(
             id: ObjectID.generate(), sellerID: "seller", name: "bench", description: "", markets: try Markets(validating: ["US"]),

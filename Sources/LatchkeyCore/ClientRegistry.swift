@@ -44,8 +44,13 @@ public struct ClientRegistry: Sendable {
         public var redirectURL: String?
         public var secretValidityYears: Int?
         public var availability: String?
+        public var idTokenSignedResponseAlg: String?
 
-        public init(friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?) {
+        public init(
+            friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
+            idTokenSignedResponseAlg: String? = nil
+        ) {
+            self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.friendlyName = friendlyName
             self.appDomain = appDomain
             self.redirectURL = redirectURL
@@ -67,15 +72,16 @@ public struct ClientRegistry: Sendable {
             try SecretValidity(years: input.secretValidityYears ?? SecretValidity.recommended.years)
         }
         let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
+        let idTokenAlgorithm = issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: input.idTokenSignedResponseAlg) }
         try issues.throwIfAny()
-        guard let details, let validity, let availability else { throw DomainError.invalid(issues.issues) }
+        guard let details, let validity, let availability, let idTokenAlgorithm else { throw DomainError.invalid(issues.issues) }
 
         let now = clock()
         let issued = try makeSecret(validity: validity, at: now)
         var client = OAuthClient(
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
-            secrets: [], designatedSigningSecretID: nil
+            secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -96,8 +102,10 @@ public struct ClientRegistry: Sendable {
         public var friendlyName: String?
         public var appDomain: String?
         public var redirectURL: String?
+        public var idTokenSignedResponseAlg: String?
 
-        public init(friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil) {
+        public init(friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil) {
+            self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.friendlyName = friendlyName
             self.appDomain = appDomain
             self.redirectURL = redirectURL
@@ -107,6 +115,11 @@ public struct ClientRegistry: Sendable {
     /// Edits the details; fields left `nil` keep their value, and the result obeys the same rules.
     public func update(_ id: ClientID, _ edit: ClientEdit, by actor: Actor) async throws -> OAuthClient {
         let now = clock()
+        var issues = IssueCollector()
+        let algorithm = edit.idTokenSignedResponseAlg.flatMap { text in
+            issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: text) }
+        }
+        try issues.throwIfAny()
         let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
             let details = try ClientDetails(
                 friendlyName: edit.friendlyName ?? client.friendlyName,
@@ -116,6 +129,7 @@ public struct ClientRegistry: Sendable {
             client.friendlyName = details.friendlyName
             client.appDomain = details.appDomain
             client.redirectURL = details.redirectURL
+            if let algorithm { client.idTokenAlgorithm = algorithm }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }
         didChange(id)

@@ -17,12 +17,16 @@ public struct OAuthClient: Sendable, Equatable {
     /// The secret chosen to sign. The effective signing secret at a moment is
     /// `signingSecret(at:)`, which falls back when this one is no longer active.
     public private(set) var designatedSigningSecretID: String?
+    /// The algorithm of this client's ID tokens (OpenID Connect Registration's
+    /// `id_token_signed_response_alg`): ES256 unless it only verifies RSA.
+    public var idTokenAlgorithm: IDTokenAlgorithm
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
-        secrets: [ClientSecret], designatedSigningSecretID: String?
+        secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256
     ) {
+        self.idTokenAlgorithm = idTokenAlgorithm
         self.id = id
         self.sellerID = sellerID
         self.friendlyName = friendlyName
@@ -127,4 +131,23 @@ public enum SecretDeletionWarning: String, Sendable, Codable {
     case isSigningSecret = "signing_secret"
     /// The app will lose access until a new secret is added.
     case isLastActiveSecret = "last_active_secret"
+}
+
+/// The algorithms an ID token may be signed with.
+public enum IDTokenAlgorithm: String, Sendable, Codable, CaseIterable {
+    case es256 = "ES256"
+    case rs256 = "RS256"
+
+    public static let field = "idTokenSignedResponseAlg"
+
+    public init(validating text: String?) throws(FieldIssue) {
+        guard let text else {
+            self = .es256
+            return
+        }
+        guard let value = IDTokenAlgorithm(rawValue: text.uppercased()) else {
+            throw FieldIssue(field: Self.field, code: "invalid_choice", message: "Choose ES256 (the default) or RS256 for clients that only verify RSA signatures; \"\(text)\" is not one of them.")
+        }
+        self = value
+    }
 }

@@ -61,7 +61,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
         self.subjectTypesSupported = ["public"]
-        self.idTokenSigningAlgValuesSupported = ["ES256"]
+        self.idTokenSigningAlgValuesSupported = ["ES256", "RS256"]
         self.tokenEndpointAuthMethodsSupported = authMethods
         self.introspectionEndpointAuthMethodsSupported = authMethods
         self.revocationEndpointAuthMethodsSupported = authMethods

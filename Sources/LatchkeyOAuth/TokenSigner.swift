@@ -1,68 +1,196 @@
 import Crypto
 import Foundation
 import JWTKit
+import Synchronization
+import _CryptoExtras
 
-/// Signs and verifies access tokens with the server's ES256 key, and publishes its public half.
-public final class TokenSigner: Sendable {
+/// The algorithms tokens are signed with: ES256 for everything by default; RS256 for the ID
+/// tokens of clients that only verify RSA (their `id_token_signed_response_alg`).
+public enum SigningAlgorithm: String, Sendable, CaseIterable {
+    case es256 = "ES256"
+    case rs256 = "RS256"
+}
+
+/// A private signing key and its RFC 7638 thumbprint (`kid`).
+public struct SigningKeyMaterial: Sendable {
+    public let algorithm: SigningAlgorithm
     public let kid: String
-    /// The JWK Set served at `/.well-known/jwks.json` (RFC 7517).
-    public let jwks: JWKS
-    private let keys: JWTKeyCollection
-    /// The key's signing algorithm, taken out of the collection once: the collection is an actor,
-    /// and going through it cost every token two thread hops.
-    private let algorithm: any JWTAlgorithm
-    /// base64url of the fixed headers: access tokens are typed "at+jwt" (RFC 9068 §2.1), ID tokens "JWT".
-    private let accessTokenHeader: String
-    private let idTokenHeader: String
+    fileprivate let kind: Kind
 
-    public init(privateKey: P256.Signing.PrivateKey) async throws {
-        let key = try ES256PrivateKey(backing: privateKey)
-        guard let parameters = key.publicKey.parameters else { throw SignerError.unusableKey }
-        let kid = Self.thumbprint(x: parameters.x, y: parameters.y)
-        self.kid = kid
-        self.jwks = JWKS(keys: [.ecdsa(.es256, identifier: JWKIdentifier(string: kid), x: parameters.x, y: parameters.y, curve: .p256)])
-        let keys = JWTKeyCollection()
-        await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid))
-        self.keys = keys
-        self.algorithm = try await keys.getKey(for: JWKIdentifier(string: kid))
-        let header = { (type: String) in
-            Array(JSONText.object(["alg": .string("ES256"), "kid": .string(kid), "typ": .string(type)]).utf8).base64URLEncoded()
+    fileprivate enum Kind: Sendable {
+        case es256(P256.Signing.PrivateKey)
+        case rs256(JWTKit.Insecure.RSA.PrivateKey)
+    }
+
+    public static func es256(_ key: P256.Signing.PrivateKey) throws -> SigningKeyMaterial {
+        let x = Array(key.publicKey.x963Representation.dropFirst().prefix(32)).base64URLEncoded()
+        let y = Array(key.publicKey.x963Representation.suffix(32)).base64URLEncoded()
+        return SigningKeyMaterial(algorithm: .es256, kid: TokenSigner.thumbprint(#"{"crv":"P-256","kty":"EC","x":"\#(x)","y":"\#(y)"}"#), kind: .es256(key))
+    }
+
+    public static func rs256(_ key: _RSA.Signing.PrivateKey) throws -> SigningKeyMaterial {
+        let primitives = try key.publicKey.getKeyPrimitives()
+        let n = Array(primitives.modulus).base64URLEncoded()
+        let e = Array(primitives.publicExponent).base64URLEncoded()
+        return SigningKeyMaterial(algorithm: .rs256, kid: TokenSigner.thumbprint(#"{"e":"\#(e)","kty":"RSA","n":"\#(n)"}"#), kind: .rs256(try JWTKit.Insecure.RSA.PrivateKey(backing: key)))
+    }
+
+    /// What is stored (sealed): the P-256 raw scalar, or the RSA key's PKCS #1 DER.
+    public var privateBytes: Data {
+        switch kind {
+        case .es256(let key): key.rawRepresentation
+        case .rs256(let key): key.derRepresentation
         }
-        self.accessTokenHeader = header("at+jwt")
-        self.idTokenHeader = header("JWT")
     }
 
-    /// JWS compact serialization (RFC 7515 §7.1) of the claims, signed by JWTKit's ES256 signer.
+    public static func restore(algorithm: SigningAlgorithm, privateBytes: Data) throws -> SigningKeyMaterial {
+        switch algorithm {
+        case .es256: try .es256(P256.Signing.PrivateKey(rawRepresentation: privateBytes))
+        case .rs256: try .rs256(_RSA.Signing.PrivateKey(derRepresentation: privateBytes))
+        }
+    }
+
+    public static func generate(_ algorithm: SigningAlgorithm) throws -> SigningKeyMaterial {
+        switch algorithm {
+        case .es256: try .es256(P256.Signing.PrivateKey())
+        case .rs256: try .rs256(_RSA.Signing.PrivateKey(keySize: .bits2048))
+        }
+    }
+
+    var jwk: JWK {
+        switch kind {
+        case .es256(let key):
+            let parameters = key.publicKey.x963Representation
+            return .ecdsa(
+                .es256, identifier: JWKIdentifier(string: kid), x: Array(parameters.dropFirst().prefix(32)).base64URLEncoded(),
+                y: Array(parameters.suffix(32)).base64URLEncoded(), curve: .p256
+            )
+        case .rs256(let key):
+            let primitives = try? key.publicKey.getKeyPrimitives()
+            return .rsa(
+                .rs256, identifier: JWKIdentifier(string: kid), modulus: primitives.map { Array($0.modulus).base64URLEncoded() },
+                exponent: primitives.map { Array($0.publicExponent).base64URLEncoded() }
+            )
+        }
+    }
+}
+
+/// Signs and verifies tokens with the server's keys and publishes their public halves. The
+/// newest key of each algorithm signs; older ones stay published (and verify) until the tokens
+/// they signed have expired. `replace` swaps the key set when keys are rotated.
+public final class TokenSigner: Sendable {
+    private struct KeySet {
+        let jwks: JWKS
+        let verification: JWTKeyCollection
+        /// Per algorithm: the signing algorithm object and the base64url headers it signs under.
+        let signers: [SigningAlgorithm: Signer]
+    }
+
+    private struct Signer {
+        let kid: String
+        /// Taken out of the key collection once: the collection is an actor, and going through
+        /// it cost every token two thread hops.
+        let algorithm: any JWTAlgorithm
+        let accessTokenHeader: String
+        let idTokenHeader: String
+    }
+
+    private let state: Mutex<KeySet>
+
+    /// `keys` newest first; the first of each algorithm signs.
+    public init(keys: [SigningKeyMaterial]) async throws {
+        self.state = Mutex(try await Self.keySet(keys))
+    }
+
+    public func replace(keys: [SigningKeyMaterial]) async throws {
+        let set = try await Self.keySet(keys)
+        state.withLock { $0 = set }
+    }
+
+    private static func keySet(_ keys: [SigningKeyMaterial]) async throws -> KeySet {
+        let collection = JWTKeyCollection()
+        for key in keys {
+            switch key.kind {
+            case .es256(let privateKey): await collection.add(ecdsa: try ES256PrivateKey(backing: privateKey), kid: JWKIdentifier(string: key.kid))
+            case .rs256(let privateKey): await collection.add(rsa: privateKey, digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
+            }
+        }
+        var signers: [SigningAlgorithm: Signer] = [:]
+        for key in keys where signers[key.algorithm] == nil {
+            let header = { (type: String) in
+                Array(JSONText.object(["alg": .string(key.algorithm.rawValue), "kid": .string(key.kid), "typ": .string(type)]).utf8).base64URLEncoded()
+            }
+            signers[key.algorithm] = Signer(
+                kid: key.kid, algorithm: try await collection.getKey(for: JWKIdentifier(string: key.kid)),
+                accessTokenHeader: header("at+jwt"), idTokenHeader: header("JWT")
+            )
+        }
+        guard signers[.es256] != nil else { throw SignerError.unusableKey }
+        return KeySet(jwks: JWKS(keys: keys.map(\.jwk)), verification: collection, signers: signers)
+    }
+
+    /// The JWK Set served at `/.well-known/jwks.json` (RFC 7517).
+    public var jwks: JWKS { state.withLock { $0.jwks } }
+
+    /// The `kid` signing with the algorithm now.
+    public func kid(_ algorithm: SigningAlgorithm = .es256) -> String? {
+        state.withLock { $0.signers[algorithm]?.kid }
+    }
+
+    public var algorithms: [SigningAlgorithm] {
+        state.withLock { set in SigningAlgorithm.allCases.filter { set.signers[$0] != nil } }
+    }
+
+    /// JWS compact serialization (RFC 7515 §7.1) of an access token, ES256.
     public func sign(_ claims: AccessTokenClaims) throws -> String {
-        try sign(header: accessTokenHeader, payload: claims.jsonText)
+        let signer = try signer(.es256)
+        return try sign(header: signer.accessTokenHeader, payload: claims.jsonText, with: signer.algorithm)
     }
 
-    public func sign(_ claims: IDTokenClaims) throws -> String {
-        try sign(header: idTokenHeader, payload: claims.jsonText)
+    /// An ID token, with the algorithm the client asked for (ES256 when no key of it exists).
+    public func sign(_ claims: IDTokenClaims, algorithm: SigningAlgorithm = .es256) throws -> String {
+        let signer = try (try? self.signer(algorithm)) ?? self.signer(.es256)
+        return try sign(header: signer.idTokenHeader, payload: claims.jsonText, with: signer.algorithm)
     }
 
-    private func sign(header: String, payload: String) throws -> String {
+    private func signer(_ algorithm: SigningAlgorithm) throws -> Signer {
+        guard let signer = state.withLock({ $0.signers[algorithm] }) else { throw SignerError.unusableKey }
+        return signer
+    }
+
+    private func sign(header: String, payload: String, with algorithm: any JWTAlgorithm) throws -> String {
         let signingInput = header + "." + Array(payload.utf8).base64URLEncoded()
         let signature = try algorithm.sign(Array(signingInput.utf8))
         return signingInput + "." + signature.base64URLEncoded()
     }
 
-    /// The claims of an access token this server signed; throws for anything else, ID tokens
-    /// included (RFC 9068 §4: the type tells them apart).
+    /// The claims of an access token this server signed with a published key; throws for
+    /// anything else, ID tokens included (RFC 9068 §4: the `typ` tells them apart).
     public func verify(_ token: String) async throws -> AccessTokenClaims {
-        guard token.hasPrefix(accessTokenHeader + ".") else { throw SignerError.notAnAccessToken }
-        return try await keys.verify(token, as: AccessTokenClaims.self)
+        guard let dot = token.firstIndex(of: "."), let header = Data(base64URL: token[..<dot]),
+            let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any], object["typ"] as? String == "at+jwt"
+        else { throw SignerError.notAnAccessToken }
+        let collection = state.withLock { $0.verification }
+        return try await collection.verify(token, as: AccessTokenClaims.self)
     }
 
     /// RFC 7638 JWK thumbprint: base64url SHA-256 of the required members in lexical order.
-    static func thumbprint(x: String, y: String) -> String {
-        let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(x)","y":"\#(y)"}"#
-        return Array(SHA256.hash(data: Data(canonical.utf8))).base64URLEncoded()
+    static func thumbprint(_ canonical: String) -> String {
+        Array(SHA256.hash(data: Data(canonical.utf8))).base64URLEncoded()
     }
 
     public enum SignerError: Error {
         case unusableKey
         case notAnAccessToken
+    }
+}
+
+extension Data {
+    /// base64url without padding (RFC 7515 §2).
+    init?(base64URL text: some StringProtocol) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
     }
 }
 

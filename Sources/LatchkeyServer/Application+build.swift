@@ -14,7 +14,8 @@ import ServiceLifecycle
 public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws -> some ApplicationProtocol {
     let configuration = latchkey.configuration
     let clock = latchkey.clock
-    let signer = try await SigningKeys.load(store: SQLSigningKeyStore(provider: latchkey.database), sealer: latchkey.sealer, clock: clock)
+    let keys = latchkey.signingKeys
+    let signer = try await TokenSigner(keys: try await keys.load())
     let recorder = SecretUseRecorder(store: latchkey.clients, interval: configuration.lastUsedFlushInterval, logger: logger)
     let settings = IssuerSettings(issuer: configuration.publicURL)
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
@@ -78,7 +79,10 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
-        services: [latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger)],
+        services: [
+            latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
+            SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), logger: logger),
+        ],
         eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
         logger: logger
     )

@@ -22,6 +22,7 @@ public struct Latchkey: Sendable {
     let access: CachedAuthorizationDirectory
     let sealer: SecretSealer
     let clock: Clock
+    let signingKeys: SigningKeys
 
     /// Opens the database (creating the data directory and SQLite file when embedded), applies
     /// pending migrations, and wires the services.
@@ -69,6 +70,13 @@ public struct Latchkey: Sendable {
             didChange: { access.grantsChanged() }
         )
         self.auditLog = SQLAuditStore(provider: database)
+        self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: sealer, clock: clock)
+    }
+
+    /// Adds newer signing keys; running nodes pick them up within a minute, and the old keys
+    /// stay published until their tokens have expired. Returns the new keys' ids.
+    public func rotateSigningKeys() async throws -> [String] {
+        try await signingKeys.rotate()
     }
 
     static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {

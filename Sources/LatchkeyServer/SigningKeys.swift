@@ -1,23 +1,82 @@
-import Crypto
 import Foundation
 import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
+import Logging
+import ServiceLifecycle
 
-/// Loads the token-signing key, creating it on first start; the private key is stored sealed
-/// under the master key and never leaves memory otherwise.
-enum SigningKeys {
-    static func load(store: SQLSigningKeyStore, sealer: SecretSealer, clock: Clock) async throws -> TokenSigner {
-        let stored: StoredSigningKey
-        if let newest = try await store.keys().first {
-            stored = newest
-        } else {
-            let key = P256.Signing.PrivateKey()
-            stored = try await store.insertFirstKey(StoredSigningKey(
-                kid: ObjectID.generate(), algorithm: "ES256", sealedPrivateKey: try sealer.seal(key.rawRepresentation), createdAt: clock()
-            ))
+/// The token-signing keys: one ES256 and one RS256 key are created on first start; `latchkey
+/// keys rotate` adds newer ones. Private keys are stored sealed under the master key and never
+/// leave memory otherwise. The newest key of each algorithm signs; an older one stays published
+/// in the JWK Set for `retention` after its successor appeared, so that every token it signed
+/// expires while it can still be verified.
+struct SigningKeys: Sendable {
+    let store: SQLSigningKeyStore
+    let sealer: SecretSealer
+    let clock: Clock
+
+    /// Longer than any token signed with these keys lives (access and ID tokens: one hour).
+    static let retention: TimeInterval = 2 * 3600
+
+    /// The keys to publish now, newest first; creates the first key of an algorithm that has none.
+    func load() async throws -> [SigningKeyMaterial] {
+        var stored = try await store.keys()
+        for algorithm in SigningAlgorithm.allCases where !stored.contains(where: { $0.algorithm == algorithm.rawValue }) {
+            stored.append(try await store.insertFirstKey(try seal(.generate(algorithm))))
         }
-        let raw = try sealer.open(stored.sealedPrivateKey)
-        return try await TokenSigner(privateKey: P256.Signing.PrivateKey(rawRepresentation: raw))
+        return try Self.published(stored, at: clock()).map(open)
+    }
+
+    /// Adds a newer key of every algorithm; returns their ids.
+    func rotate() async throws -> [String] {
+        var kids: [String] = []
+        for algorithm in SigningAlgorithm.allCases {
+            let key = try SigningKeyMaterial.generate(algorithm)
+            try await store.insert(try seal(key))
+            kids.append("\(algorithm.rawValue) \(key.kid)")
+        }
+        return kids
+    }
+
+    static func published(_ keys: [StoredSigningKey], at now: Date) -> [StoredSigningKey] {
+        var published: [StoredSigningKey] = []
+        for algorithm in SigningAlgorithm.allCases {
+            let newestFirst = keys.filter { $0.algorithm == algorithm.rawValue }.sorted { $0.createdAt > $1.createdAt }
+            for (index, key) in newestFirst.enumerated() where index == 0 || now < newestFirst[index - 1].createdAt.addingTimeInterval(retention) {
+                published.append(key)
+            }
+        }
+        return published.sorted { $0.createdAt > $1.createdAt }
+    }
+
+    private func seal(_ key: SigningKeyMaterial) throws -> StoredSigningKey {
+        StoredSigningKey(kid: key.kid, algorithm: key.algorithm.rawValue, sealedPrivateKey: try sealer.seal(key.privateBytes), createdAt: clock())
+    }
+
+    private func open(_ stored: StoredSigningKey) throws -> SigningKeyMaterial {
+        guard let algorithm = SigningAlgorithm(rawValue: stored.algorithm) else { throw TokenSigner.SignerError.unusableKey }
+        return try SigningKeyMaterial.restore(algorithm: algorithm, privateBytes: try sealer.open(stored.sealedPrivateKey))
+    }
+}
+
+/// Reads the key set again every minute, so that a rotation made with the CLI (or on another
+/// node) reaches this node without a restart.
+struct SigningKeyRefresher: Service {
+    let keys: SigningKeys
+    let signer: TokenSigner
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: interval)
+                do {
+                    try await signer.replace(keys: try await keys.load())
+                } catch {
+                    logger.warning("could not reload signing keys", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
+            }
+        }
     }
 }

@@ -219,6 +219,9 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 8, name: "add_clients_id_token_signed_response_alg", statements: [
+            "ALTER TABLE clients ADD COLUMN id_token_signed_response_alg TEXT NOT NULL DEFAULT 'ES256'"
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

@@ -35,8 +35,10 @@ struct ClientRow: Codable, Sendable {
     var secretValidityYears: Int
     var signingSecretId: String?
     var createdAt: Double
+    var idTokenSignedResponseAlg: String
 
     init(_ client: OAuthClient) {
+        idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
         id = client.id.rawValue
         sellerId = client.sellerID
         friendlyName = client.friendlyName
@@ -55,7 +57,7 @@ struct ClientRow: Codable, Sendable {
             redirectURL: RedirectURL(stored: redirectUrl), availability: Availability(rawValue: availability) ?? .worldwide,
             secretValidity: (try? SecretValidity(years: secretValidityYears)) ?? .recommended,
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
-            designatedSigningSecretID: signingSecretId
+            designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256
         )
     }
 }

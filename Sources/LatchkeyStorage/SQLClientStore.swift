@@ -82,6 +82,7 @@ public struct SQLClientStore: ClientStore {
             .set("app_domain", to: row.appDomain)
             .set("redirect_url", to: row.redirectUrl)
             .set("signing_secret_id", to: row.signingSecretId)
+            .set("id_token_signed_response_alg", to: row.idTokenSignedResponseAlg)
             .where("id", .equal, row.id)
             .run()
     }

@@ -38,15 +38,22 @@ public struct SQLSigningKeyStore: Sendable {
         }.map { StoredSigningKey(kid: $0.kid, algorithm: $0.algorithm, sealedPrivateKey: $0.sealedPrivateKey, createdAt: Date(unixSeconds: $0.createdAt)) }
     }
 
-    /// Stores the key unless one exists already, and returns the newest key: two nodes starting
-    /// at once on an empty database agree on one key.
+    /// Stores a rotated key.
+    public func insert(_ key: StoredSigningKey) async throws {
+        try await provider.transaction { db in
+            try await db.insert(Row(kid: key.kid, algorithm: key.algorithm, sealedPrivateKey: key.sealedPrivateKey, createdAt: key.createdAt.unixSeconds), into: "signing_keys")
+        }
+    }
+
+    /// Stores the key unless one of its algorithm exists already, and returns the newest key of
+    /// that algorithm: two nodes starting at once on an empty database agree on one key.
     public func insertFirstKey(_ key: StoredSigningKey) async throws -> StoredSigningKey {
         try await provider.transaction { db in
             if provider.engine == .postgres {
                 try await db.raw("SELECT pg_advisory_xact_lock(7215002)").run()
             }
-            if let existing = try await db.select().column("*").from("signing_keys").orderBy("created_at", .descending)
-                .first(decoding: Row.self, with: rowDecoder)
+            if let existing = try await db.select().column("*").from("signing_keys").where("algorithm", .equal, key.algorithm)
+                .orderBy("created_at", .descending).first(decoding: Row.self, with: rowDecoder)
             {
                 return StoredSigningKey(kid: existing.kid, algorithm: existing.algorithm, sealedPrivateKey: existing.sealedPrivateKey, createdAt: Date(unixSeconds: existing.createdAt))
             }

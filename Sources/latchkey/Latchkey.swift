@@ -11,7 +11,7 @@ struct LatchkeyCommand: AsyncParsableCommand {
         commandName: "latchkey",
         abstract: "Client IDs, client secrets and OAuth 2.0 tokens for a platform's third-party apps.",
         discussion: "Configuration comes from LATCHKEY_* environment variables; see the README.",
-        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Tenants.self, Users.self],
+        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Tenants.self, Users.self, Keys.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -193,6 +193,24 @@ struct Users: AsyncParsableCommand {
                     in: tenantID, email: email, displayName: displayName, password: password, isAdmin: admin, by: .cli
                 )
                 print(user.id)
+            }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the token-signing keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add newer ES256 and RS256 signing keys.",
+            discussion: "Running servers start signing with them within a minute; the old keys stay in the JWK Set for two hours, until every token they signed has expired."
+        )
+        @OptionGroup var environment: EnvironmentOptions
+
+        func run() async throws {
+            try await withLatchkey(environment) { latchkey in
+                for key in try await latchkey.rotateSigningKeys() { print(key) }
             }
         }
     }

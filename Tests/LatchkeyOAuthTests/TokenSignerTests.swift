@@ -11,29 +11,61 @@ struct TokenSignerTests {
     let claims = AccessTokenClaims(iss: "https://login.example", sub: "c", aud: "a", exp: 2_000_000_000, iat: 1_999_996_400, jti: "j", clientID: "c")
 
     @Test func signsES256WithTypeAndKeyIDAndVerifies() async throws {
-        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let signer = try await TokenSigner(keys: [.generate(.es256)])
         let token = try signer.sign(claims)
         let header = try JSONSerialization.jsonObject(with: base64URL(token.split(separator: ".")[0])) as? [String: String]
-        #expect(header == ["alg": "ES256", "typ": "at+jwt", "kid": signer.kid])
+        #expect(header == ["alg": "ES256", "typ": "at+jwt", "kid": try #require(signer.kid())])
         #expect(try await signer.verify(token) == claims)
     }
 
     @Test func theJWKSetVerifiesTokensIndependently() async throws {
-        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let signer = try await TokenSigner(keys: [.generate(.es256), .generate(.rs256)])
         let token = try signer.sign(claims)
         let json = String(decoding: try JSONEncoder().encode(signer.jwks), as: UTF8.self)
         let verifier = try await JWTKeyCollection().add(jwksJSON: json)
         let verified = try await verifier.verify(token, as: AccessTokenClaims.self)
         #expect(verified.sub == "c")
-        #expect(json.contains("\"kid\":\"\(signer.kid)\""))
+        #expect(json.contains("\"kid\":\"\(try #require(signer.kid()))\""))
+        #expect(!json.contains("\"d\":"), "no private part is published")
+    }
+
+    /// OpenID Connect Core §3.1.3.7: a client that only does RSA gets RS256 ID tokens, verifiable with the JWK Set.
+    @Test func idTokensInTheClientsAlgorithm() async throws {
+        let signer = try await TokenSigner(keys: [.generate(.es256), .generate(.rs256)])
+        let idClaims = IDTokenClaims(iss: "https://login.example", sub: "u", aud: "c", exp: 2_000_000_000, iat: 1_999_996_400, authTime: 1_999_996_000, nonce: "n", tid: "t", email: nil, name: nil)
+        let rsa = try signer.sign(idClaims, algorithm: .rs256)
+        let header = try JSONSerialization.jsonObject(with: base64URL(rsa.split(separator: ".")[0])) as? [String: String]
+        #expect(header?["alg"] == "RS256" && header?["typ"] == "JWT" && header?["kid"] == signer.kid(.rs256))
+        let verifier = try await JWTKeyCollection().add(jwksJSON: String(decoding: try JSONEncoder().encode(signer.jwks), as: UTF8.self))
+        #expect(try await verifier.verify(rsa, as: IDTokenClaims.self) == idClaims)
+        // An ID token is no access token.
+        await #expect(throws: (any Error).self) { try await signer.verify(try signer.sign(idClaims)) }
     }
 
     @Test func rejectsTokensOfAnotherKey() async throws {
-        let signer = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
-        let other = try await TokenSigner(privateKey: P256.Signing.PrivateKey())
+        let signer = try await TokenSigner(keys: [.generate(.es256)])
+        let other = try await TokenSigner(keys: [.generate(.es256)])
         let token = try other.sign(claims)
         await #expect(throws: (any Error).self) { try await signer.verify(token) }
-        #expect(signer.kid != other.kid && signer.kid.count == 43)
+        #expect(signer.kid() != other.kid() && signer.kid()?.count == 43)
+    }
+
+    /// After a rotation the newest key signs; a token of the older key verifies while it is published.
+    @Test func replacingKeysKeepsOlderOnesVerifying() async throws {
+        let old = try SigningKeyMaterial.generate(.es256)
+        let signer = try await TokenSigner(keys: [old])
+        let before = try signer.sign(claims)
+        let new = try SigningKeyMaterial.generate(.es256)
+        try await signer.replace(keys: [new, old])
+        let after = try signer.sign(claims)
+        #expect(signer.kid() == new.kid && after.split(separator: ".")[0] != before.split(separator: ".")[0])
+        #expect(try await signer.verify(before) == claims)
+        try await signer.replace(keys: [new])
+        await #expect(throws: (any Error).self) { try await signer.verify(before) }
+        #expect(try await signer.verify(after) == claims)
+        // Stored and restored, a key keeps its id.
+        #expect(try SigningKeyMaterial.restore(algorithm: .rs256, privateBytes: try SigningKeyMaterial.generate(.rs256).privateBytes).kid.count == 43)
+        #expect(try SigningKeyMaterial.restore(algorithm: .es256, privateBytes: new.privateBytes).kid == new.kid)
     }
 
     func base64URL(_ text: Substring) -> Data {

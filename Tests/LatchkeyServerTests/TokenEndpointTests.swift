@@ -114,10 +114,13 @@ struct TokenEndpointTests {
             #expect(reply["code_challenge_methods_supported"] as? [String] == ["S256"])
             let discovery = try await api.send(.get, "/.well-known/openid-configuration")
             #expect(discovery.string("userinfo_endpoint") == "https://login.example.test/oauth2/userinfo")
-            #expect(discovery["id_token_signing_alg_values_supported"] as? [String] == ["ES256"])
+            #expect(discovery["id_token_signing_alg_values_supported"] as? [String] == ["ES256", "RS256"])
+
             #expect(reply["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
             let jwks = try await api.send(.get, "/.well-known/jwks.json")
-            let key = try #require((jwks["keys"] as? [[String: Any]])?.first)
+            // Both algorithms' keys are published, without their private parts.
+            #expect(Set((jwks["keys"] as? [[String: Any]] ?? []).compactMap { $0["alg"] as? String }) == ["ES256", "RS256"])
+            let key = try #require((jwks["keys"] as? [[String: Any]])?.first { $0["alg"] as? String == "ES256" })
             #expect(key["kty"] as? String == "EC" && key["crv"] as? String == "P-256" && key["alg"] as? String == "ES256")
             #expect(key["d"] == nil)
         }

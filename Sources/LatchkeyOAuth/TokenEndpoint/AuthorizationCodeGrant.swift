@@ -46,7 +46,7 @@ public struct AuthorizationCodeGrant: TokenGrant {
             client: request.client, appID: code.appID, userID: code.userID, tenantID: code.tenantID, scopes: code.scopes
         )
         let issued = try await minter.delegatedTokens(
-            client: request.client.id, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
+            client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
         )
         try await grants.recordIssued(
             byCode: digest, familyID: issued.familyID, accessTokenID: issued.accessTokenID,

@@ -40,7 +40,7 @@ public struct RefreshTokenGrant: TokenGrant {
             client: request.client, appID: grant.appID, userID: grant.userID, tenantID: grant.tenantID, scopes: grant.scopes
         )
         return try await minter.delegatedTokens(
-            client: request.client.id, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
+            client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
         ).response
     }
 }

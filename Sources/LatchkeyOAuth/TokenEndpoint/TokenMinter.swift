@@ -29,8 +29,9 @@ public struct TokenMinter: Sendable {
     /// The tokens of a delegated grant: an access token for the scopes, an ID token when `openid`
     /// was granted, and a refresh token of `family` when `offline_access` was.
     func delegatedTokens(
-        client: ClientID, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, nonce: String?, family: String?
+        client registered: RegisteredClient, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, nonce: String?, family: String?
     ) async throws -> (response: TokenResponse, accessTokenID: String, familyID: String?) {
+        let client = registered.id
         let now = clock()
         let seconds = Int(now.timeIntervalSince1970)
         let jti = Self.tokenID()
@@ -46,7 +47,7 @@ public struct TokenMinter: Sendable {
                 authTime: Int(authTime.timeIntervalSince1970), nonce: nonce, tid: user.tenantID,
                 email: scopes.contains("email") ? user.email : nil, name: scopes.contains("profile") ? user.displayName : nil
             )
-            response.idToken = try signer.sign(id)
+            response.idToken = try signer.sign(id, algorithm: registered.registration.idTokenAlgorithm == .rs256 ? .rs256 : .es256)
         }
         var familyID: String?
         if scopes.contains("offline_access") {

@@ -21,7 +21,8 @@ struct ClientController {
     @Sendable func create(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<ClientResponse> {
         let body = try await request.decodeJSON(CreateClientRequest.self, context: context)
         let (client, secret) = try await registry.create(
-            .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability),
+            .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability,
+                idTokenSignedResponseAlg: body.idTokenSignedResponseAlg),
             by: try context.actor()
         )
         return EditedResponse(
@@ -42,7 +43,10 @@ struct ClientController {
     @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
         let id = try context.parameters.clientID()
         let body = try await request.decodeJSON(UpdateClientRequest.self, context: context)
-        let client = try await registry.update(id, .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl), by: try context.actor())
+        let edit = ClientRegistry.ClientEdit(
+            friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, idTokenSignedResponseAlg: body.idTokenSignedResponseAlg
+        )
+        let client = try await registry.update(id, edit, by: try context.actor())
         return ClientResponse(client, at: clock())
     }
 

@@ -44,12 +44,14 @@ struct CreateClientRequest: Decodable {
     var redirectUrl: String?
     var secretValidityYears: Int?
     var availability: String?
+    var idTokenSignedResponseAlg: String?
 }
 
 struct UpdateClientRequest: Decodable {
     var friendlyName: String?
     var appDomain: String?
     var redirectUrl: String?
+    var idTokenSignedResponseAlg: String?
 }
 
 struct AddSecretRequest: Decodable {
@@ -115,12 +117,14 @@ struct ClientResponse: ResponseEncodable {
     let secretValidityYears: Int
     let createdAt: Date
     let signingSecretId: String?
+    let idTokenSignedResponseAlg: IDTokenAlgorithm
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
 
     init(_ client: OAuthClient, at now: Date, newSecret: IssuedSecret? = nil) {
         let signingID = client.signingSecret(at: now)?.id
+        idTokenSignedResponseAlg = client.idTokenAlgorithm
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description
