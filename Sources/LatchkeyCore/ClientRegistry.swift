@@ -45,12 +45,14 @@ public struct ClientRegistry: Sendable {
         public var secretValidityYears: Int?
         public var availability: String?
         public var idTokenSignedResponseAlg: String?
+        public var isPublic: Bool?
 
         public init(
             friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
-            idTokenSignedResponseAlg: String? = nil
+            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil
         ) {
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
+            self.isPublic = isPublic
             self.friendlyName = friendlyName
             self.appDomain = appDomain
             self.redirectURL = redirectURL
@@ -81,7 +83,7 @@ public struct ClientRegistry: Sendable {
         var client = OAuthClient(
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
-            secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm
+            secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -103,9 +105,14 @@ public struct ClientRegistry: Sendable {
         public var appDomain: String?
         public var redirectURL: String?
         public var idTokenSignedResponseAlg: String?
+        public var isPublic: Bool?
 
-        public init(friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil) {
+        public init(
+            friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil,
+            isPublic: Bool? = nil
+        ) {
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
+            self.isPublic = isPublic
             self.friendlyName = friendlyName
             self.appDomain = appDomain
             self.redirectURL = redirectURL
@@ -130,6 +137,7 @@ public struct ClientRegistry: Sendable {
             client.appDomain = details.appDomain
             client.redirectURL = details.redirectURL
             if let algorithm { client.idTokenAlgorithm = algorithm }
+            if let isPublic = edit.isPublic { client.isPublic = isPublic }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }
         didChange(id)

@@ -20,13 +20,18 @@ public struct OAuthClient: Sendable, Equatable {
     /// The algorithm of this client's ID tokens (OpenID Connect Registration's
     /// `id_token_signed_response_alg`): ES256 unless it only verifies RSA.
     public var idTokenAlgorithm: IDTokenAlgorithm
+    /// A client that cannot keep a secret (a single-page or native app): it identifies itself
+    /// by its id alone at the token endpoint, for the authorization code and refresh token
+    /// grants, and must use PKCE (RFC 7636; RFC 9700 §2.1.1). Its secrets still sign inbound data.
+    public var isPublic: Bool
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
-        secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256
+        secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false
     ) {
         self.idTokenAlgorithm = idTokenAlgorithm
+        self.isPublic = isPublic
         self.id = id
         self.sellerID = sellerID
         self.friendlyName = friendlyName

@@ -67,6 +67,10 @@ public struct AuthorizationRequest: Sendable {
                 throw OAuthError(.invalidRequest, "code_challenge must be the base64url SHA-256 of the verifier: 43 characters.")
             }
         }
+        // RFC 9700 §2.1.1: a public client proves with PKCE that it is the one that asked.
+        if client.registration.isPublic && challenge == nil {
+            throw OAuthError(.invalidRequest, "code_challenge is missing: this client is public, so it must use PKCE (S256).")
+        }
         let prompt = Set(Scopes.parse(try form.value("prompt")))
         let knownPrompts: Set<String> = ["none", "login", "consent", "select_account"]
         guard prompt.isSubset(of: knownPrompts), !(prompt.contains("none") && prompt.count > 1) else {

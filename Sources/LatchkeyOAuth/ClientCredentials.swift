@@ -12,6 +12,8 @@ public struct ClientCredentials: Sendable, Equatable {
     public enum Method: String, Sendable {
         case clientSecretBasic = "client_secret_basic"
         case clientSecretPost = "client_secret_post"
+        /// A public client naming itself by `client_id` alone (RFC 6749 §2.1, §4.1.3).
+        case none
     }
 
     /// Reads `client_secret_basic` or `client_secret_post`; refuses both at once (RFC 6749 §2.3)
@@ -32,7 +34,7 @@ public struct ClientCredentials: Sendable, Equatable {
             throw OAuthError(.invalidClient, "Authenticate the client with HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post).")
         }
         guard let postedSecret else {
-            throw OAuthError(.invalidClient, "client_secret is missing: this client authenticates with a secret.")
+            return ClientCredentials(clientID: postedID, secretCandidates: [], method: .none)
         }
         return ClientCredentials(clientID: postedID, secretCandidates: [postedSecret], method: .clientSecretPost)
     }

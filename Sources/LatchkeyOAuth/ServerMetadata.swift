@@ -62,7 +62,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.responseModesSupported = ["query"]
         self.subjectTypesSupported = ["public"]
         self.idTokenSigningAlgValuesSupported = ["ES256", "RS256"]
-        self.tokenEndpointAuthMethodsSupported = authMethods
+        self.tokenEndpointAuthMethodsSupported = authMethods + [ClientCredentials.Method.none.rawValue]
         self.introspectionEndpointAuthMethodsSupported = authMethods
         self.revocationEndpointAuthMethodsSupported = authMethods
         self.codeChallengeMethodsSupported = ["S256"]

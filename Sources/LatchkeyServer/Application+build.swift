@@ -74,7 +74,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
         grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
     ).addRoutes(to: web)
-    UserPages(directory: latchkey.directory, pages: pages).addRoutes(to: web)
+    UserPages(directory: latchkey.directory, pages: pages, clock: clock).addRoutes(to: web)
 
     return Application(
         router: router,

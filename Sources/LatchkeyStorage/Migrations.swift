@@ -219,8 +219,9 @@ public enum Migrations {
             )
             """,
         ]),
-        Migration(version: 8, name: "add_clients_id_token_signed_response_alg", statements: [
-            "ALTER TABLE clients ADD COLUMN id_token_signed_response_alg TEXT NOT NULL DEFAULT 'ES256'"
+        Migration(version: 8, name: "add_clients_id_token_signed_response_alg_and_public_client", statements: [
+            "ALTER TABLE clients ADD COLUMN id_token_signed_response_alg TEXT NOT NULL DEFAULT 'ES256'",
+            "ALTER TABLE clients ADD COLUMN public_client INTEGER NOT NULL DEFAULT 0",
         ]),
     ]
 

@@ -36,9 +36,11 @@ struct ClientRow: Codable, Sendable {
     var signingSecretId: String?
     var createdAt: Double
     var idTokenSignedResponseAlg: String
+    var publicClient: Int
 
     init(_ client: OAuthClient) {
         idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
+        publicClient = client.isPublic ? 1 : 0
         id = client.id.rawValue
         sellerId = client.sellerID
         friendlyName = client.friendlyName
@@ -57,7 +59,8 @@ struct ClientRow: Codable, Sendable {
             redirectURL: RedirectURL(stored: redirectUrl), availability: Availability(rawValue: availability) ?? .worldwide,
             secretValidity: (try? SecretValidity(years: secretValidityYears)) ?? .recommended,
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
-            designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256
+            designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256,
+            isPublic: publicClient != 0
         )
     }
 }

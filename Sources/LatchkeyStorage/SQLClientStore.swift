@@ -83,6 +83,7 @@ public struct SQLClientStore: ClientStore {
             .set("redirect_url", to: row.redirectUrl)
             .set("signing_secret_id", to: row.signingSecretId)
             .set("id_token_signed_response_alg", to: row.idTokenSignedResponseAlg)
+            .set("public_client", to: row.publicClient)
             .where("id", .equal, row.id)
             .run()
     }

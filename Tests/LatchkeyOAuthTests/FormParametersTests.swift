@@ -53,11 +53,18 @@ struct ClientCredentialsTests {
     }
 
     @Test func missingOrMalformedIsInvalidClient() throws {
-        for (header, body) in [(nil, ""), (nil, "client_id=id"), ("Basic !!!", ""), ("Basic " + Data("nocolon".utf8).base64EncodedString(), "")] {
+        for (header, body) in [(nil, ""), ("Basic !!!", ""), ("Basic " + Data("nocolon".utf8).base64EncodedString(), "")] {
             #expect { try ClientCredentials.extract(authorization: header, form: FormParameters(body)) } throws: { error in
                 (error as? OAuthError)?.code == .invalidClient
             }
         }
+    }
+
+    /// A client id without a secret is how a public client names itself (RFC 6749 §2.1); whether
+    /// that is enough is the authenticator's call.
+    @Test func clientIDAloneNamesAPublicClient() throws {
+        let credentials = try ClientCredentials.extract(authorization: nil, form: FormParameters("client_id=id"))
+        #expect(credentials.method == .none && credentials.clientID == "id" && credentials.secretCandidates.isEmpty)
     }
 
     @Test func invalidClientAnswers401WithChallenge() {

@@ -305,3 +305,48 @@ struct AuthorizationFlowTests {
         }
     }
 }
+
+@Suite("Public clients (RFC 6749 §2.1, RFC 7636)")
+struct PublicClientTests {
+    @Test func aPublicClientUsesPKCEAndNoSecret() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp(clientFields: ["publicClient": true])
+            let browser = BrowserSession(api: api)
+            // Without PKCE: refused by redirect.
+            let plain = try await browser.get(app.authorizeURL(pkce: nil))
+            #expect(queryItems(plain.headers[.location])["error"] == "invalid_request", "\(plain.headers[.location] ?? plain.body)")
+            let pkce = PKCE()
+            let returnTo = queryItems("https://x" + (try await browser.get(app.authorizeURL(pkce: pkce)).headers[.location] ?? ""))["return"] ?? ""
+            let signedIn = try await browser.signIn(email: app.userEmail, password: app.password, returnTo: returnTo)
+            let consent = try await browser.get(try #require(signedIn.headers[.location]))
+            let back = try await browser.post("/oauth2/authorize", BrowserSession.hiddenFields(in: consent.body, action: "/oauth2/authorize") + [("decision", "allow")])
+            let code = try #require(queryItems(back.headers[.location])["code"])
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let exchanged = try await api.send(
+                .post, "/oauth2/token",
+                body: "grant_type=authorization_code&client_id=\(app.clientID)&code=\(code)&redirect_uri=\(BrowserSession.encode(app.redirectURI))&code_verifier=\(pkce.verifier)",
+                headers: form
+            )
+            #expect(exchanged.status == .ok, "\(exchanged.body)")
+            let refreshed = try await api.send(
+                .post, "/oauth2/token", body: "grant_type=refresh_token&client_id=\(app.clientID)&refresh_token=\(BrowserSession.encode(try #require(exchanged.string("refresh_token"))))",
+                headers: form
+            )
+            #expect(refreshed.status == .ok, "\(refreshed.body)")
+            // client_credentials always needs the secret.
+            let selfToken = try await api.send(.post, "/oauth2/token", body: "grant_type=client_credentials&client_id=\(app.clientID)&tenant=\(app.tenantID)", headers: form)
+            #expect(selfToken.status == .unauthorized && selfToken.string("error") == "invalid_client")
+        }
+    }
+
+    @Test func aConfidentialClientCannotSkipItsSecret() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let reply = try await api.send(
+                .post, "/oauth2/token", body: "grant_type=authorization_code&client_id=\(app.clientID)&code=x&redirect_uri=\(BrowserSession.encode(app.redirectURI))",
+                headers: [.contentType: "application/x-www-form-urlencoded"]
+            )
+            #expect(reply.status == .unauthorized && reply.string("error") == "invalid_client")
+        }
+    }
+}

@@ -116,7 +116,7 @@ struct TokenEndpointTests {
             #expect(discovery.string("userinfo_endpoint") == "https://login.example.test/oauth2/userinfo")
             #expect(discovery["id_token_signing_alg_values_supported"] as? [String] == ["ES256", "RS256"])
 
-            #expect(reply["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post"])
+            #expect(reply["token_endpoint_auth_methods_supported"] as? [String] == ["client_secret_basic", "client_secret_post", "none"])
             let jwks = try await api.send(.get, "/.well-known/jwks.json")
             // Both algorithms' keys are published, without their private parts.
             #expect(Set((jwks["keys"] as? [[String: Any]] ?? []).compactMap { $0["alg"] as? String }) == ["ES256", "RS256"])

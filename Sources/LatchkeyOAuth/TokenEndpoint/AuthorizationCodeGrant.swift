@@ -18,7 +18,8 @@ public struct AuthorizationCodeGrant: TokenGrant {
     }
 
     public var grantType: String { "authorization_code" }
-    public var requiresClientAuthentication: Bool { true }
+    /// Public clients redeem their codes and refresh tokens with `client_id` alone.
+    public var requiresClientAuthentication: Bool { false }
 
     public func handle(_ request: TokenRequest) async throws -> TokenResponse {
         guard let value = try request.form.value("code") else {

@@ -17,7 +17,8 @@ public struct RefreshTokenGrant: TokenGrant {
     }
 
     public var grantType: String { "refresh_token" }
-    public var requiresClientAuthentication: Bool { true }
+    /// Public clients redeem their codes and refresh tokens with `client_id` alone.
+    public var requiresClientAuthentication: Bool { false }
 
     public func handle(_ request: TokenRequest) async throws -> TokenResponse {
         guard let value = try request.form.value("refresh_token") else {

@@ -64,7 +64,8 @@ public struct TokenRequest: Sendable {
 public protocol TokenGrant: Sendable {
     /// The `grant_type` value it answers.
     var grantType: String { get }
-    /// Whether the client must authenticate first (RFC 6749 §3.2.1: every confidential client does).
+    /// Whether every client must authenticate first. `false`: a public client may name itself
+    /// by `client_id` alone (RFC 6749 §3.2.1); confidential clients always authenticate.
     var requiresClientAuthentication: Bool { get }
     func handle(_ request: TokenRequest) async throws -> TokenResponse
 }
@@ -90,7 +91,7 @@ public struct TokenEndpoint: Sendable {
         guard let grant = grants[grantType] else {
             throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported; use one of \(grantTypes.joined(separator: ", ")).")
         }
-        let client = try await authenticator.authenticate(authorization: authorization, form: form)
+        let client = try await authenticator.authenticate(authorization: authorization, form: form, allowingPublic: !grant.requiresClientAuthentication)
         return try await grant.handle(TokenRequest(form: form, client: client))
     }
 }
@@ -108,15 +109,22 @@ public struct ClientAuthenticator: Sendable {
         self.clock = clock
     }
 
-    public func authenticate(authorization: String?, form: FormParameters) async throws -> RegisteredClient {
+    /// The authenticated client; with `allowingPublic`, also a public client that names itself.
+    public func authenticate(authorization: String?, form: FormParameters, allowingPublic: Bool = false) async throws -> RegisteredClient {
         let credentials = try ClientCredentials.extract(authorization: authorization, form: form)
-        return try await authenticate(credentials)
+        return try await authenticate(credentials, allowingPublic: allowingPublic)
     }
 
-    public func authenticate(_ credentials: ClientCredentials) async throws -> RegisteredClient {
+    public func authenticate(_ credentials: ClientCredentials, allowingPublic: Bool = false) async throws -> RegisteredClient {
         // One message for an unknown client and a wrong secret: the answer tells nothing of which.
         let failure = OAuthError(.invalidClient, "Client authentication failed: check the client id and use an active secret.")
         guard let id = ClientID(credentials.clientID), let client = try await directory.client(id) else { throw failure }
+        if credentials.method == .none {
+            guard allowingPublic, client.registration.isPublic else {
+                throw OAuthError(.invalidClient, "client_secret is missing: this client authenticates with a secret.")
+            }
+            return client
+        }
         let now = clock()
         guard let secretID = client.authenticate(credentials.secretCandidates, at: now) else { throw failure }
         uses.recordUse(secretID: secretID, at: now)

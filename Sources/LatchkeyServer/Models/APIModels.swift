@@ -45,6 +45,7 @@ struct CreateClientRequest: Decodable {
     var secretValidityYears: Int?
     var availability: String?
     var idTokenSignedResponseAlg: String?
+    var publicClient: Bool?
 }
 
 struct UpdateClientRequest: Decodable {
@@ -52,6 +53,7 @@ struct UpdateClientRequest: Decodable {
     var appDomain: String?
     var redirectUrl: String?
     var idTokenSignedResponseAlg: String?
+    var publicClient: Bool?
 }
 
 struct AddSecretRequest: Decodable {
@@ -118,6 +120,7 @@ struct ClientResponse: ResponseEncodable {
     let createdAt: Date
     let signingSecretId: String?
     let idTokenSignedResponseAlg: IDTokenAlgorithm
+    let publicClient: Bool
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
@@ -125,6 +128,7 @@ struct ClientResponse: ResponseEncodable {
     init(_ client: OAuthClient, at now: Date, newSecret: IssuedSecret? = nil) {
         let signingID = client.signingSecret(at: now)?.id
         idTokenSignedResponseAlg = client.idTokenAlgorithm
+        publicClient = client.isPublic
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description

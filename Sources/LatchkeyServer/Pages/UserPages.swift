@@ -8,6 +8,7 @@ import LatchkeyCore
 struct UserPages {
     let directory: TenantDirectory
     let pages: Pages
+    let clock: Clock
 
     func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("signin", use: signInForm)
@@ -49,7 +50,7 @@ struct UserPages {
         }
         context.rotateSession {
             $0.userID = user.id
-            $0.userAuthTime = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            $0.userAuthTime = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
         }
         return .redirect(to: returnTo, type: .normal)
     }
