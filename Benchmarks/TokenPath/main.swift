@@ -29,21 +29,6 @@ struct OneApp: AuthorizationDirectory {
     func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> { [] }
 }
 
-/// The client-credentials grant stores nothing.
-struct NoGrants: GrantStore {
-    struct Unused: Error {}
-    func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws { throw Unused() }
-    func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> { .invalid }
-    func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {}
-    func insert(_ grant: RefreshGrant) async throws { throw Unused() }
-    func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant> { .invalid }
-    func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? { nil }
-    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool { false }
-    func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {}
-    func isAccessTokenRevoked(id: String) async throws -> Bool { false }
-    func prune(before now: Date) async throws {}
-}
-
 func measure(_ name: String, iterations: Int, _ body: () throws -> Void) rethrows {
     for _ in 0..<(iterations / 10) { try body() }
     let start = ContinuousClock.now
@@ -84,7 +69,7 @@ enum TokenPathBenchmark {
             requiresServerToServerAuth: true, clientID: client.id, status: .approved, reviewReason: nil, createdAt: now, updatedAt: now,
             appOnlyPermissions: ["Calendars.Read.All"]
         )
-        let minter = TokenMinter(signer: signer, settings: IssuerSettings(issuer: "http://127.0.0.1:8080"), grants: NoGrants(), clock: { Date() })
+        let minter = TokenMinter(signer: signer, settings: IssuerSettings(issuer: "http://127.0.0.1:8080"), clock: { Date() })
         let endpoint = TokenEndpoint(
             authenticator: ClientAuthenticator(directory: OneClient(client: RegisteredClient(client)), uses: NoUses(), clock: { Date() }),
             grants: [ClientCredentialsGrant(minter: minter, directory: OneApp(app: app, tenant: tenant))]

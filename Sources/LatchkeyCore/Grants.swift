@@ -168,8 +168,9 @@ public protocol GrantStore: Sendable {
     /// Marks the code used. A second presentation revokes the refresh-token family and access
     /// token recorded for it by `recordIssued`.
     func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode>
-    /// What the code issued, so that a replay can revoke it.
-    func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws
+    /// Stores what the code issued, its refresh token among it, in one transaction, so that a
+    /// replay can revoke it.
+    func recordIssued(byCode digest: SecretDigest, refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date) async throws
     func insert(_ grant: RefreshGrant) async throws
     /// Marks the client's token rotated; a second presentation revokes its whole family.
     func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant>

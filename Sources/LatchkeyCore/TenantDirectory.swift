@@ -164,7 +164,7 @@ public struct TenantDirectory: Sendable {
         }
         let detail = "\(app.name): \(names.joined(separator: " "))\(forOrganization ? " (for the organization)" : "")"
         try await consents.grant(records, audit: Actor(user: user, sourceIP: sourceIP).entry(.consentGrant, objectType: "app", objectID: app.id, at: now, detail: detail))
-        if forOrganization { didChange() }
+        didChange()
     }
 
     /// A tenant admin consents to an app's app-only permissions (client credentials).

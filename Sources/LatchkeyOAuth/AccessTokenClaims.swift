@@ -50,11 +50,13 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 
     /// The claims as JSON, members in lexical order.
     var jsonText: String {
-        var members: [(String, JSONText.Value)] = [("aud", .string(aud)), ("client_id", .string(clientID)), ("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss)), ("jti", .string(jti))]
+        var members: [(String, JSONText.Value)] = [
+            ("aud", .string(aud)), ("client_id", .token(clientID)), ("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss)), ("jti", .token(jti)),
+        ]
         if let roles { members.append(("roles", .strings(roles))) }
         if let scp { members.append(("scp", .string(scp))) }
-        members.append(("sub", .string(sub)))
-        if let tid { members.append(("tid", .string(tid))) }
+        members.append(("sub", .token(sub)))
+        if let tid { members.append(("tid", .token(tid))) }
         return JSONText.object(members)
     }
 }

@@ -10,10 +10,18 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
     private let consents: any ConsentStore
     private let appsByClient: LoadingCache<ClientID, AppListing?>
     private let tenantAccess: LoadingCache<TenantApp, TenantAccess>
+    private let users: LoadingCache<String, PlatformUser?>
+    private let userConsents: LoadingCache<UserApp, Set<String>>
 
     struct TenantApp: Hashable, Sendable {
         let appID: String
         let tenantID: String
+    }
+
+    struct UserApp: Hashable, Sendable {
+        let appID: String
+        let tenantID: String
+        let userID: String
     }
 
     public init(apps: any AppStore, tenants: any TenantStore, consents: any ConsentStore, timeToLive: Duration) {
@@ -28,6 +36,10 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
                 tenantConsents: try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: nil)
             )
         }
+        self.users = LoadingCache(timeToLive: timeToLive) { try await tenants.user($0) }
+        self.userConsents = LoadingCache(timeToLive: timeToLive) { key in
+            try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: key.userID)
+        }
     }
 
     public func approvedApp(for client: ClientID) async throws -> AppListing? {
@@ -39,11 +51,11 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
     }
 
     public func user(_ id: String) async throws -> PlatformUser? {
-        try await tenants.user(id)
+        try await users.value(for: id)
     }
 
     public func consentedPermissions(appID: String, tenantID: String, userID: String) async throws -> Set<String> {
-        try await consents.consentedPermissions(appID: appID, tenantID: tenantID, userID: userID)
+        try await userConsents.value(for: UserApp(appID: appID, tenantID: tenantID, userID: userID))
     }
 
     public func clientChanged(_ id: ClientID) {
@@ -56,7 +68,10 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
         tenantAccess.invalidateAll()
     }
 
+    /// A consent, installation or user changed: what was read of any of them is read again.
     public func grantsChanged() {
         tenantAccess.invalidateAll()
+        userConsents.invalidateAll()
+        users.invalidateAll()
     }
 }

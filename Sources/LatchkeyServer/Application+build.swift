@@ -19,7 +19,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let recorder = SecretUseRecorder(store: latchkey.clients, interval: configuration.lastUsedFlushInterval, logger: logger)
     let settings = IssuerSettings(issuer: configuration.publicURL)
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
-    let minter = TokenMinter(signer: signer, settings: settings, grants: latchkey.grants, clock: clock)
+    let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
     let tokenEndpoint = TokenEndpoint(authenticator: authenticator, grants: [
         AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
@@ -68,7 +68,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
             storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock),
             configuration: .init(sessionCookieParameters: sessionCookie, keyPrefix: "session.", defaultSessionExpiration: .seconds(12 * 3600))
         ))
-        .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages))
+        .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))
     DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages)
     AuthorizePages(
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
@@ -83,7 +83,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
             latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
             SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), logger: logger),
         ],
-        eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
+        eventLoopGroupProvider: configuration.tasksRunOnEventLoops
+            ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
         logger: logger
     )
 }

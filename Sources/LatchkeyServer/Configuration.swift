@@ -26,6 +26,9 @@ public struct Configuration: Sendable {
     /// Threads doing network I/O. Request handlers run on Swift's own pool (one thread a core),
     /// so half the cores for I/O measured best: on 2 cores, 1 thread served 14% more tokens.
     public var eventLoopThreads: Int
+    /// Set by `serve` when Swift's tasks run on NIO's shared event loops: the application then
+    /// serves on those loops too (and `eventLoopThreads` does not apply).
+    public var tasksRunOnEventLoops = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",

@@ -131,9 +131,10 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func recordIssued(byCode digest: SecretDigest, familyID: String?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {
+    public func recordIssued(byCode digest: SecretDigest, refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {
         try await provider.transaction { db in
-            try await db.update("authorization_codes").set("family_id", to: familyID).set("access_token_id", to: accessTokenID)
+            if let refreshToken { try await db.insert(RefreshRow(refreshToken), into: "refresh_tokens") }
+            try await db.update("authorization_codes").set("family_id", to: refreshToken?.familyID).set("access_token_id", to: accessTokenID)
                 .set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds).where("digest", .equal, digest.hex).run()
         }
     }

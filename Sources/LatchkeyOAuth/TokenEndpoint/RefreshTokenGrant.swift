@@ -40,8 +40,10 @@ public struct RefreshTokenGrant: TokenGrant {
         let (app, user) = try await directory.checkDelegatedGrant(
             client: request.client, appID: grant.appID, userID: grant.userID, tenantID: grant.tenantID, scopes: grant.scopes
         )
-        return try await minter.delegatedTokens(
+        let issued = try minter.delegatedTokens(
             client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
-        ).response
+        )
+        if let next = issued.refreshToken { try await grants.insert(next) }
+        return issued.response
     }
 }

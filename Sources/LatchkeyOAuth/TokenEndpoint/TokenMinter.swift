@@ -6,13 +6,11 @@ import LatchkeyCore
 public struct TokenMinter: Sendable {
     let signer: TokenSigner
     public let settings: IssuerSettings
-    let grants: any GrantStore
     let clock: Clock
 
-    public init(signer: TokenSigner, settings: IssuerSettings, grants: any GrantStore, clock: @escaping Clock) {
+    public init(signer: TokenSigner, settings: IssuerSettings, clock: @escaping Clock) {
         self.signer = signer
         self.settings = settings
-        self.grants = grants
         self.clock = clock
     }
 
@@ -27,10 +25,11 @@ public struct TokenMinter: Sendable {
     }
 
     /// The tokens of a delegated grant: an access token for the scopes, an ID token when `openid`
-    /// was granted, and a refresh token of `family` when `offline_access` was.
+    /// was granted, and a refresh token of `family` when `offline_access` was — returned for the
+    /// caller to store with what else it writes.
     func delegatedTokens(
         client registered: RegisteredClient, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, nonce: String?, family: String?
-    ) async throws -> (response: TokenResponse, accessTokenID: String, familyID: String?) {
+    ) throws -> (response: TokenResponse, accessTokenID: String, refreshToken: RefreshGrant?) {
         let client = registered.id
         let now = clock()
         let seconds = Int(now.timeIntervalSince1970)
@@ -49,18 +48,16 @@ public struct TokenMinter: Sendable {
             )
             response.idToken = try signer.sign(id, algorithm: registered.registration.idTokenAlgorithm == .rs256 ? .rs256 : .es256)
         }
-        var familyID: String?
+        var refresh: RefreshGrant?
         if scopes.contains("offline_access") {
             let token = OpaqueToken.generate()
-            let family = family ?? ObjectID.generate()
-            try await grants.insert(RefreshGrant(
-                id: ObjectID.generate(), digest: token.digest, familyID: family, clientID: client, appID: app.id, userID: user.id,
+            refresh = RefreshGrant(
+                id: ObjectID.generate(), digest: token.digest, familyID: family ?? ObjectID.generate(), clientID: client, appID: app.id, userID: user.id,
                 tenantID: user.tenantID, scopes: scopes, authTime: authTime, createdAt: now, expiresAt: now.addingTimeInterval(RefreshGrant.lifetime)
-            ))
+            )
             response.refreshToken = token.value
-            familyID = family
         }
-        return (response, jti, familyID)
+        return (response, jti, refresh)
     }
 
     /// 128 random bits, base64url: a unique `jti` at a tenth of the cost of formatting a UUID.

@@ -61,7 +61,8 @@ struct AuthorizePages {
             if authorization.prompt.contains("none") { return fail(.loginRequired, "The user is not signed in to Latchkey.") }
             return .redirect(to: signIn, type: .normal)
         }
-        guard let tenant = try await directory.tenant(user.tenantID) else { return problem("Your organization no longer exists.", context: context) }
+        let access = try await access.access(appID: app.id, tenantID: user.tenantID)
+        guard let tenant = access.tenant else { return problem("Your organization no longer exists.", context: context) }
         // SPEC §1 "Regions": a clear page, never a redirect carrying a code.
         let availability = authorization.client.registration.availability
         guard tenant.region.admits(availability) else {
@@ -70,12 +71,12 @@ struct AuthorizePages {
                 context: context, status: .forbidden
             )
         }
-        guard try await directory.isInstalled(appID: app.id, in: tenant.id) else {
+        guard access.installed else {
             return fail(.unauthorizedClient, "\(app.name) is not installed in the user's organization; a tenant admin installs it first.")
         }
-        let consented = try await directory.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
+        let consented = try await self.access.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
         let asking = authorization.prompt.contains("consent") ? authorization.scopes : authorization.scopes.filter { !consented.contains($0) }
-        let defined = try await catalog.definedPermissions()
+        let defined = asking.isEmpty ? [:] : try await catalog.definedPermissions()
         let needsAdmin = asking.filter { defined[$0]?.adminConsentRequired == true && !consented.contains($0) }
 
         if isDecision {

@@ -28,7 +28,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 struct FormGuardMiddleware: RouterMiddleware {
     typealias Context = WebContext
     let accounts: SellerAccounts
-    let directory: TenantDirectory
+    /// The platform users as the protocol endpoints read them (cached).
+    let users: any AuthorizationDirectory
     let pages: Pages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -36,7 +37,7 @@ struct FormGuardMiddleware: RouterMiddleware {
         var request = request
         if let session = context.sessions.session {
             if let sellerID = session.sellerID { context.seller = try await accounts.seller(id: sellerID) }
-            if let userID = session.userID { context.user = try await directory.user(userID) }
+            if let userID = session.userID { context.user = try await users.user(userID) }
         }
         if request.method == .post {
             let body = try await request.collectBody(upTo: 64 * 1024)
