@@ -190,7 +190,15 @@ extension SQLDatabase {
         try await self.insert(into: table).model(row, with: rowEncoder).run()
     }
 
+    /// Columns named here rather than encoded from the row: the audit entry is written with
+    /// every grant, and the encoder's key conversion showed in the authorization flow's profile.
     func record(_ entry: AuditEntry) async throws {
-        try await insert(AuditRow(entry), into: "audit_log")
+        try await insert(into: "audit_log")
+            .columns("id", "seller_id", "actor", "action", "object_type", "object_id", "at", "source_ip", "detail")
+            .values(
+                SQLBind(entry.id), SQLBind(entry.sellerID), SQLBind(entry.actor), SQLBind(entry.action.rawValue), SQLBind(entry.objectType),
+                SQLBind(entry.objectID), SQLBind(entry.at.unixSeconds), SQLBind(entry.sourceIP), SQLBind(entry.detail)
+            )
+            .run()
     }
 }

@@ -94,10 +94,29 @@ public struct SQLGrantStore: GrantStore {
     }
 
     public func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws {
+        let row = CodeRow(code)
         try await provider.transaction { db in
-            try await db.insert(CodeRow(code), into: "authorization_codes")
+            try await db.insert(into: "authorization_codes")
+                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "expires_at")
+                .values(
+                    SQLBind(row.digest), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId), SQLBind(row.tenantId), SQLBind(row.redirectUri),
+                    SQLBind(row.scopes), SQLBind(row.nonce), SQLBind(row.codeChallenge), SQLBind(row.authTime), SQLBind(row.expiresAt)
+                )
+                .run()
             try await db.record(audit)
         }
+    }
+
+    /// A refresh token's row, columns named (it is written with every grant).
+    static func insertRefresh(_ grant: RefreshGrant, on db: any SQLDatabase) async throws {
+        let row = RefreshRow(grant)
+        try await db.insert(into: "refresh_tokens")
+            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "created_at", "expires_at")
+            .values(
+                SQLBind(row.id), SQLBind(row.digest), SQLBind(row.familyId), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId),
+                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.createdAt), SQLBind(row.expiresAt)
+            )
+            .run()
     }
 
     /// An entry for what the store itself notices or does for a client.
@@ -133,14 +152,14 @@ public struct SQLGrantStore: GrantStore {
 
     public func recordIssued(byCode digest: SecretDigest, refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {
         try await provider.transaction { db in
-            if let refreshToken { try await db.insert(RefreshRow(refreshToken), into: "refresh_tokens") }
+            if let refreshToken { try await Self.insertRefresh(refreshToken, on: db) }
             try await db.update("authorization_codes").set("family_id", to: refreshToken?.familyID).set("access_token_id", to: accessTokenID)
                 .set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds).where("digest", .equal, digest.hex).run()
         }
     }
 
     public func insert(_ grant: RefreshGrant) async throws {
-        try await provider.transaction { db in try await db.insert(RefreshRow(grant), into: "refresh_tokens") }
+        try await provider.transaction { db in try await Self.insertRefresh(grant, on: db) }
     }
 
     public func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? {
