@@ -165,12 +165,14 @@ public protocol ConsentStore: Sendable {
 /// transaction; a replay's entry goes to the tenant's log, naming the client.
 public protocol GrantStore: Sendable {
     func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws
-    /// Marks the code used. A second presentation revokes the refresh-token family and access
-    /// token recorded for it by `recordIssued`.
-    func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode>
-    /// Stores what the code issued, its refresh token among it, in one transaction, so that a
-    /// replay can revoke it.
-    func recordIssued(byCode digest: SecretDigest, refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date) async throws
+    /// The code with this digest and whether it was used; `nil` when unknown.
+    func code(_ digest: SecretDigest) async throws -> (code: AuthorizationCode, used: Bool)?
+    /// Marks the unused code used and stores what it issued (its refresh token, its access
+    /// token's id) in the same transaction; `false` when it had been used meanwhile.
+    func redeem(_ digest: SecretDigest, issuing refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date, at now: Date) async throws -> Bool
+    /// A used code presented again (RFC 6749 §4.1.2): revokes the refresh-token family and the
+    /// access token it issued.
+    func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws
     func insert(_ grant: RefreshGrant) async throws
     /// Marks the client's token rotated; a second presentation revokes its whole family.
     func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant>

@@ -124,37 +124,45 @@ public struct SQLGrantStore: GrantStore {
         AuditEntry(sellerID: tenantID, actor: "client \(clientID)", action: action, objectType: object, objectID: id, at: now, sourceIP: nil, detail: detail)
     }
 
-    public func redeemCode(_ digest: SecretDigest, at now: Date) async throws -> Redemption<AuthorizationCode> {
+    public func code(_ digest: SecretDigest) async throws -> (code: AuthorizationCode, used: Bool)? {
+        try await provider.read { db in
+            try await db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
+                .first(decoding: CodeRow.self, with: rowDecoder)
+        }.map { (try $0.code(), $0.usedAt != nil) }
+    }
+
+    public func redeem(
+        _ digest: SecretDigest, issuing refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date, at now: Date
+    ) async throws -> Bool {
         try await provider.transaction { db in
-            var query = db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
-            if provider.engine == .postgres { query = query.for(.update) }
-            guard let row = try await query.first(decoding: CodeRow.self, with: rowDecoder) else { return .invalid }
-            if row.usedAt != nil {
-                // RFC 6749 §4.1.2: a code used twice revokes the tokens it issued.
-                if let family = row.familyId {
-                    try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
-                }
-                if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
-                    try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
-                        .values(SQLBind(tokenID), SQLBind(expiry)).ignoringConflicts().run()
-                }
-                try await db.record(Self.entry(
-                    .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "authorization_code", id: row.familyId ?? row.userId, at: now,
-                    detail: "a used code was presented again; what it issued is revoked (user \(row.userId))"
-                ))
-                return .replayed
-            }
-            try await db.update("authorization_codes").set("used_at", to: now.unixSeconds).where("digest", .equal, digest.hex).run()
-            guard row.expiresAt > now.unixSeconds else { return .invalid }
-            return .redeemed(try row.code())
+            // One statement marks it used and records what it issued, only if nobody did first.
+            let marked = try await db.update("authorization_codes")
+                .set("used_at", to: now.unixSeconds).set("family_id", to: refreshToken?.familyID)
+                .set("access_token_id", to: accessTokenID).set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds)
+                .where("digest", .equal, digest.hex).where("used_at", .is, SQLLiteral.null)
+                .returning("digest").all()
+            guard !marked.isEmpty else { return false }
+            if let refreshToken { try await Self.insertRefresh(refreshToken, on: db) }
+            return true
         }
     }
 
-    public func recordIssued(byCode digest: SecretDigest, refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date) async throws {
+    public func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws {
         try await provider.transaction { db in
-            if let refreshToken { try await Self.insertRefresh(refreshToken, on: db) }
-            try await db.update("authorization_codes").set("family_id", to: refreshToken?.familyID).set("access_token_id", to: accessTokenID)
-                .set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds).where("digest", .equal, digest.hex).run()
+            guard let row = try await db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
+                .first(decoding: CodeRow.self, with: rowDecoder)
+            else { return }
+            if let family = row.familyId {
+                try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
+            }
+            if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
+                try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
+                    .values(SQLBind(tokenID), SQLBind(expiry)).ignoringConflicts().run()
+            }
+            try await db.record(Self.entry(
+                .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "authorization_code", id: row.familyId ?? row.userId, at: now,
+                detail: "a used code was presented again; what it issued is revoked (user \(row.userId))"
+            ))
         }
     }
 

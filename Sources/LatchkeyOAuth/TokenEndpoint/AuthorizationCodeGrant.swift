@@ -26,11 +26,14 @@ public struct AuthorizationCodeGrant: TokenGrant {
             throw OAuthError(.invalidRequest, "code is missing: send the code your redirect URI received.")
         }
         let digest = SecretDigest(of: value)
-        let code: AuthorizationCode
-        switch try await grants.redeemCode(digest, at: clock()) {
-        case .redeemed(let found): code = found
-        case .replayed: throw OAuthError(.invalidGrant, "This code was used already; the tokens it issued are revoked.")
-        case .invalid: throw OAuthError(.invalidGrant, "The code is unknown or expired (codes live \(Int(AuthorizationCode.lifetime)) seconds).")
+        let now = clock()
+        let replayed = OAuthError(.invalidGrant, "This code was used already; the tokens it issued are revoked.")
+        guard let (code, used) = try await grants.code(digest), code.expiresAt > now || used else {
+            throw OAuthError(.invalidGrant, "The code is unknown or expired (codes live \(Int(AuthorizationCode.lifetime)) seconds).")
+        }
+        if used {
+            try await grants.revokeIssued(byCode: digest, at: now)
+            throw replayed
         }
         guard code.clientID == request.client.id else {
             throw OAuthError(.invalidGrant, "The code was issued to another client.")
@@ -49,10 +52,16 @@ public struct AuthorizationCodeGrant: TokenGrant {
         let issued = try minter.delegatedTokens(
             client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
         )
-        try await grants.recordIssued(
-            byCode: digest, refreshToken: issued.refreshToken, accessTokenID: issued.accessTokenID,
-            accessTokenExpiresAt: clock().addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime))
+        // Redeemed only now, with what it issued, so that a replay revokes exactly that; a request
+        // that lost the race to another one presenting the same code is a replay too.
+        let redeemed = try await grants.redeem(
+            digest, issuing: issued.refreshToken, accessTokenID: issued.accessTokenID,
+            accessTokenExpiresAt: now.addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime)), at: now
         )
+        guard redeemed else {
+            try await grants.revokeIssued(byCode: digest, at: now)
+            throw replayed
+        }
         return issued.response
     }
 
