@@ -43,24 +43,19 @@ basic=$(printf '%s:%s' "$client_id" "$secret" | base64 -w0)
 access=$(curl -fs -X POST "http://127.0.0.1:$port/oauth2/token" -H "authorization: Basic $basic" -d grant_type=client_credentials -d tenant="$tenant" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
-cat >"$work/token.lua" <<LUA
+post_script() { # file body: a form POST with the client's Basic credentials
+  cat >"$1" <<LUA
 wrk.method = "POST"
-wrk.body = "grant_type=client_credentials&tenant=$tenant"
+wrk.body = "$2"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic $basic"
 done = function(summary, latency, requests)
   io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
 end
 LUA
-cat >"$work/introspect.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "token=$access"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic $basic"
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
-end
-LUA
+}
+post_script "$work/token.lua" "grant_type=client_credentials&tenant=$tenant"
+post_script "$work/introspect.lua" "token=$access"
 # One flow = GET /oauth2/authorize (302 with a code) + POST /oauth2/token (the code for tokens).
 # Each connection alternates; a thread keeps the codes its responses carried.
 cat >"$work/flow.lua" <<LUA

@@ -126,11 +126,6 @@ public struct AppCatalog: Sendable {
         return reviewed
     }
 
-    /// Approved apps, for tenants to install.
-    public func approvedApps() async throws -> [AppListing] {
-        try await apps.apps(status: .approved)
-    }
-
     /// The permissions operators defined, by name.
     public func definedPermissions() async throws -> [String: Permission] {
         Dictionary(try await permissions.permissions().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -200,10 +200,6 @@ public struct TenantDirectory: Sendable {
         didChange()
     }
 
-    public func isInstalled(appID: String, in tenantID: String) async throws -> Bool {
-        try await consents.isInstalled(appID: appID, in: tenantID)
-    }
-
     public func tenant(_ id: String) async throws -> Tenant? {
         try await tenants.tenant(id)
     }

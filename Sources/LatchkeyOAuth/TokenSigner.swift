@@ -137,10 +137,6 @@ public final class TokenSigner: Sendable {
         state.withLock { $0.signers[algorithm]?.kid }
     }
 
-    public var algorithms: [SigningAlgorithm] {
-        state.withLock { set in SigningAlgorithm.allCases.filter { set.signers[$0] != nil } }
-    }
-
     /// JWS compact serialization (RFC 7515 §7.1) of an access token, ES256.
     public func sign(_ claims: AccessTokenClaims) throws -> String {
         let signer = try signer(.es256)

@@ -14,8 +14,7 @@ struct MeController {
     }
 
     private func user(_ request: Request) async throws -> PlatformUser {
-        let header = request.headers[.authorization] ?? ""
-        guard header.lowercased().hasPrefix("bearer "), let claims = try await validator.activeClaims(String(header.dropFirst(7))),
+        guard let token = UserInfoEndpoint.bearerToken(request.headers[.authorization]), let claims = try await validator.activeClaims(token),
             !claims.isAppOnly, let user = try await directory.user(claims.sub)
         else {
             throw APIError(status: .unauthorized, code: "unauthenticated", message: "Send a user's access token from Latchkey as Authorization: Bearer <token>.", headers: [.wwwAuthenticate: "Bearer"])

@@ -78,10 +78,6 @@ struct UserPages {
         let organization: String
     }
 
-    private func requireUser(_ context: WebContext) -> PlatformUser? {
-        context.user
-    }
-
     @Sendable func account(_ request: Request, context: WebContext) async throws -> Response {
         guard let user = context.user else { return .redirect(to: "/signin?return=/account", type: .normal) }
         let body = AccountBody(

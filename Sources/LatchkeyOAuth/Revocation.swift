@@ -1,0 +1,40 @@
+import Foundation
+import LatchkeyCore
+
+/// `POST /oauth2/revoke` (RFC 7009): a client revokes one of its refresh tokens (and with it
+/// the family) or access tokens. Unknown tokens are answered 200 too (§2.2).
+public struct RevocationEndpoint: Sendable {
+    let authenticator: ClientAuthenticator
+    let signer: TokenSigner
+    let grants: any GrantStore
+    let clock: Clock
+
+    public init(authenticator: ClientAuthenticator, signer: TokenSigner, grants: any GrantStore, clock: @escaping Clock) {
+        self.authenticator = authenticator
+        self.signer = signer
+        self.grants = grants
+        self.clock = clock
+    }
+
+    /// Returns what was revoked, for the audit log.
+    public func respond(form: FormParameters, authorization: String?) async throws -> (client: ClientID, revoked: String?) {
+        let client = try await authenticator.authenticate(authorization: authorization, form: form)
+        guard let token = try form.value("token") else {
+            throw OAuthError(.invalidRequest, "token is missing: send the token to revoke as the token parameter.")
+        }
+        if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, at: clock()) {
+            return (client.id, "refresh_token")
+        }
+        if let claims = try? await signer.verify(token), claims.clientID == client.id.rawValue {
+            let audit = claims.tid.map { tenant in
+                AuditEntry(
+                    sellerID: tenant, actor: "client \(client.id)", action: .grantRevoke, objectType: "access_token", objectID: claims.jti,
+                    at: clock(), sourceIP: nil, detail: "revoked by the client (RFC 7009); subject \(claims.sub)"
+                )
+            }
+            try await grants.revokeAccessToken(id: claims.jti, expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp)), audit: audit)
+            return (client.id, "access_token")
+        }
+        return (client.id, nil)
+    }
+}
