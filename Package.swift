@@ -128,6 +128,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "LatchkeyResourceKit",
             ],
             swiftSettings: strict
         ),

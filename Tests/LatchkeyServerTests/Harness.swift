@@ -34,6 +34,8 @@ struct Harness {
     let clock = TestClock()
     var secretCap = 5
     var activationDelay: TimeInterval = 0
+    /// `.live` serves on a real port, for clients that make their own HTTP requests.
+    var mode: TestingSetup = .router
 
     func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
@@ -49,7 +51,7 @@ struct Harness {
         let clock = self.clock
         do {
             let app = try await buildApplication(latchkey, logger: logger)
-            try await app.test(.router) { client in
+            try await app.test(mode) { client in
                 try await test(API(client: client, latchkey: latchkey), clock)
             }
         } catch {

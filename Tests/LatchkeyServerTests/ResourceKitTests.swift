@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyResourceKit
+import Testing
+
+struct CalendarContext: AccessTokenRequestContext {
+    var coreContext: CoreRequestContextStorage
+    var accessToken: VerifiedAccessToken?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+}
+
+@Suite("LatchkeyResourceKit against a running Latchkey")
+struct ResourceKitTests {
+    /// A verifier for the test server on its real port (the issuer stays the configured one).
+    func verifier(port: Int, introspection: (clientID: String, clientSecret: String)? = nil, audience: String? = nil) -> AccessTokenVerifier {
+        var configuration = AccessTokenVerifier.Configuration(issuer: "https://login.example.test", introspection: introspection)
+        if let audience { configuration.audience = audience }
+        configuration.jwksURL = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
+        if let introspection {
+            configuration.introspection = (URL(string: "http://127.0.0.1:\(port)/oauth2/introspect")!, introspection.clientID, introspection.clientSecret)
+        }
+        return AccessTokenVerifier(configuration: configuration)
+    }
+
+    @Test func validatesSignatureIssuerAudienceLifetimeAndRevocation() async throws {
+        var harness = Harness()
+        harness.mode = .live
+        try await harness.run { api, _ in
+            let port = try #require(api.client.port)
+            let (seller, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: seller)
+            let enabled = try await api.enable(id, sellerToken: seller)
+            let token = try #require(try await api.token(id, secret).string("access_token"))
+
+            let verified = try await verifier(port: port).verify(token)
+            #expect(verified.subject == id && verified.clientID == id && verified.tenantID == enabled.tenantID)
+            #expect(verified.isAppOnly && verified.grants("Calendars.Read.All") && !verified.grants("Calendars.ReadWrite"))
+
+            // Tampered, for another audience, expired: refused, each with its reason.
+            var parts = token.split(separator: ".").map(String.init)
+            parts[1] = String(parts[1].reversed())
+            await #expect(throws: AccessTokenError.self) { try await verifier(port: port).verify(parts.joined(separator: ".")) }
+            do {
+                _ = try await verifier(port: port, audience: "https://another.api").verify(token)
+                Issue.record("a token for another audience was accepted")
+            } catch {
+                #expect(String(describing: error).contains("audience"))
+            }
+            do {
+                _ = try await verifier(port: port).verify(token, now: Date().addingTimeInterval(7200))
+                Issue.record("an expired token was accepted")
+            } catch {
+                #expect(String(describing: error).contains("expired"))
+            }
+
+            // With introspection, revoking the tenant's consent stops the token at once.
+            let introspecting = verifier(port: port, introspection: (id, secret))
+            #expect(try await introspecting.verify(token).subject == id)
+            let revoked = try await api.send(.delete, "/api/v1/tenants/\(enabled.tenantID)/consents/\(enabled.appID)", token: enabled.operatorToken)
+            #expect(revoked.status == .noContent)
+            do {
+                _ = try await introspecting.verify(token)
+                Issue.record("a revoked token was accepted")
+            } catch {
+                #expect(String(describing: error).contains("revoked"))
+            }
+            // Without introspection the signature still holds until the token expires (one hour).
+            #expect(try await verifier(port: port).verify(token).subject == id)
+        }
+    }
+
+    @Test func theMiddlewareChallengesAndChecksPermissions() async throws {
+        var harness = Harness()
+        harness.mode = .live
+        try await harness.run { api, _ in
+            let port = try #require(api.client.port)
+            let (seller, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: seller)
+            try await api.enable(id, sellerToken: seller)
+            let token = try #require(try await api.token(id, secret).string("access_token"))
+
+            let router = Router(context: CalendarContext.self)
+            let protected = router.group().add(middleware: BearerTokenMiddleware(verifier: verifier(port: port), realm: "calendar"))
+            protected.get("all-events") { _, context in
+                _ = try context.requireAny(of: "Calendars.Read.All")
+                return "ok"
+            }
+            protected.get("write") { _, context in
+                _ = try context.requireAny(of: "Calendars.ReadWrite")
+                return "ok"
+            }
+            try await Application(router: router).test(.router) { client in
+                let none = try await client.execute(uri: "/all-events", method: .get)
+                #expect(none.status == .unauthorized && none.headers[.wwwAuthenticate] == "Bearer realm=\"calendar\"")
+                let bad = try await client.execute(uri: "/all-events", method: .get, headers: [.authorization: "Bearer not.a.token"])
+                #expect(bad.status == .unauthorized && bad.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true)
+                let good = try await client.execute(uri: "/all-events", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(good.status == .ok)
+                let lacking = try await client.execute(uri: "/write", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(lacking.status == .forbidden && lacking.headers[.wwwAuthenticate]?.contains("insufficient_scope") == true)
+                #expect(String(buffer: lacking.body).contains("\"error\":\"insufficient_scope\""))
+            }
+        }
+    }
+}
