@@ -320,3 +320,26 @@ def test_security_headers_and_no_store(browser):
     assert headers["Cache-Control"] == "no-store"
     cookie = headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_public_client_and_id_token_algorithm(browser):
+    """The Client ID summary sets what the authorization service needs to know of the app:
+    whether it is a public client (PKCE, no secret) and how its ID tokens are signed."""
+    email = new_email()
+    sign_up(browser, email)
+    client_id, secret = add_client(browser, "spa", "spa.contoso.com")
+    browser.get(f"{BASE}/dashboard/clients/{client_id}")
+    assert not browser.find_element(By.ID, "publicClient").is_selected()
+    browser.find_element(By.ID, "publicClient").click()
+    browser.find_element(By.CSS_SELECTOR, "#idTokenSignedResponseAlg option[value=RS256]").click()
+    navigate(browser, By.XPATH, "//button[text()='save details']")
+    assert "Details saved." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert browser.find_element(By.ID, "publicClient").is_selected()
+    assert browser.find_element(By.CSS_SELECTOR, "#idTokenSignedResponseAlg option[value=RS256]").is_selected()
+    reply = urllib.request.urlopen(urllib.request.Request(
+        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    ))
+    token = json.load(reply)["token"]
+    client = json.load(urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/v1/clients/{client_id}", headers={"Authorization": f"Bearer {token}"})))
+    assert client["publicClient"] is True and client["idTokenSignedResponseAlg"] == "RS256"

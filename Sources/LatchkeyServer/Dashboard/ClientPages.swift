@@ -154,6 +154,8 @@ struct ClientPages {
         let errors: [ErrorLink]
         let secrets: [SecretRow]
         let deleteError: String?
+        let isPublic: Bool
+        let rs256: Bool
     }
 
     @Sendable func show(_ request: Request, context: WebContext) async throws -> Response {
@@ -165,7 +167,10 @@ struct ClientPages {
         let id = try context.parameters.clientID()
         let actor = try context.actor()
         do {
-            let edit = ClientRegistry.ClientEdit(friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"))
+            let edit = ClientRegistry.ClientEdit(
+                friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"),
+                idTokenSignedResponseAlg: context.form["idTokenSignedResponseAlg"], isPublic: context.field("publicClient") == "on"
+            )
             _ = try await registry.update(id, edit, by: actor)
             context.notify("Details saved.")
             return .redirect(to: "/dashboard/clients/\(id)", type: .normal)
@@ -213,7 +218,9 @@ struct ClientPages {
                 FieldView(name: "appDomain", label: "App Domain", hint: "", value: value("appDomain", client.appDomain.description), error: errors["appDomain"]),
                 FieldView(name: "redirectUrl", label: "App Redirect URL", hint: "", value: value("redirectUrl", client.redirectURL.value), error: errors["redirectUrl"]),
             ],
-            errors: errors.list, secrets: secrets, deleteError: deleteError
+            errors: errors.list, secrets: secrets, deleteError: deleteError,
+            isPublic: edits.map { $0["publicClient"] == "on" } ?? client.isPublic,
+            rs256: (edits?["idTokenSignedResponseAlg"] ?? client.idTokenAlgorithm.rawValue) == IDTokenAlgorithm.rs256.rawValue
         )
         return pages.render("client", title: client.friendlyName, tab: .clients, body: body, context: context, status: status)
     }
