@@ -4,7 +4,10 @@
 //   LATCHKEY_ISSUER=http://127.0.0.1:8080 swift run CalendarAPI      (listens on 127.0.0.1:8090)
 //
 // Environment: CALENDAR_PORT (8090); CALENDAR_INTROSPECTION_CLIENT_ID and _SECRET, a Client ID
-// allowed to introspect, to refuse revoked tokens at once instead of at their expiry.
+// allowed to introspect, to refuse revoked tokens at once instead of at their expiry;
+// CALENDAR_REALM (a tenant's id) to also answer as that tenant's site at /sites/{name}, the way
+// clients of the seed's system expect (realm discovery, /_api/contextinfo, /_api/web), with
+// CALENDAR_SITE_TITLE as its title.
 import Foundation
 import Hummingbird
 import LatchkeyResourceKit
@@ -97,6 +100,67 @@ api.post("me/events") { request, context -> EditedResponse<Event> in
     let event = Event(id: UUID().uuidString.lowercased(), title: title, start: start, end: end)
     calendars.add(event, to: "\(token.tenantID ?? "")/\(token.subject)")
     return EditedResponse(status: .created, response: event)
+}
+
+/// The tenant's site, for clients of the ACS profile (shared/ACS-WIRE.md §10): realm discovery on
+/// the site and on /_vti_bin/client.svc, a form digest, and the web's title for app-only tokens
+/// whose audience is this host (with or without the port) in the tenant's realm.
+struct SiteWeb: ResponseEncodable {
+    struct Metadata: Encodable { let type: String }
+    struct Body: Encodable {
+        let __metadata: Metadata
+        let Title: String
+        let Url: String
+    }
+    let d: Body
+}
+
+struct ContextInfo: ResponseEncodable {
+    struct Info: Encodable {
+        let FormDigestValue: String
+        let FormDigestTimeoutSeconds: Int
+        let LibraryVersion: String
+        let SiteFullUrl: String
+        let WebFullUrl: String
+    }
+    struct Body: Encodable { let GetContextWebInformation: Info }
+    let d: Body
+}
+
+if let realm = environment["CALENDAR_REALM"]?.lowercased() {
+    let title = environment["CALENDAR_SITE_TITLE"] ?? "Trips"
+    var site = AccessTokenVerifier.Configuration(issuer: issuer, introspection: introspection)
+    site.additionalAudiences = [
+        "00000003-0000-0ff1-ce00-000000000000/127.0.0.1@\(realm)", "00000003-0000-0ff1-ce00-000000000000/127.0.0.1:\(port)@\(realm)",
+    ]
+    let sites = router.group("sites/:site")
+        .add(middleware: RealmChallengeMiddleware(realm: realm))
+        .add(middleware: BearerTokenMiddleware(verifier: AccessTokenVerifier(configuration: site), realm: realm))
+    let url: @Sendable (CalendarContext) -> String = { context in "http://127.0.0.1:\(port)/sites/\(context.parameters.get("site") ?? "")" }
+    for path in ["", "_vti_bin/client.svc"] {
+        for method in [HTTPRequest.Method.get, .head, .post] {
+            sites.on(RouterPath(path), method: method) { _, context -> HTTPResponse.Status in
+                guard context.accessToken?.tenantID == realm else { throw BearerError.insufficientScope(["a token of this realm"]) }
+                return .ok
+            }
+        }
+    }
+    for path in ["_api/contextinfo", "_api/contextInfo"] {
+        sites.post(RouterPath(path)) { _, context -> ContextInfo in
+            guard context.accessToken?.tenantID == realm else { throw BearerError.insufficientScope(["a token of this realm"]) }
+            let info = ContextInfo.Info(
+                FormDigestValue: "0x\(UUID().uuidString.replacingOccurrences(of: "-", with: "")),\(Date().timeIntervalSince1970)", FormDigestTimeoutSeconds: 1800,
+                LibraryVersion: "16.0", SiteFullUrl: url(context), WebFullUrl: url(context)
+            )
+            return ContextInfo(d: .init(GetContextWebInformation: info))
+        }
+    }
+    for path in ["_api/web", "_api/Web"] {
+        sites.get(RouterPath(path)) { _, context -> SiteWeb in
+            guard context.accessToken?.tenantID == realm else { throw BearerError.insufficientScope(["a token of this realm"]) }
+            return SiteWeb(d: .init(__metadata: .init(type: "SP.Web"), Title: title, Url: url(context)))
+        }
+    }
 }
 
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "calendar-api"))

@@ -42,6 +42,9 @@ public final class AccessTokenVerifier: Sendable {
         public var issuer: String
         /// The API's audience; Latchkey's tokens name the platform.
         public var audience: String
+        /// Other audiences the API answers to: a site of the ACS profile accepts tokens whose
+        /// `aud` is `00000003-0000-0ff1-ce00-000000000000/{its host}@{realm}`.
+        public var additionalAudiences: Set<String> = []
         public var jwksURL: URL
         /// Credentials of a client that may introspect; `nil` trusts signature and lifetime alone.
         public var introspection: (url: URL, clientID: String, clientSecret: String)?
@@ -106,7 +109,9 @@ public final class AccessTokenVerifier: Sendable {
             }
         }
         guard claims.iss == configuration.issuer else { throw AccessTokenError(description: "The access token comes from another issuer.") }
-        guard claims.aud == configuration.audience else { throw AccessTokenError(description: "The access token is for another audience.") }
+        guard claims.aud == configuration.audience || configuration.additionalAudiences.contains(claims.aud) else {
+            throw AccessTokenError(description: "The access token is for another audience.")
+        }
         guard Double(claims.exp) + configuration.leeway > now.timeIntervalSince1970 else {
             throw AccessTokenError(description: "The access token has expired.")
         }

@@ -20,10 +20,11 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let settings = IssuerSettings(issuer: configuration.publicURL)
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
+    let clientCredentials = ClientCredentialsGrant(minter: minter, directory: latchkey.access)
     let tokenEndpoint = TokenEndpoint(authenticator: authenticator, grants: [
         AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
-        ClientCredentialsGrant(minter: minter, directory: latchkey.access),
+        clientCredentials,
     ])
     let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, grants: latchkey.grants, clock: clock)
     let scopes = try await latchkey.directory.permissions().filter { !$0.appOnly }.map(\.name)
@@ -40,7 +41,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants, clock: clock),
         userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
         metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
-        signer: signer
+        signer: signer,
+        acs: ACSTokenEndpoint(authenticator: authenticator, clientCredentials: clientCredentials, minter: minter)
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")

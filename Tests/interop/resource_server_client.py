@@ -1,4 +1,5 @@
-"""Registers the Calendar API's own Client ID (for introspection) and prints it as shell variables."""
+"""Registers the Calendar API's own Client ID (for introspection) and the tenant whose site it
+serves, and prints them as shell variables."""
 import sys
 
 import os as _os
@@ -12,3 +13,4 @@ platform = Platform(base, operator)
 client_id, secret = platform.client(platform.seller(), domain="calendar.platform.example")
 print(f"RS_CLIENT_ID={client_id}")
 print(f"RS_CLIENT_SECRET='{secret}'")
+print(f"RS_REALM={platform.tenant()}")

@@ -2,7 +2,9 @@
 # Interoperability with independent clients: Authlib's OAuth 2.0 client runs the whole
 # authorization-code + PKCE flow against `latchkey serve` (sign-in and consent forms posted over
 # HTTP), joserfc validates the ID token against the JWK Set found through discovery, and the
-# tokens call the example Calendar API, which validates them with LatchkeyResourceKit.
+# tokens call the example Calendar API, which validates them with LatchkeyResourceKit; and
+# office365-rest-python-client, a client of the seed's system, reads the tenant site's title through
+# the ACS profile (realm discovery, the realm token endpoint, app-only token).
 # Installs the Python packages in a virtual environment under .build/ when missing.
 #
 #   Tests/interop/run.sh            (from the project root; uses the debug build)
@@ -10,9 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=.build/interop-venv
-if [ ! -x "$venv/bin/pytest" ]; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest
+  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0
 fi
 
 swift build --product latchkey >&2
@@ -40,14 +42,14 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && 
 "$venv/bin/python" Tests/interop/resource_server_client.py "http://127.0.0.1:$port" "$operator_token" > "$work/rs.env"
 # shellcheck disable=SC1091
 . "$work/rs.env"
-LATCHKEY_ISSUER="http://127.0.0.1:$port" CALENDAR_PORT=$calendar_port \
+LATCHKEY_ISSUER="http://127.0.0.1:$port" CALENDAR_PORT=$calendar_port CALENDAR_REALM=$RS_REALM CALENDAR_SITE_TITLE="Fabrikam trips" \
   CALENDAR_INTROSPECTION_CLIENT_ID=$RS_CLIENT_ID CALENDAR_INTROSPECTION_CLIENT_SECRET=$RS_CLIENT_SECRET \
   "$bin/CalendarAPI" >"$work/calendar.log" 2>&1 &
 calendar=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$calendar_port/healthz" >/dev/null && break; sleep 0.1; done
 
 status=0
-LATCHKEY_URL="http://127.0.0.1:$port" CALENDAR_URL="http://127.0.0.1:$calendar_port" OPERATOR_TOKEN="$operator_token" \
+LATCHKEY_URL="http://127.0.0.1:$port" CALENDAR_URL="http://127.0.0.1:$calendar_port" OPERATOR_TOKEN="$operator_token" CALENDAR_REALM=$RS_REALM \
   AUTHLIB_INSECURE_TRANSPORT=1 NO_PROXY=127.0.0.1,localhost \
   "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
 [ $status -eq 0 ] || { echo "server log:"; tail -n 50 "$work/server.log"; echo "calendar log:"; tail -n 20 "$work/calendar.log"; }

@@ -15,10 +15,11 @@ public struct TokenMinter: Sendable {
     }
 
     /// An app-only token (client credentials): the subject is the client, `roles` its permissions.
-    func appOnlyToken(client: ClientID, tenantID: String, roles: [String]) throws -> TokenResponse {
+    /// `audience` is the platform unless a profile names a resource (the ACS `resource`).
+    func appOnlyToken(client: ClientID, tenantID: String, roles: [String], audience: String? = nil) throws -> TokenResponse {
         let now = Int(clock().timeIntervalSince1970)
         let claims = AccessTokenClaims(
-            iss: settings.issuer, sub: client.rawValue, aud: settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
+            iss: settings.issuer, sub: client.rawValue, aud: audience ?? settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
             jti: Self.tokenID(), clientID: client.rawValue, tid: tenantID, roles: roles
         )
         return TokenResponse(accessToken: try signer.sign(claims), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: roles.joined(separator: " "), notBefore: now)

@@ -15,6 +15,7 @@ struct OAuthController {
     let userInfo: UserInfoEndpoint
     let metadata: ServerMetadata
     let signer: TokenSigner
+    let acs: ACSTokenEndpoint
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.post("oauth2/token", use: token)
@@ -25,6 +26,32 @@ struct OAuthController {
         router.get(".well-known/oauth-authorization-server", use: serverMetadata)
         router.get(".well-known/openid-configuration", use: serverMetadata)
         router.get(".well-known/jwks.json", use: jwks)
+        // The ACS low-trust profile (SPEC §2): the realm-less token endpoint is what context
+        // tokens name; clients that know the realm insert it before the path.
+        router.post("tokens/OAuth/2", use: acsToken)
+        router.post(":realm/tokens/OAuth/2", use: acsToken)
+        router.get("metadata/json/1", use: acsMetadata)
+    }
+
+    @Sendable func acsToken(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        try await Self.answer(request, context: context) { form, _ in
+            var pathRealm: String?
+            if let text = context.parameters.get("realm") {
+                guard let realm = ObjectID.canonical(text) else {
+                    throw OAuthError(.invalidRequest, "The path must be /{realm}/tokens/OAuth/2 with the tenant's id as realm, not \(text).")
+                }
+                pathRealm = realm
+            }
+            return Self.response(ByteBuffer(string: try await acs.respond(form: form, pathRealm: pathRealm)), status: .ok)
+        }
+    }
+
+    @Sendable func acsMetadata(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
+        guard let realm = request.uri.queryParameters.get("realm").flatMap({ ObjectID.canonical($0) }) else {
+            let error = OAuthError(.invalidRequest, "Ask for /metadata/json/1?realm={tenant id}.")
+            return Self.response(ByteBuffer(string: error.jsonText), status: .badRequest)
+        }
+        return Self.response(ByteBuffer(string: ACSTokenEndpoint.metadata(issuer: metadata.issuer, realm: realm)), status: .ok, cacheControl: "public, max-age=300")
     }
 
     @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
