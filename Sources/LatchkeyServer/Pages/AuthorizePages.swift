@@ -51,7 +51,7 @@ struct AuthorizePages {
         }
         let unknown = authorization.scopes.filter { !Permission.builtInNames.contains($0) && !app.permissions.contains($0) }
         guard unknown.isEmpty else {
-            return fail(.invalidScope, "\(unknown.joined(separator: " ")) \(unknown.count == 1 ? "is" : "are") not among the permissions the app declared: \((app.permissions + ["openid", "profile", "email", "offline_access"]).joined(separator: " ")).")
+            return fail(.invalidScope, "\(unknown.joined(separator: " ")) \(unknown.count == 1 ? "is" : "are") not among the permissions the app declared: \((app.permissions + Permission.builtIn.map(\.name)).joined(separator: " ")).")
         }
         let signIn = "/signin?" + FormParameters.encode([("return", returnPath(authorization))])
         if authorization.prompt.contains("login") && !isDecision {
@@ -61,8 +61,8 @@ struct AuthorizePages {
             if authorization.prompt.contains("none") { return fail(.loginRequired, "The user is not signed in to Latchkey.") }
             return .redirect(to: signIn, type: .normal)
         }
-        let access = try await access.access(appID: app.id, tenantID: user.tenantID)
-        guard let tenant = access.tenant else { return problem("Your organization no longer exists.", context: context) }
+        let tenantAccess = try await access.access(appID: app.id, tenantID: user.tenantID)
+        guard let tenant = tenantAccess.tenant else { return problem("Your organization no longer exists.", context: context) }
         // SPEC §1 "Regions": a clear page, never a redirect carrying a code.
         let availability = authorization.client.registration.availability
         guard tenant.region.admits(availability) else {
@@ -71,31 +71,28 @@ struct AuthorizePages {
                 context: context, status: .forbidden
             )
         }
-        guard access.installed else {
+        guard tenantAccess.installed else {
             return fail(.unauthorizedClient, "\(app.name) is not installed in the user's organization; a tenant admin installs it first.")
         }
-        let consented = try await self.access.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
+        let consented = try await access.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
         let asking = authorization.prompt.contains("consent") ? authorization.scopes : authorization.scopes.filter { !consented.contains($0) }
         let defined = asking.isEmpty ? [:] : try await catalog.definedPermissions()
         let needsAdmin = asking.filter { defined[$0]?.adminConsentRequired == true && !consented.contains($0) }
+        if isDecision && context.field("decision") != "allow" {
+            return fail(.accessDenied, "The user declined to give \(app.name) the access it asked for.")
+        }
+        if !needsAdmin.isEmpty && !user.isAdmin {
+            return fail(.accessDenied, "\(needsAdmin.joined(separator: " ")) needs an administrator's consent; ask an admin of your organization.")
+        }
 
         if isDecision {
-            guard context.field("decision") == "allow" else {
-                return fail(.accessDenied, "The user declined to give \(app.name) the access it asked for.")
-            }
             let forOrganization = context.field("for_organization") == "on" && user.isAdmin
-            if !needsAdmin.isEmpty && !user.isAdmin {
-                return fail(.accessDenied, "\(needsAdmin.joined(separator: " ")) needs an administrator's consent.")
-            }
             if !asking.isEmpty {
                 try await directory.consent(to: app, permissions: asking, by: user, forOrganization: forOrganization, sourceIP: context.remoteAddress)
             }
         } else if !asking.isEmpty {
             if authorization.prompt.contains("none") {
                 return fail(.consentRequired, "The user has not consented to \(asking.joined(separator: " ")).")
-            }
-            if !needsAdmin.isEmpty && !user.isAdmin {
-                return fail(.accessDenied, "\(needsAdmin.joined(separator: " ")) needs an administrator's consent; ask an admin of your organization.")
             }
             return try await consentPage(authorization, app: app, asking: asking, defined: defined, user: user, context: context)
         }
