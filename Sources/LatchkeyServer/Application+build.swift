@@ -72,11 +72,12 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         ))
         .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))
     DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages)
+    let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: pages))
     AuthorizePages(
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
         grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
-    ).addRoutes(to: web)
-    UserPages(directory: latchkey.directory, pages: pages, clock: clock).addRoutes(to: web)
+    ).addRoutes(to: accountPages)
+    UserPages(directory: latchkey.directory, pages: pages, clock: clock).addRoutes(to: accountPages)
 
     return Application(
         router: router,

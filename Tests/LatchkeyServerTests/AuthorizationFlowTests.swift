@@ -95,6 +95,12 @@ struct AuthorizationFlowTests {
             #expect(stopped.status == .badRequest && stopped.string("error") == "invalid_grant")
             #expect(try await api.send(.get, "/oauth2/userinfo", headers: [.authorization: "Bearer \(userToken)"]).status == .unauthorized)
 
+            // Revoking what is not there is a page saying so, not the API's JSON; pages need a user.
+            let missing = try await browser.post("/account/consents/\(UUID().uuidString.lowercased())/revoke", [("_csrf", BrowserSession.csrf(in: try await browser.get("/account").body))])
+            #expect(missing.status == .notFound && missing.headers[.contentType]?.hasPrefix("text/html") == true, "\(missing.status) \(missing.body)")
+            let anonymous = try await BrowserSession(api: api).get("/account/organization")
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?return=%2Faccount%2Forganization")
+
             // With the consent gone, the consent page comes back.
             #expect(try await browser.get(app.authorizeURL(pkce: nil)).status == .ok)
         }

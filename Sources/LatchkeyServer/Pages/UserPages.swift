@@ -79,7 +79,7 @@ struct UserPages {
     }
 
     @Sendable func account(_ request: Request, context: WebContext) async throws -> Response {
-        guard let user = context.user else { return .redirect(to: "/signin?return=/account", type: .normal) }
+        let user = try context.user(returningTo: "/account")
         let body = AccountBody(
             consents: try await rows(tenantID: user.tenantID, userID: user.id),
             organizationConsents: try await rows(tenantID: user.tenantID, userID: nil),
@@ -102,7 +102,7 @@ struct UserPages {
     }
 
     @Sendable func revokeOwn(_ request: Request, context: WebContext) async throws -> Response {
-        guard let user = context.user else { return .redirect(to: "/signin?return=/account", type: .normal) }
+        let user = try context.user(returningTo: "/account")
         let appID = try context.parameters.appID()
         try await directory.revokeConsent(appID: appID, tenantID: user.tenantID, userID: user.id, by: Actor(user: user, sourceIP: context.remoteAddress))
         context.notify("Access revoked: the app can no longer act for you.")
@@ -127,7 +127,7 @@ struct UserPages {
     }
 
     @Sendable func organization(_ request: Request, context: WebContext) async throws -> Response {
-        guard let user = context.user else { return .redirect(to: "/signin?return=/account/organization", type: .normal) }
+        let user = try context.user(returningTo: "/account/organization")
         guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: "Only your organization's admins manage its apps.", context: context, account: true) }
         let actor = Actor(user: user, sourceIP: context.remoteAddress)
         let tenant = try await directory.tenant(user.tenantID, for: actor)
@@ -150,7 +150,7 @@ struct UserPages {
     }
 
     private func adminAction(_ context: WebContext, _ action: (PlatformUser, Actor) async throws -> String) async throws -> Response {
-        guard let user = context.user else { return .redirect(to: "/signin?return=/account/organization", type: .normal) }
+        let user = try context.user(returningTo: "/account/organization")
         do {
             context.notify(try await action(user, Actor(user: user, sourceIP: context.remoteAddress)))
         } catch let error as DomainError where error.isFieldError {

@@ -53,6 +53,12 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
         return Actor(seller: seller, sourceIP: remoteAddress)
     }
 
+    /// The signed-in platform user; without one, sign-in then back to `returnTo`.
+    func user(returningTo returnTo: String) throws -> PlatformUser {
+        guard let user else { throw PageRedirect.userSignIn(returnTo: returnTo) }
+        return user
+    }
+
     func field(_ name: String) -> String {
         form[name] ?? ""
     }
@@ -87,4 +93,5 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
 /// Leaving a page for a sign-in page.
 enum PageRedirect: Error {
     case sellerSignIn
+    case userSignIn(returnTo: String)
 }

@@ -90,6 +90,23 @@ struct DashboardGuardMiddleware: RouterMiddleware {
     }
 }
 
+/// The users' pages' guard: a page that needs a signed-in user sends a visitor to sign in and
+/// back; failures become account pages, not the management API's JSON.
+struct AccountGuardMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+    let pages: Pages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch PageRedirect.userSignIn(let returnTo) {
+            return .redirect(to: "/signin?" + FormParameters.encode([("return", returnTo)]), type: .normal)
+        } catch {
+            return try pages.failure(error, request: request, context: context, account: true)
+        }
+    }
+}
+
 extension HTTPField.Name {
     static let xFrameOptions = Self("X-Frame-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
