@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "latchkey", targets: ["latchkey"]),
         // For the platform's own APIs: validates Latchkey's access tokens (Hummingbird middleware).
         .library(name: "LatchkeyResourceKit", targets: ["LatchkeyResourceKit"]),
+        // For apps: validates context tokens and signed events, and obtains access tokens.
+        .library(name: "LatchkeyAppKit", targets: ["LatchkeyAppKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -91,6 +93,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // For apps written for the platform: context tokens, signed events, the token service.
+        .target(
+            name: "LatchkeyAppKit",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "TripCalendar",
+            dependencies: ["LatchkeyAppKit", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/TripCalendar",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "CalendarAPI",
             dependencies: ["LatchkeyResourceKit", .product(name: "Hummingbird", package: "hummingbird")],
@@ -129,6 +146,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "LatchkeyResourceKit",
+                "LatchkeyAppKit",
             ],
             swiftSettings: strict
         ),

@@ -85,11 +85,13 @@ api.get("me") { _, context -> Me in
     let token = try context.requireAny(of: "openid", "Calendars.Read", "Calendars.ReadWrite")
     return Me(sub: token.subject, tenantId: token.tenantID, clientId: token.clientID, scopes: token.scopes.sorted())
 }
-api.get("me/events") { _, context -> Listing in
+/// The user's own events: for a token an app holds for a user, not for itself.
+@Sendable func ownEvents(_ request: Request, context: CalendarContext) throws -> Listing {
     let token = try context.requireAny(of: "Calendars.Read", "Calendars.ReadWrite")
     guard !token.isAppOnly else { throw BearerError.insufficientScope(["Calendars.Read"]) }
     return Listing(events: calendars.events(of: "\(token.tenantID ?? "")/\(token.subject)"))
 }
+api.get("me/events", use: ownEvents)
 api.post("me/events") { request, context -> EditedResponse<Event> in
     let token = try context.requireAny(of: "Calendars.ReadWrite")
     guard !token.isAppOnly else { throw BearerError.insufficientScope(["Calendars.ReadWrite"]) }
@@ -145,6 +147,8 @@ if let realm = environment["CALENDAR_REALM"]?.lowercased() {
             }
         }
     }
+    // User+app tokens from the ACS profile (a launched app's) read the user's events here.
+    sites.get("me/events", use: ownEvents)
     for path in ["_api/contextinfo", "_api/contextInfo"] {
         sites.post(RouterPath(path)) { _, context -> ContextInfo in
             guard context.accessToken?.tenantID == realm else { throw BearerError.insufficientScope(["a token of this realm"]) }

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Where users go after consenting. SPEC §1: absolute, `https://` only. Latchkey also requires
+/// Where users go after consenting. SPEC §1: absolute, `https://` only — except on the loopback
+/// host `localhost` (RFC 8252 §7.3, RFC 9700 §2.1), where traffic never leaves the machine and a
+/// developer runs the app under construction without a certificate. Latchkey also requires
 /// its host to be the app domain or a subdomain of it (rejected, not just warned: a redirect to
 /// a host the seller did not declare is how authorization codes leak). Fragments are refused
 /// (RFC 6749 §3.1.2).
@@ -20,8 +22,9 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
         guard !text.isEmpty else {
             throw issue("required", "Enter the URL users return to after consenting, for example https://app.contoso.com/auth.")
         }
-        guard text.lowercased().hasPrefix("https://") else {
-            throw issue("https_required", "The redirect URL must start with https://, for example https://app.contoso.com/auth.")
+        let lower = text.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://localhost:") || lower.hasPrefix("http://localhost/") else {
+            throw issue("https_required", "The redirect URL must start with https:// (http:// only for localhost), for example https://app.contoso.com/auth.")
         }
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
             throw issue("invalid_url", "The redirect URL must not contain spaces or non-ASCII characters; percent-encode them.")

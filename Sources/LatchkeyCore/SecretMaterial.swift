@@ -85,6 +85,21 @@ public struct SecretSealer: Sendable {
         self.key = SymmetricKey(data: masterKey)
     }
 
+    private init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// A sealer under a key derived from this one for a single purpose (HKDF-SHA256), so that
+    /// what one purpose seals can never be opened as another's.
+    public func derived(for purpose: String) -> SecretSealer {
+        SecretSealer(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("latchkey \(purpose)".utf8), outputByteCount: Self.keyByteCount))
+    }
+
+    /// HMAC-SHA256 under this sealer's key: a stable, opaque name for `data`.
+    public func authenticationCode(for data: some DataProtocol) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+    }
+
     public static func generateMasterKey() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }

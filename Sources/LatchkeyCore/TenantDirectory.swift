@@ -209,6 +209,15 @@ public struct TenantDirectory: Sendable {
         try await apps.app(id, ownedBy: nil)
     }
 
+    /// The approved apps installed in the user's organization: what they can open.
+    public func launchableApps(for user: PlatformUser) async throws -> [AppListing] {
+        var found: [AppListing] = []
+        for installation in try await consents.installations(in: user.tenantID) {
+            if let app = try await apps.app(installation.appID, ownedBy: nil), app.status == .approved { found.append(app) }
+        }
+        return found.sorted { $0.name < $1.name }
+    }
+
     /// Approved apps a tenant in `region` can install.
     public func installableApps(for region: Region) async throws -> [AppListing] {
         var found: [AppListing] = []

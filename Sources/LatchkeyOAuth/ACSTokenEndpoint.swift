@@ -3,21 +3,35 @@ import LatchkeyCore
 
 /// The token endpoint of the ACS "low-trust" profile (SPEC §2; shared/ACS-WIRE.md §4), at
 /// `POST /{realm}/tokens/OAuth/2` and `POST /tokens/OAuth/2`, for apps written for the seed's
-/// system. `client_credentials` only so far: the app-only token of an approved service app
-/// installed in the realm's tenant whose admin consented, with the `resource` as its audience.
-/// Every number of the response is a string, and errors begin with `{"error"` (§4.4, §4.5).
+/// system: `client_credentials` (an app-only token under the same rules as at /oauth2/token),
+/// `refresh_token` (the context token's, for a user+app token) and `authorization_code` (a code
+/// from /oauth2/authorize, for a user+app token and a refresh token). Access tokens name the
+/// `resource` as their audience. Every number of the response is a string, and errors begin
+/// with `{"error"` (§4.4, §4.5).
 public struct ACSTokenEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let clientCredentials: ClientCredentialsGrant
+    let authorizationCode: AuthorizationCodeGrant
+    let directory: any AuthorizationDirectory
+    let refreshTokens: ACSRefreshTokens
     let minter: TokenMinter
+    let clock: Clock
 
     public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
     public static let tokenServicePrincipal = "00000001-0000-0000-c000-000000000000"
+    static let grantTypes = ["client_credentials", "refresh_token", "authorization_code"]
 
-    public init(authenticator: ClientAuthenticator, clientCredentials: ClientCredentialsGrant, minter: TokenMinter) {
+    public init(
+        authenticator: ClientAuthenticator, clientCredentials: ClientCredentialsGrant, authorizationCode: AuthorizationCodeGrant,
+        directory: any AuthorizationDirectory, refreshTokens: ACSRefreshTokens, minter: TokenMinter, clock: @escaping Clock
+    ) {
         self.authenticator = authenticator
         self.clientCredentials = clientCredentials
+        self.authorizationCode = authorizationCode
+        self.directory = directory
+        self.refreshTokens = refreshTokens
         self.minter = minter
+        self.clock = clock
     }
 
     /// A principal string, `{id}[/{host}]@{realm}` (ACS-WIRE §0), or a bare id.
@@ -47,11 +61,12 @@ public struct ACSTokenEndpoint: Sendable {
     }
 
     public func respond(form: FormParameters, pathRealm: String?) async throws -> String {
+        let supported = Self.grantTypes.joined(separator: ", ")
         guard let grantType = try form.value("grant_type") else {
-            throw OAuthError(.invalidRequest, "grant_type is missing; this endpoint supports grant_type=client_credentials.")
+            throw OAuthError(.invalidRequest, "grant_type is missing; this endpoint supports \(supported).")
         }
-        guard grantType == "client_credentials" else {
-            throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported at this endpoint yet; use client_credentials, or /oauth2/token.")
+        guard Self.grantTypes.contains(grantType) else {
+            throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported at this endpoint; use \(supported), or /oauth2/token.")
         }
         guard let clientText = try form.value("client_id"), let client = Principal(clientText) else {
             throw OAuthError(.invalidClient, "client_id is missing or not {client id}[/{host}]@{realm}.")
@@ -62,26 +77,71 @@ public struct ACSTokenEndpoint: Sendable {
         guard let resource = Principal(resourceText), resource.id == Self.platformPrincipal, let host = resource.host else {
             throw OAuthError(.invalidRequest, "resource must be 00000003-0000-0ff1-ce00-000000000000/{host}@{realm}, not \(resourceText).")
         }
-        // The realm: from the path, the client id or the resource; where several say it, they agree.
-        let realms = Set([pathRealm, client.realm, resource.realm].compactMap { $0 })
-        guard realms.count == 1, let realm = realms.first else {
-            throw OAuthError(.invalidRequest, realms.isEmpty ? "No realm: post to /{realm}/tokens/OAuth/2 or send client_id as {client id}@{realm}." : "The realms of the path, client_id and resource differ.")
-        }
         // ACS-WIRE §4.3: `scope`, when sent, repeats the resource; anything else is refused.
         if let scope = try form.value("scope"), Principal(scope)?.id != Self.platformPrincipal {
             throw OAuthError(.invalidScope, "scope must be the resource or left out.")
         }
+        var refresh: ACSRefreshToken?
+        if grantType == "refresh_token" {
+            guard let text = try form.value("refresh_token") else {
+                throw OAuthError(.invalidRequest, "refresh_token is missing: send the refreshtoken claim of the context token.")
+            }
+            guard let opened = refreshTokens.open(text) else {
+                throw OAuthError(.invalidGrant, "The refresh token was not issued by this service, or was altered.")
+            }
+            refresh = opened
+        }
+        // The realm: from the path, the client id, the resource or the refresh token; where
+        // several say it, they agree.
+        let realms = Set([pathRealm, client.realm, resource.realm, refresh?.tenantID].compactMap { $0 })
+        guard realms.count == 1, let realm = realms.first else {
+            throw OAuthError(.invalidRequest, realms.isEmpty ? "No realm: post to /{realm}/tokens/OAuth/2 or send client_id as {client id}@{realm}." : "The realms of the path, client_id, resource and refresh token differ.")
+        }
         let credentials = ClientCredentials(clientID: client.id, secretCandidates: [try form.value("client_secret") ?? ""], method: .clientSecretPost)
         let registered = try await authenticator.authenticate(credentials)
-        let (tenantID, roles) = try await clientCredentials.authorize(client: registered, tenant: realm)
-        let audience = "\(Self.platformPrincipal)/\(host)@\(tenantID)"
-        let token = try minter.appOnlyToken(client: registered.id, tenantID: tenantID, roles: roles, audience: audience)
+        let audience = "\(Self.platformPrincipal)/\(host)@\(realm)"
+
+        switch grantType {
+        case "client_credentials":
+            let (tenantID, roles) = try await clientCredentials.authorize(client: registered, tenant: realm)
+            return Self.json(try minter.appOnlyToken(client: registered.id, tenantID: tenantID, roles: roles, audience: audience), resource: audience)
+        case "refresh_token":
+            guard let refresh, refresh.clientID == registered.id else {
+                throw OAuthError(.invalidGrant, "The refresh token was issued to another client.")
+            }
+            guard refresh.expiresAt > Int(clock().timeIntervalSince1970) else {
+                throw OAuthError(.invalidGrant, "The refresh token has expired; a new launch of the app brings a new context token.")
+            }
+            let (_, user) = try await directory.checkDelegatedGrant(
+                client: registered, appID: refresh.appID, userID: refresh.userID, tenantID: refresh.tenantID, scopes: refresh.scopes
+            )
+            let (response, _) = try minter.userAccessToken(client: registered.id, user: user, scopes: refresh.scopes, audience: audience)
+            return Self.json(response, resource: audience)
+        default:
+            let (response, refreshToken) = try await authorizationCode.redeem(form, client: registered) { code, app, user in
+                guard code.tenantID == realm else {
+                    throw OAuthError(.invalidGrant, "The code was issued in another realm than \(realm).")
+                }
+                let (response, accessTokenID) = try minter.userAccessToken(client: registered.id, user: user, scopes: code.scopes, audience: audience)
+                let refresh = ACSRefreshToken(
+                    clientID: registered.id, appID: app.id, userID: user.id, tenantID: realm, scopes: code.scopes,
+                    authTime: Int(code.authTime.timeIntervalSince1970), expiresAt: (response.notBefore ?? 0) + ACSRefreshToken.lifetime
+                )
+                return ((response, try refreshTokens.seal(refresh)), accessTokenID, nil)
+            }
+            return Self.json(response, resource: audience, refreshToken: refreshToken)
+        }
+    }
+
+    /// §4.4: the fields of a real response, in its order, every number a string.
+    static func json(_ token: TokenResponse, resource: String, refreshToken: String? = nil) -> String {
         let notBefore = token.notBefore ?? 0
-        // §4.4: the fields of a real response, in its order, every number a string.
-        return JSONText.object([
-            "token_type": .string("Bearer"), "expires_in": .string(String(token.expiresIn)), "not_before": .string(String(notBefore)),
-            "expires_on": .string(String(notBefore + token.expiresIn)), "resource": .string(audience), "access_token": .token(token.accessToken),
-        ])
+        var members: [(String, JSONText.Value)] = [
+            ("token_type", .string("Bearer")), ("expires_in", .string(String(token.expiresIn))), ("not_before", .string(String(notBefore))),
+            ("expires_on", .string(String(notBefore + token.expiresIn))), ("resource", .string(resource)), ("access_token", .token(token.accessToken)),
+        ]
+        if let refreshToken { members.append(("refresh_token", .string(refreshToken))) }
+        return JSONText.object(members)
     }
 
     /// `GET /metadata/json/1?realm=` (ACS-WIRE §3): exactly one `OAuth2` endpoint.

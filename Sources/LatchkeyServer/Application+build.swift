@@ -21,8 +21,10 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
     let clientCredentials = ClientCredentialsGrant(minter: minter, directory: latchkey.access)
+    let authorizationCode = AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock)
+    let acsRefreshTokens = ACSRefreshTokens(masterSealer: latchkey.sealer)
     let tokenEndpoint = TokenEndpoint(authenticator: authenticator, grants: [
-        AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
+        authorizationCode,
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
         clientCredentials,
     ])
@@ -42,7 +44,10 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
         metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
         signer: signer,
-        acs: ACSTokenEndpoint(authenticator: authenticator, clientCredentials: clientCredentials, minter: minter)
+        acs: ACSTokenEndpoint(
+            authenticator: authenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
+            refreshTokens: acsRefreshTokens, minter: minter, clock: clock
+        )
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")
@@ -78,6 +83,12 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
     ).addRoutes(to: accountPages)
     UserPages(directory: latchkey.directory, pages: pages, clock: clock).addRoutes(to: accountPages)
+    LaunchPages(
+        clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog,
+        consentPage: ConsentPage(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages),
+        contextTokens: ContextTokenIssuer(masterSealer: latchkey.sealer, refreshTokens: acsRefreshTokens, issuer: configuration.publicURL, clock: clock),
+        configuration: configuration, pages: pages
+    ).addRoutes(to: accountPages)
 
     return Application(
         router: router,

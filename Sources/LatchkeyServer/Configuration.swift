@@ -29,6 +29,9 @@ public struct Configuration: Sendable {
     /// Set by `serve` when Swift's tasks run on NIO's shared event loops: the application then
     /// serves on those loops too (and `eventLoopThreads` does not apply).
     public var tasksRunOnEventLoops = false
+    /// `LATCHKEY_SITE_URL`: the platform site of a tenant, sent to apps at launch as `SPHostUrl`
+    /// and `SPSiteUrl`, with `{realm}` standing for the tenant's id.
+    public var siteURLTemplate: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
@@ -53,6 +56,11 @@ public struct Configuration: Sendable {
     }
 
     public var usesPostgres: Bool { databaseURL != nil }
+
+    /// The tenant's site URL: by default `{public URL}/sites/{realm}`.
+    public func siteURL(realm: String) -> String {
+        (siteURLTemplate ?? publicURL + "/sites/{realm}").replacingOccurrences(of: "{realm}", with: realm)
+    }
 
     /// The issuer: the URL clients reach this deployment at; by default the address it listens on.
     public var publicURL: String { configuredPublicURL ?? "http://\(host):\(port)" }
@@ -84,6 +92,13 @@ public struct Configuration: Sendable {
             configuration.configuredPublicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         configuration.dataDirectory = value("LATCHKEY_DATA_DIR") ?? "./latchkey-data"
+        if let template = value("LATCHKEY_SITE_URL") {
+            let sample = template.replacingOccurrences(of: "{realm}", with: "00000000-0000-0000-0000-000000000000")
+            guard let components = URLComponents(string: sample), ["http", "https"].contains(components.scheme ?? ""), components.host?.isEmpty == false else {
+                throw ConfigurationError(variable: "LATCHKEY_SITE_URL", message: "expected an absolute http(s) URL such as https://contoso.example/sites/{realm}, got \"\(template)\"")
+            }
+            configuration.siteURLTemplate = template.hasSuffix("/") ? String(template.dropLast()) : template
+        }
         if let url = value("LATCHKEY_DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
                 throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "expected a postgres:// URL, or leave it unset for SQLite in the data directory")

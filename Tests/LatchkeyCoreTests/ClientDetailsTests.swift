@@ -70,6 +70,8 @@ struct RedirectURLTests {
 
     @Test(arguments: [
         ("http://app.contoso.com/auth", "https_required"),
+        ("http://localhost.contoso.com/auth", "https_required"),
+        ("http://127.0.0.1:8091/auth", "https_required"),
         ("app.contoso.com/auth", "https_required"),
         ("https://evil.example/auth", "host_mismatch"),
         ("https://notapp.contoso.com.evil.example/", "host_mismatch"),
@@ -84,6 +86,12 @@ struct RedirectURLTests {
         } throws: { error in
             (error as? FieldIssue)?.code == code && (error as? FieldIssue)?.field == "redirectUrl"
         }
+    }
+
+    @Test func acceptsPlainHTTPOnLocalhostOnly() throws {
+        let local = try AppDomain(validating: "localhost:8091")
+        #expect(try RedirectURL(validating: "http://localhost:8091/launch", appDomain: local).host == "localhost")
+        #expect(throws: FieldIssue.self) { try RedirectURL(validating: "http://localhost:8091/launch", appDomain: domain) }
     }
 
     @Test func reportsEveryFieldAtOnce() {

@@ -63,8 +63,10 @@ struct ACSProfileTests {
                 #expect(reply.status == status && reply.string("error") == error, "\(path) \(fields): \(reply.status) \(reply.body)")
                 #expect(reply.body.hasPrefix(#"{"error""#))
             }
-            let refresh = try await post(api, "/\(realm)/tokens/OAuth/2", [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret)])
-            #expect(refresh.string("error") == "unsupported_grant_type")
+            let password = try await post(api, "/\(realm)/tokens/OAuth/2", [("grant_type", "password"), ("client_id", id), ("client_secret", secret), ("resource", resource)])
+            #expect(password.string("error") == "unsupported_grant_type")
+            let refresh = try await post(api, "/\(realm)/tokens/OAuth/2", [("grant_type", "refresh_token"), ("client_id", id), ("client_secret", secret), ("resource", resource)])
+            #expect(refresh.string("error") == "invalid_request" && refresh.string("error_description")?.contains("refresh_token") == true)
         }
     }
 

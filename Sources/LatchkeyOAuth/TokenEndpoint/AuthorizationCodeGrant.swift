@@ -22,7 +22,22 @@ public struct AuthorizationCodeGrant: TokenGrant {
     public var requiresClientAuthentication: Bool { false }
 
     public func handle(_ request: TokenRequest) async throws -> TokenResponse {
-        guard let value = try request.form.value("code") else {
+        try await redeem(request.form, client: request.client) { code, app, user in
+            let issued = try minter.delegatedTokens(
+                client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
+            )
+            return (issued.response, issued.accessTokenID, issued.refreshToken)
+        }
+    }
+
+    /// Checks the code of `form` against `client`, has `issue` make what it is exchanged for
+    /// (with its access token's id and the refresh token to store), and marks it used. The ACS
+    /// profile's endpoint redeems codes here too, issuing its own formats.
+    func redeem<Issued>(
+        _ form: FormParameters, client: RegisteredClient,
+        issue: (AuthorizationCode, AppListing, PlatformUser) throws -> (Issued, String, RefreshGrant?)
+    ) async throws -> Issued {
+        guard let value = try form.value("code") else {
             throw OAuthError(.invalidRequest, "code is missing: send the code your redirect URI received.")
         }
         let digest = SecretDigest(of: value)
@@ -35,34 +50,32 @@ public struct AuthorizationCodeGrant: TokenGrant {
             try await grants.revokeIssued(byCode: digest, at: now)
             throw replayed
         }
-        guard code.clientID == request.client.id else {
+        guard code.clientID == client.id else {
             throw OAuthError(.invalidGrant, "The code was issued to another client.")
         }
-        let redirectURI = try request.form.value("redirect_uri")
+        let redirectURI = try form.value("redirect_uri")
         if let expected = code.redirectURI, redirectURI != expected {
             throw OAuthError(.invalidGrant, "redirect_uri must be the one of the authorization request, \(expected).")
         }
-        if code.redirectURI == nil, let redirectURI, redirectURI != request.client.registration.redirectURL.value {
+        if code.redirectURI == nil, let redirectURI, redirectURI != client.registration.redirectURL.value {
             throw OAuthError(.invalidGrant, "redirect_uri does not match the registered redirect URL.")
         }
-        try Self.verifyPKCE(challenge: code.codeChallenge, verifier: try request.form.value("code_verifier"))
+        try Self.verifyPKCE(challenge: code.codeChallenge, verifier: try form.value("code_verifier"))
         let (app, user) = try await directory.checkDelegatedGrant(
-            client: request.client, appID: code.appID, userID: code.userID, tenantID: code.tenantID, scopes: code.scopes
+            client: client, appID: code.appID, userID: code.userID, tenantID: code.tenantID, scopes: code.scopes
         )
-        let issued = try minter.delegatedTokens(
-            client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
-        )
+        let (issued, accessTokenID, refreshToken) = try issue(code, app, user)
         // Redeemed only now, with what it issued, so that a replay revokes exactly that; a request
         // that lost the race to another one presenting the same code is a replay too.
         let redeemed = try await grants.redeem(
-            digest, issuing: issued.refreshToken, accessTokenID: issued.accessTokenID,
+            digest, issuing: refreshToken, accessTokenID: accessTokenID,
             accessTokenExpiresAt: now.addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime)), at: now
         )
         guard redeemed else {
             try await grants.revokeIssued(byCode: digest, at: now)
             throw replayed
         }
-        return issued.response
+        return issued
     }
 
     /// RFC 7636 §4.6, S256 only. A verifier without a challenge is refused too: it means the

@@ -25,6 +25,19 @@ public struct TokenMinter: Sendable {
         return TokenResponse(accessToken: try signer.sign(claims), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: roles.joined(separator: " "), notBefore: now)
     }
 
+    /// An access token for the app acting for `user` with `scopes`; `audience` as in
+    /// `appOnlyToken`. Returns the response and the token's id.
+    func userAccessToken(client: ClientID, user: PlatformUser, scopes: [String], audience: String? = nil) throws -> (TokenResponse, String) {
+        let now = Int(clock().timeIntervalSince1970)
+        let jti = Self.tokenID()
+        let scope = scopes.joined(separator: " ")
+        let access = AccessTokenClaims(
+            iss: settings.issuer, sub: user.id, aud: audience ?? settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
+            jti: jti, clientID: client.rawValue, tid: user.tenantID, scp: scope
+        )
+        return (TokenResponse(accessToken: try signer.sign(access), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: scope, notBefore: now), jti)
+    }
+
     /// The tokens of a delegated grant: an access token for the scopes, an ID token when `openid`
     /// was granted, and a refresh token of `family` when `offline_access` was — returned for the
     /// caller to store with what else it writes.
@@ -34,13 +47,7 @@ public struct TokenMinter: Sendable {
         let client = registered.id
         let now = clock()
         let seconds = Int(now.timeIntervalSince1970)
-        let jti = Self.tokenID()
-        let scope = scopes.joined(separator: " ")
-        let access = AccessTokenClaims(
-            iss: settings.issuer, sub: user.id, aud: settings.audience, exp: seconds + settings.accessTokenLifetime, iat: seconds,
-            jti: jti, clientID: client.rawValue, tid: user.tenantID, scp: scope
-        )
-        var response = TokenResponse(accessToken: try signer.sign(access), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: scope, notBefore: seconds)
+        var (response, jti) = try userAccessToken(client: client, user: user, scopes: scopes)
         if scopes.contains("openid") {
             let id = IDTokenClaims(
                 iss: settings.issuer, sub: user.id, aud: client.rawValue, exp: seconds + settings.idTokenLifetime, iat: seconds,

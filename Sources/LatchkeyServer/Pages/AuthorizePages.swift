@@ -115,41 +115,13 @@ struct AuthorizePages {
         "/oauth2/authorize?" + FormParameters.encode(authorization.parameters)
     }
 
-    struct PermissionLine: Sendable {
-        let name: String
-        let description: String
-        let adminOnly: Bool
-    }
-
-    struct Hidden: Sendable {
-        let name: String
-        let value: String
-    }
-
-    struct ConsentBody: Sendable {
-        let appName: String
-        let publisher: String
-        let description: String
-        let permissions: [PermissionLine]
-        let hidden: [Hidden]
-        let isAdmin: Bool
-        let organization: String
-        let redirectHost: String
-    }
-
     private func consentPage(
         _ authorization: AuthorizationRequest, app: AppListing, asking: [String], defined: [String: Permission], user: PlatformUser, context: WebContext
     ) async throws -> Response {
-        let words = Dictionary(Permission.builtIn.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }).merging(defined) { $1 }
-        let publisher = try await accounts.seller(id: app.sellerID)?.displayName ?? "an unknown publisher"
-        let organization = try await directory.tenant(user.tenantID)?.displayName ?? ""
-        let body = ConsentBody(
-            appName: app.name, publisher: publisher, description: app.description,
-            permissions: asking.map { PermissionLine(name: $0, description: words[$0]?.description ?? $0, adminOnly: words[$0]?.adminConsentRequired ?? false) },
-            hidden: authorization.parameters.map { Hidden(name: $0.0, value: $0.1) }, isAdmin: user.isAdmin, organization: organization,
-            redirectHost: authorization.client.registration.redirectURL.host
+        try await ConsentPage(accounts: accounts, directory: directory, pages: pages).render(
+            app: app, asking: asking, defined: defined, user: user, action: "/oauth2/authorize",
+            hidden: authorization.parameters, returnHost: authorization.client.registration.redirectURL.host, context: context
         )
-        return pages.render("consent", title: "Allow \(app.name)?", body: body, context: context)
     }
 
     private func problem(_ text: String, context: WebContext, status: HTTPResponse.Status = .badRequest) -> Response {

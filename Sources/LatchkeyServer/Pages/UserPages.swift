@@ -33,7 +33,9 @@ struct UserPages {
 
     /// Only paths of this server: an open redirect would make the sign-in page a phishing tool.
     static func safeReturn(_ text: String?) -> String {
-        guard let text, text.hasPrefix("/oauth2/authorize?") || text == "/account" || text.hasPrefix("/account/") else { return "/account" }
+        guard let text, !text.hasPrefix("//"), !text.contains("\\") else { return "/account" }
+        let launch = text.hasPrefix("/apps/") || text.hasPrefix("/_layouts/15/AppRedirect.aspx?")
+        guard launch || text.hasPrefix("/oauth2/authorize?") || text == "/account" || text.hasPrefix("/account/") else { return "/account" }
         return text
     }
 
@@ -72,7 +74,14 @@ struct UserPages {
         let grantedAt: String
     }
 
+    struct LaunchLink: Sendable {
+        let id: String
+        let name: String
+        let description: String
+    }
+
     struct AccountBody: Sendable {
+        let apps: [LaunchLink]
         let consents: [ConsentRow]
         let organizationConsents: [ConsentRow]
         let organization: String
@@ -81,6 +90,7 @@ struct UserPages {
     @Sendable func account(_ request: Request, context: WebContext) async throws -> Response {
         let user = try context.user(returningTo: "/account")
         let body = AccountBody(
+            apps: try await directory.launchableApps(for: user).map { LaunchLink(id: $0.id, name: $0.name, description: $0.description) },
             consents: try await rows(tenantID: user.tenantID, userID: user.id),
             organizationConsents: try await rows(tenantID: user.tenantID, userID: nil),
             organization: try await directory.tenant(user.tenantID)?.displayName ?? ""

@@ -9,12 +9,18 @@ import LatchkeyOAuth
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = WebContext
 
-    static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        + "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    static let contentSecurityPolicy = contentSecurityPolicy(formAction: "https:")
+
+    /// The policy, with the origins forms may post to besides this server's (a page that posts
+    /// to an app names the app's origin).
+    static func contentSecurityPolicy(formAction: String) -> String {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "form-action 'self' \(formAction); frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy }
         response.headers[.xFrameOptions] = "DENY"
         response.headers[.referrerPolicy] = "same-origin"
         response.headers[.xContentTypeOptions] = "nosniff"

@@ -1,6 +1,8 @@
 // Progressive enhancements only: every page works without this file.
 (function () {
   "use strict";
+  // The app launch form goes on by itself; its button stays for browsers without scripts.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
   // Links to #dialog-id open that <dialog> as a modal; [data-close] closes it.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[href^='#']");

@@ -1,0 +1,154 @@
+import Foundation
+import JWTKit
+
+/// A context token (the `SPAppToken` of a launch) that passed validation: what an app reads
+/// from it to act for the user who opened it.
+public struct ContextToken: Sendable {
+    /// The tenant's id: the realm every principal and token request names.
+    public let realm: String
+    /// Stable per user, app and realm: a key for the app's own session cache.
+    public let cacheKey: String
+    /// Where the refresh token is exchanged for access tokens (the realm-less ACS endpoint).
+    public let securityTokenServiceURI: URL
+    /// Sent back, unchanged, as `refresh_token`.
+    public let refreshToken: String
+    public let audience: String
+    public let notBefore: Date
+    public let expiresAt: Date
+    /// `appctxsender`: the platform principal in the realm, `00000003-…@{realm}`.
+    public let sender: String
+    /// Which of the configured secrets signed it (0 for the first).
+    public let secretIndex: Int
+}
+
+/// Why a context token was refused. The description says what to check.
+public enum ContextTokenError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Not a JWT of three base64url parts, not HS256, or its claims are not a context token's.
+    case malformed(String)
+    /// None of the configured secrets signed it: the app's secrets are out of date, or the token
+    /// is forged.
+    case badSignature(secretsTried: Int)
+    /// Meant for another app or another host.
+    case wrongAudience(expected: String, found: String)
+    case expired(at: Date)
+    case notYetValid(until: Date)
+
+    public var description: String {
+        switch self {
+        case .malformed(let why): "The context token is malformed: \(why)."
+        case .badSignature(let count):
+            "The context token's signature matches none of the \(count) configured client secret\(count == 1 ? "" : "s"); configure the app's current secrets (primary and secondary)."
+        case .wrongAudience(let expected, let found): "The context token is for \(found), not for this app (\(expected)); check the client id and the app's host name."
+        case .expired(let date): "The context token expired at \(date); open the app again for a new one."
+        case .notYetValid(let date): "The context token is not valid before \(date); check this machine's clock."
+        }
+    }
+}
+
+/// Validates context tokens the way the seed's clients do (ACS-WIRE §6.3): HS256 under the
+/// base64-decoded client secret, trying each configured secret in turn so that rotating them
+/// never breaks a launch; the audience `{clientId}/{host}@{realm}` compared without regard to
+/// case; the lifetime with five minutes of clock skew.
+public struct ContextTokenValidator: Sendable {
+    public let clientID: String
+    let keys: [JWTKeyCollection]
+    let clockSkew: TimeInterval
+    let now: @Sendable () -> Date
+
+    /// `secrets`: the client secrets as issued (base64 text), primary first.
+    public init(clientID: String, secrets: [String], clockSkew: TimeInterval = 300, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        self.clientID = clientID.lowercased()
+        var keys: [JWTKeyCollection] = []
+        for secret in secrets {
+            guard let bytes = Data(base64Encoded: secret.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw ContextTokenError.malformed("a configured client secret is not base64; paste it as the Seller Dashboard showed it")
+            }
+            keys.append(await JWTKeyCollection().add(hmac: HMACKey(from: bytes), digestAlgorithm: .sha256))
+        }
+        self.keys = keys
+        self.clockSkew = clockSkew
+        self.now = now
+    }
+
+    /// Validates `token` for the app running at `host` (its authority, `host[:port]`).
+    public func validate(_ token: String, host: String) async throws(ContextTokenError) -> ContextToken {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = Self.decode(parts[0]), let alg = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any] else {
+            throw .malformed("expected three base64url parts")
+        }
+        guard alg["alg"] as? String == "HS256" else { throw .malformed("the algorithm must be HS256, not \(alg["alg"] ?? "none")") }
+        var claims: Claims?
+        var signer = 0
+        for (index, key) in keys.enumerated() {
+            do {
+                claims = try await key.verify(token, as: Claims.self)
+                signer = index
+                break
+            } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+                continue
+            } catch {
+                throw .malformed("its claims are not a context token's (\(error))")
+            }
+        }
+        guard let claims else { throw .badSignature(secretsTried: keys.count) }
+        guard let at = claims.iss.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
+        let realm = String(claims.iss[claims.iss.index(after: at)...])
+        let expected = "\(clientID)/\(host.lowercased())@\(realm)"
+        guard claims.aud.lowercased() == expected else { throw .wrongAudience(expected: expected, found: claims.aud) }
+        let moment = now()
+        let notBefore = Date(timeIntervalSince1970: TimeInterval(claims.nbf.value))
+        let expiresAt = Date(timeIntervalSince1970: TimeInterval(claims.exp.value))
+        guard moment.addingTimeInterval(clockSkew) >= notBefore else { throw .notYetValid(until: notBefore) }
+        guard moment.addingTimeInterval(-clockSkew) < expiresAt else { throw .expired(at: expiresAt) }
+        guard let context = (try? JSONSerialization.jsonObject(with: Data(claims.appctx.utf8))) as? [String: Any],
+            let cacheKey = context["CacheKey"] as? String, let sts = (context["SecurityTokenServiceUri"] as? String).flatMap(URL.init(string:))
+        else {
+            throw .malformed("appctx must be a JSON string with CacheKey and SecurityTokenServiceUri")
+        }
+        return ContextToken(
+            realm: realm, cacheKey: cacheKey, securityTokenServiceURI: sts, refreshToken: claims.refreshtoken, audience: claims.aud,
+            notBefore: notBefore, expiresAt: expiresAt, sender: claims.appctxsender, secretIndex: signer
+        )
+    }
+
+    static func decode(_ part: Substring) -> Data? {
+        var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+        return Data(base64Encoded: text)
+    }
+
+    /// The claims of ACS-WIRE §6.2. `nbf` and `exp` are numbers, or numeric strings in the
+    /// documented example; both are read.
+    struct Claims: JWTPayload {
+        let aud: String
+        let iss: String
+        let nbf: Seconds
+        let exp: Seconds
+        let appctxsender: String
+        let appctx: String
+        let refreshtoken: String
+
+        /// Lifetime and audience are checked by the validator, against its clock.
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    struct Seconds: Codable, Sendable {
+        let value: Int
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int.self) {
+                value = number
+            } else if let number = Int(try container.decode(String.self)) {
+                value = number
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a number of seconds")
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        }
+    }
+}

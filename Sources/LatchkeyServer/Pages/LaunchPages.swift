@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LatchkeyCore
+import LatchkeyOAuth
+
+/// Opening an app (SPEC §2; ACS-WIRE §6.1): a user of a tenant where the app is installed is
+/// sent to the app's redirect URL by a form their browser posts, carrying a context token signed
+/// with the app's signing secret. `GET /apps/{id}/launch` from the user's apps page, and
+/// `GET /_layouts/15/AppRedirect.aspx?client_id=…&redirect_uri=…` for an app that asks for a
+/// fresh token. Consent comes first when missing. The form submits itself where scripts run and
+/// shows a button where they do not.
+struct LaunchPages {
+    let clients: any ClientDirectory
+    let access: any AuthorizationDirectory
+    let directory: TenantDirectory
+    let catalog: AppCatalog
+    let consentPage: ConsentPage
+    let contextTokens: ContextTokenIssuer
+    let configuration: Configuration
+    let pages: Pages
+
+    func addRoutes(to group: RouterGroup<WebContext>) {
+        group.get("apps/:appId/launch", use: launch)
+        group.post("apps/:appId/launch", use: launch)
+        group.get("_layouts/15/AppRedirect.aspx", use: appRedirect)
+    }
+
+    /// The standard tokens of the launch URL's query (ACS-WIRE §6.1), replaced by ours when the
+    /// app's redirect_uri carries them, resolved or not.
+    static let standardTokens: Set<String> = ["SPHostUrl", "SPAppWebUrl", "SPLanguage", "SPClientTag", "SPProductNumber", "{StandardTokens}"]
+
+    @Sendable func launch(_ request: Request, context: WebContext) async throws -> Response {
+        let appID = try context.parameters.appID()
+        let user = try context.user(returningTo: "/apps/\(appID)/launch")
+        guard let app = try await directory.app(appID), let clientID = app.clientID,
+            let approved = try await access.approvedApp(for: clientID), approved.id == app.id, let client = try await clients.client(clientID)
+        else {
+            return problem("This app does not exist or is not approved.", context: context, status: .notFound)
+        }
+        var target = client.registration.redirectURL.value
+        if request.method == .post, !context.field("redirect_uri").isEmpty {
+            guard let given = Self.launchTarget(context.field("redirect_uri"), client: client) else {
+                return problem("The app asked to be opened at an address it did not register.", context: context)
+            }
+            target = given
+        }
+        return try await open(app, client: client, user: user, target: target, request: request, context: context)
+    }
+
+    /// TokenHelper's `GetAppContextTokenRequestUrl`: the app sends the browser here for a new
+    /// context token, naming where it wants it posted.
+    @Sendable func appRedirect(_ request: Request, context: WebContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let text = query.get("client_id"), let clientID = ClientID(String(text.split(separator: "@").first ?? "")),
+            let client = try await clients.client(clientID)
+        else {
+            return problem("The app sent you here with an unknown client_id.", context: context)
+        }
+        var target = client.registration.redirectURL.value
+        if let given = query.get("redirect_uri") {
+            guard let checked = Self.launchTarget(given, client: client) else {
+                return problem("The app asked to be opened at \(given), which is not the redirect URL it registered, so Latchkey will not send you there.", context: context)
+            }
+            target = checked
+        }
+        let user = try context.user(returningTo: request.uri.description)
+        guard let app = try await access.approvedApp(for: client.id) else {
+            return problem("This Client ID belongs to no approved app.", context: context, status: .notFound)
+        }
+        return try await open(app, client: client, user: user, target: target, request: request, context: context)
+    }
+
+    /// Where the form may post: the registered redirect URL exactly, with the query the app
+    /// added (the VS template's SharePointContext adds `{StandardTokens}` and
+    /// `SPHasRedirectedToSharePoint=1`), without the standard tokens, which Latchkey sets.
+    static func launchTarget(_ given: String, client: RegisteredClient) -> String? {
+        let registered = client.registration.redirectURL.value
+        if given == registered { return registered }
+        guard !registered.contains("?"), let question = given.firstIndex(of: "?"), given[..<question] == registered else { return nil }
+        let kept = given[given.index(after: question)...].split(separator: "&").filter { pair in
+            let name = pair.split(separator: "=", maxSplits: 1).first.flatMap { FormParameters.formDecode($0) } ?? ""
+            return !standardTokens.contains(name) && !pair.contains("{StandardTokens}")
+        }
+        return kept.isEmpty ? registered : registered + "?" + kept.joined(separator: "&")
+    }
+
+    private func open(
+        _ app: AppListing, client: RegisteredClient, user: PlatformUser, target: String, request: Request, context: WebContext
+    ) async throws -> Response {
+        let tenantAccess = try await access.access(appID: app.id, tenantID: user.tenantID)
+        guard let tenant = tenantAccess.tenant else { return problem("Your organization no longer exists.", context: context) }
+        guard tenant.region.admits(client.registration.availability), tenantAccess.installed else {
+            return problem("\(app.name) is not installed in \(tenant.displayName). An admin of your organization installs it first.", context: context, status: .forbidden)
+        }
+        let consented = try await access.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
+        let asking = app.permissions.filter { !consented.contains($0) }
+        if !asking.isEmpty {
+            let defined = try await catalog.definedPermissions()
+            let needsAdmin = asking.filter { defined[$0]?.adminConsentRequired == true }
+            let isDecision = request.method == .post
+            if isDecision && context.field("decision") != "allow" {
+                return problem("You did not allow \(app.name) to act for you, so it was not opened.", context: context, status: .ok, title: "Not opened")
+            }
+            if !needsAdmin.isEmpty && !user.isAdmin {
+                return problem("\(app.name) needs an administrator's consent to \(needsAdmin.joined(separator: " ")); ask an admin of your organization.", context: context, status: .forbidden)
+            }
+            guard isDecision else {
+                let hidden = target == client.registration.redirectURL.value ? [] : [("redirect_uri", target)]
+                return try await consentPage.render(
+                    app: app, asking: asking, defined: defined, user: user, action: "/apps/\(app.id)/launch", hidden: hidden,
+                    returnHost: client.registration.redirectURL.host, context: context
+                )
+            }
+            try await directory.consent(to: app, permissions: asking, by: user, forOrganization: context.field("for_organization") == "on" && user.isAdmin, sourceIP: context.remoteAddress)
+        }
+
+        let token: String
+        do {
+            token = try contextTokens.issue(client: client, appID: app.id, user: user, scopes: app.permissions, authTime: context.session.userAuthTime ?? Date())
+        } catch ContextTokenIssuer.Failure.noSigningSecret {
+            return problem("\(app.name) cannot be opened now: its publisher has no active client secret to sign with.", context: context, status: .serviceUnavailable)
+        }
+        let site = configuration.siteURL(realm: tenant.id)
+        let action = FormParameters.append([("SPHostUrl", site), ("SPLanguage", "en-US"), ("SPClientTag", "0"), ("SPProductNumber", "16.0.0.0")], to: target)
+        let body = LaunchBody(
+            appName: app.name, organization: tenant.displayName, action: action,
+            fields: [
+                .init(name: "SPAppToken", value: token), .init(name: "SPSiteUrl", value: site), .init(name: "SPSiteTitle", value: tenant.displayName),
+                .init(name: "SPSiteLanguage", value: "en-US"), .init(name: "SPCorrelationId", value: UUID().uuidString.lowercased()),
+            ]
+        )
+        var response = pages.render("launch", title: "Opening \(app.name)", body: body, context: context)
+        // The form goes to the app's own origin, which may be a developer's http://localhost.
+        response.headers[.contentSecurityPolicy] = SecurityHeadersMiddleware.contentSecurityPolicy(formAction: Self.origin(of: target))
+        return response
+    }
+
+    struct Field: Sendable {
+        let name: String
+        let value: String
+    }
+
+    struct LaunchBody: Sendable {
+        let appName: String
+        let organization: String
+        let action: String
+        let fields: [Field]
+    }
+
+    static func origin(of url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return "'none'" }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
+    private func problem(_ text: String, context: WebContext, status: HTTPResponse.Status = .badRequest, title: String = "The app cannot be opened") -> Response {
+        pages.message(status: status, title: title, text: text, context: context, account: true)
+    }
+}
