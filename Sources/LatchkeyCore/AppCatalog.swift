@@ -29,11 +29,14 @@ public struct AppCatalog: Sendable {
         public var clientID: String??
         public var permissions: [String]?
         public var appOnlyPermissions: [String]?
+        /// `""` clears the events URL on edit; `nil` keeps it.
+        public var eventsURL: String?
 
         public init(
             name: String? = nil, description: String? = nil, markets: [String]? = nil, requiresServerToServerAuth: Bool? = nil,
-            clientID: String?? = nil, permissions: [String]? = nil, appOnlyPermissions: [String]? = nil
+            clientID: String?? = nil, permissions: [String]? = nil, appOnlyPermissions: [String]? = nil, eventsURL: String? = nil
         ) {
+            self.eventsURL = eventsURL
             self.permissions = permissions
             self.appOnlyPermissions = appOnlyPermissions
             self.name = name
@@ -51,14 +54,14 @@ public struct AppCatalog: Sendable {
             name: input.name, description: input.description, markets: input.markets,
             requiresServerToServerAuth: input.requiresServerToServerAuth, clientID: input.clientID ?? nil,
             clientAvailability: { owned[$0] }, permissions: input.permissions, appOnlyPermissions: input.appOnlyPermissions,
-            definedPermissions: defined
+            definedPermissions: defined, eventsURL: input.eventsURL
         )
         let now = clock()
         let app = AppListing(
             id: ObjectID.generate(), sellerID: actor.sellerID, name: details.name, description: details.description,
             markets: details.markets, requiresServerToServerAuth: details.requiresServerToServerAuth,
             clientID: details.clientID, status: .draft, reviewReason: nil, createdAt: now, updatedAt: now,
-            permissions: details.permissions, appOnlyPermissions: details.appOnlyPermissions
+            permissions: details.permissions, appOnlyPermissions: details.appOnlyPermissions, eventsURL: details.eventsURL
         )
         try await apps.insert(app, audit: actor.entry(.appCreate, objectType: "app", objectID: app.id, at: now, detail: app.name))
         return app
@@ -87,7 +90,7 @@ public struct AppCatalog: Sendable {
                 clientID: input.clientID ?? app.clientID?.rawValue,
                 clientAvailability: { owned[$0] },
                 permissions: input.permissions ?? app.permissions, appOnlyPermissions: input.appOnlyPermissions ?? app.appOnlyPermissions,
-                definedPermissions: defined
+                definedPermissions: defined, eventsURL: input.eventsURL ?? app.eventsURL?.value
             )
             let wasApproved = app.status == .approved
             app.apply(details, at: now)

@@ -26,12 +26,15 @@ public struct AppListing: Sendable, Equatable {
     public var permissions: [String]
     /// Permissions the app asks for itself, consented by a tenant admin (client credentials).
     public var appOnlyPermissions: [String]
+    /// Where Latchkey posts signed events about the app (installed, consent granted, …).
+    public var eventsURL: EventsURL?
 
     public init(
         id: String, sellerID: String, name: String, description: String, markets: Markets,
         requiresServerToServerAuth: Bool, clientID: ClientID?, status: AppStatus, reviewReason: String?,
-        createdAt: Date, updatedAt: Date, permissions: [String] = [], appOnlyPermissions: [String] = []
+        createdAt: Date, updatedAt: Date, permissions: [String] = [], appOnlyPermissions: [String] = [], eventsURL: EventsURL? = nil
     ) {
+        self.eventsURL = eventsURL
         self.permissions = permissions
         self.appOnlyPermissions = appOnlyPermissions
         self.id = id
@@ -60,6 +63,7 @@ public struct AppDetails: Sendable, Equatable {
     public let clientID: ClientID?
     public let permissions: [String]
     public let appOnlyPermissions: [String]
+    public let eventsURL: EventsURL?
 
     public static let nameLimit = 100
     public static let descriptionLimit = 4000
@@ -69,9 +73,14 @@ public struct AppDetails: Sendable, Equatable {
     public init(
         name: String?, description: String?, markets: [String]?, requiresServerToServerAuth: Bool?,
         clientID: String?, clientAvailability: (ClientID) -> Availability?,
-        permissions: [String]? = nil, appOnlyPermissions: [String]? = nil, definedPermissions: [String: Permission] = [:]
+        permissions: [String]? = nil, appOnlyPermissions: [String]? = nil, definedPermissions: [String: Permission] = [:],
+        eventsURL: String? = nil
     ) throws(DomainError) {
         var issues = IssueCollector()
+        let events = issues.check { () throws(FieldIssue) -> EventsURL? in
+            guard let eventsURL, !eventsURL.isEmpty else { return nil }
+            return try EventsURL(validating: eventsURL)
+        } ?? nil
         let trimmedName = issues.check { () throws(FieldIssue) in try PlainText.validate(name, field: "name", limit: Self.nameLimit, required: true) } ?? ""
         let text = issues.check { () throws(FieldIssue) in
             try PlainText.validate(description, field: "description", limit: Self.descriptionLimit, required: false, multiline: true)
@@ -109,6 +118,7 @@ public struct AppDetails: Sendable, Equatable {
         self.clientID = client
         self.permissions = delegated
         self.appOnlyPermissions = appOnly
+        self.eventsURL = events
     }
 
     /// Each name must be a permission operators defined, of the right kind; OpenID Connect's
@@ -166,6 +176,7 @@ extension AppListing {
         clientID = details.clientID
         permissions = details.permissions
         appOnlyPermissions = details.appOnlyPermissions
+        eventsURL = details.eventsURL
         updatedAt = now
         if status == .approved && clientChanged {
             status = .submitted
@@ -201,5 +212,40 @@ extension AppListing {
         status = approve ? .approved : .rejected
         reviewReason = reason.isEmpty ? nil : reason
         updatedAt = now
+    }
+}
+
+/// An app's events URL: absolute, `https://` (or `http://localhost` during development, as
+/// redirect URLs), without credentials or a fragment.
+public struct EventsURL: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public var description: String { value }
+
+    public static let field = "eventsUrl"
+    public static let limit = 2048
+
+    public init(validating input: String) throws(FieldIssue) {
+        let text = input.trimmingWhitespace()
+        func issue(_ code: String, _ message: String) -> FieldIssue {
+            FieldIssue(field: Self.field, code: code, message: message)
+        }
+        let lower = text.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://localhost:") || lower.hasPrefix("http://localhost/") else {
+            throw issue("https_required", "The events URL must start with https:// (http:// only for localhost), for example https://app.contoso.com/latchkey-events.")
+        }
+        guard text.utf8.count <= Self.limit, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }),
+            let components = URLComponents(string: text), components.host?.isEmpty == false
+        else {
+            throw issue("invalid_url", "Enter an absolute URL of at most \(Self.limit) ASCII characters without spaces, for example https://app.contoso.com/latchkey-events.")
+        }
+        guard components.fragment == nil, components.user == nil, components.password == nil else {
+            throw issue("invalid_url", "The events URL must not contain a #fragment, a user name or a password.")
+        }
+        self.value = text
+    }
+
+    public init(stored: String) {
+        self.value = stored
     }
 }

@@ -60,6 +60,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case grantIssue = "grant.issue"
     case grantReplay = "grant.replay"
     case grantRevoke = "grant.revoke"
+    case eventDelivery = "event.delivery"
 }
 
 /// Who is making a change, and from where: what every audit entry needs.

@@ -141,15 +141,17 @@ public protocol PermissionStore: Sendable {
 }
 
 /// Installations and consents, the two things a token for a tenant needs besides an approved app.
+/// Each change writes its audit entry, and its event for the app (when the app has an events
+/// URL), in its own transaction.
 public protocol ConsentStore: Sendable {
     /// Throws `DomainError.conflict` when the app is installed already.
-    func install(_ installation: Installation, audit: AuditEntry) async throws
+    func install(_ installation: Installation, audit: AuditEntry, event: AppEvent) async throws
     /// Removes the installation with the tenant's consents to the app and what they issued.
-    func uninstall(appID: String, from tenantID: String, audit: AuditEntry) async throws -> Bool
+    func uninstall(appID: String, from tenantID: String, audit: AuditEntry, event: AppEvent?) async throws -> Bool
     func installations(in tenantID: String) async throws -> [Installation]
     func isInstalled(appID: String, in tenantID: String) async throws -> Bool
     /// Adds consents (those already given are kept as they were).
-    func grant(_ consents: [Consent], audit: AuditEntry) async throws
+    func grant(_ consents: [Consent], audit: AuditEntry, event: AppEvent) async throws
     /// The permissions consented to the app for the user: theirs and the tenant's.
     /// `userID == nil`: the tenant-wide consents only.
     func consentedPermissions(appID: String, tenantID: String, userID: String?) async throws -> Set<String>
@@ -157,7 +159,7 @@ public protocol ConsentStore: Sendable {
     func consents(tenantID: String, userID: String?) async throws -> [Consent]
     /// Deletes the consents of the user (or, with `userID == nil`, the tenant-wide ones) to the
     /// app, and revokes the refresh tokens they issued. `false` when there were none.
-    func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry) async throws -> Bool
+    func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry, event: AppEvent?) async throws -> Bool
 }
 
 /// Authorization codes, refresh tokens and revoked access tokens.

@@ -29,6 +29,11 @@ public struct SecretDigest: Hashable, Sendable {
         self.bytes = Array(SHA256.hash(data: Data(secret.utf8)))
     }
 
+    /// A digest computed elsewhere (an HMAC), to compare or print.
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     public init?(hex: String) {
         guard hex.utf8.count == 64 else { return nil }
         var bytes: [UInt8] = []

@@ -134,15 +134,20 @@ public struct TenantDirectory: Sendable {
         }
         let now = clock()
         let installation = Installation(tenantID: tenant.id, appID: app.id, installedAt: now, installedBy: actor.name)
-        try await consents.install(installation, audit: actor.entry(.appInstall, objectType: "app", objectID: app.id, at: now, owner: tenant.id, detail: app.name))
+        try await consents.install(
+            installation, audit: actor.entry(.appInstall, objectType: "app", objectID: app.id, at: now, owner: tenant.id, detail: app.name),
+            event: AppEvent(type: .appInstalled, app: app, tenantID: tenant.id, occurredAt: now)
+        )
         didChange()
         return installation
     }
 
     public func uninstall(appID: String, from tenantID: String, by actor: Actor) async throws {
         _ = try await tenant(tenantID, for: actor)
-        let audit = actor.entry(.appUninstall, objectType: "app", objectID: appID, at: clock(), owner: tenantID)
-        guard try await consents.uninstall(appID: appID, from: tenantID, audit: audit) else { throw DomainError.notFound("installation") }
+        let now = clock()
+        let audit = actor.entry(.appUninstall, objectType: "app", objectID: appID, at: now, owner: tenantID)
+        let event = try await apps.app(appID, ownedBy: nil).map { AppEvent(type: .appUninstalled, app: $0, tenantID: tenantID, occurredAt: now) }
+        guard try await consents.uninstall(appID: appID, from: tenantID, audit: audit, event: event) else { throw DomainError.notFound("installation") }
         didChange()
     }
 
@@ -163,7 +168,10 @@ public struct TenantDirectory: Sendable {
             Consent(tenantID: user.tenantID, userID: forOrganization ? nil : user.id, appID: app.id, permission: $0, grantedAt: now, grantedBy: user.email)
         }
         let detail = "\(app.name): \(names.joined(separator: " "))\(forOrganization ? " (for the organization)" : "")"
-        try await consents.grant(records, audit: Actor(user: user, sourceIP: sourceIP).entry(.consentGrant, objectType: "app", objectID: app.id, at: now, detail: detail))
+        try await consents.grant(
+            records, audit: Actor(user: user, sourceIP: sourceIP).entry(.consentGrant, objectType: "app", objectID: app.id, at: now, detail: detail),
+            event: AppEvent(type: .consentGranted, app: app, tenantID: user.tenantID, userID: forOrganization ? nil : user.id, permissions: names, occurredAt: now)
+        )
         didChange()
     }
 
@@ -177,7 +185,10 @@ public struct TenantDirectory: Sendable {
         let records = app.appOnlyPermissions.map {
             Consent(tenantID: tenantID, userID: nil, appID: app.id, permission: $0, grantedAt: now, grantedBy: actor.name)
         }
-        try await consents.grant(records, audit: actor.entry(.consentGrant, objectType: "app", objectID: app.id, at: now, owner: tenantID, detail: "\(app.name): app-only \(app.appOnlyPermissions.joined(separator: " "))"))
+        try await consents.grant(
+            records, audit: actor.entry(.consentGrant, objectType: "app", objectID: app.id, at: now, owner: tenantID, detail: "\(app.name): app-only \(app.appOnlyPermissions.joined(separator: " "))"),
+            event: AppEvent(type: .consentGranted, app: app, tenantID: tenantID, permissions: app.appOnlyPermissions, occurredAt: now)
+        )
         didChange()
         return app.appOnlyPermissions
     }
@@ -193,8 +204,10 @@ public struct TenantDirectory: Sendable {
     /// A user revokes their own consent, or (with `userID == nil`) a tenant admin the tenant's.
     public func revokeConsent(appID: String, tenantID: String, userID: String?, by actor: Actor) async throws {
         if userID == nil { _ = try await tenant(tenantID, for: actor) }
-        let audit = actor.entry(.consentRevoke, objectType: "app", objectID: appID, at: clock(), owner: tenantID)
-        guard try await consents.revoke(appID: appID, tenantID: tenantID, userID: userID, audit: audit) else {
+        let now = clock()
+        let audit = actor.entry(.consentRevoke, objectType: "app", objectID: appID, at: now, owner: tenantID)
+        let event = try await apps.app(appID, ownedBy: nil).map { AppEvent(type: .consentRevoked, app: $0, tenantID: tenantID, userID: userID, occurredAt: now) }
+        guard try await consents.revoke(appID: appID, tenantID: tenantID, userID: userID, audit: audit, event: event) else {
             throw DomainError.notFound("consent")
         }
         didChange()

@@ -60,7 +60,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let authenticated = api.group().add(middleware: SellerAuthMiddleware(accounts: latchkey.accounts))
     sellers.addRoutes(to: authenticated)
     ClientController(registry: latchkey.registry, clock: clock).addRoutes(to: authenticated)
-    AppController(catalog: latchkey.catalog).addRoutes(to: authenticated)
+    AppController(catalog: latchkey.catalog, outbox: latchkey.outbox).addRoutes(to: authenticated)
     AuditController(store: latchkey.auditLog).addRoutes(to: authenticated)
     TenantController(directory: latchkey.directory, auditLog: latchkey.auditLog).addRoutes(to: authenticated)
 
@@ -96,6 +96,10 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         services: [
             latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
             SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), logger: logger),
+            EventDeliverer(
+                outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, sealer: latchkey.sealer, clock: clock,
+                interval: configuration.eventPollInterval, logger: logger
+            ),
         ],
         eventLoopGroupProvider: configuration.tasksRunOnEventLoops
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),

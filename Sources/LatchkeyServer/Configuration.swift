@@ -32,6 +32,8 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_SITE_URL`: the platform site of a tenant, sent to apps at launch as `SPHostUrl`
     /// and `SPSiteUrl`, with `{realm}` standing for the tenant's id.
     public var siteURLTemplate: String?
+    /// How often each node looks for app events due for delivery.
+    public var eventPollInterval: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",

@@ -16,7 +16,9 @@ public struct Latchkey: Sendable {
     public let catalog: AppCatalog
     public let directory: TenantDirectory
     public let auditLog: any AuditStore
+    public let outbox: any EventOutbox
     let clients: any ClientStore
+    let apps: any AppStore
     let grants: any GrantStore
     let cache: ClientCache
     let access: CachedAuthorizationDirectory
@@ -50,6 +52,7 @@ public struct Latchkey: Sendable {
         self.configuration = configuration
         self.database = database
         self.clients = clients
+        self.apps = apps
         self.grants = SQLGrantStore(provider: database)
         self.cache = cache
         self.access = access
@@ -70,6 +73,7 @@ public struct Latchkey: Sendable {
             didChange: { access.grantsChanged() }
         )
         self.auditLog = SQLAuditStore(provider: database)
+        self.outbox = SQLEventOutbox(provider: database)
         self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: sealer, clock: clock)
     }
 

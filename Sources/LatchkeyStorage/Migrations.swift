@@ -223,6 +223,29 @@ public enum Migrations {
             "ALTER TABLE clients ADD COLUMN id_token_signed_response_alg TEXT NOT NULL DEFAULT 'ES256'",
             "ALTER TABLE clients ADD COLUMN public_client INTEGER NOT NULL DEFAULT 0",
         ]),
+        // The outbox of signed events: written in the transaction of the change it reports,
+        // delivered (and retried) by whichever node claims it first.
+        Migration(version: 9, name: "add_apps_events_url_and_event_deliveries", statements: [
+            "ALTER TABLE apps ADD COLUMN events_url TEXT",
+            """
+            CREATE TABLE event_deliveries (
+                id TEXT PRIMARY KEY,
+                app_id TEXT NOT NULL,
+                seller_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at DOUBLE PRECISION,
+                last_attempt_at DOUBLE PRECISION,
+                last_result TEXT
+            )
+            """,
+            "CREATE INDEX event_deliveries_due ON event_deliveries (next_attempt_at)",
+            "CREATE INDEX event_deliveries_app ON event_deliveries (app_id, created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

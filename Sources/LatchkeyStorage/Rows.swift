@@ -113,8 +113,10 @@ struct AppRow: Codable, Sendable {
     /// Permission names joined by spaces.
     var permissions: String
     var appOnlyPermissions: String
+    var eventsUrl: String?
 
     init(_ app: AppListing) {
+        eventsUrl = app.eventsURL?.value
         permissions = app.permissions.joined(separator: " ")
         appOnlyPermissions = app.appOnlyPermissions.joined(separator: " ")
         id = app.id
@@ -138,7 +140,8 @@ struct AppRow: Codable, Sendable {
             status: AppStatus(rawValue: status) ?? .draft, reviewReason: reviewReason,
             createdAt: Date(unixSeconds: createdAt), updatedAt: Date(unixSeconds: updatedAt),
             permissions: permissions.split(separator: " ").map(String.init),
-            appOnlyPermissions: appOnlyPermissions.split(separator: " ").map(String.init)
+            appOnlyPermissions: appOnlyPermissions.split(separator: " ").map(String.init),
+            eventsURL: eventsUrl.map(EventsURL.init(stored:))
         )
     }
 }

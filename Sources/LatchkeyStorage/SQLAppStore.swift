@@ -70,6 +70,7 @@ public struct SQLAppStore: AppStore {
                 .set("review_reason", to: row.reviewReason)
                 .set("permissions", to: row.permissions)
                 .set("app_only_permissions", to: row.appOnlyPermissions)
+                .set("events_url", to: row.eventsUrl)
                 .set("updated_at", to: row.updatedAt)
                 .where("id", .equal, id)
                 .run()

@@ -33,7 +33,7 @@ public struct SQLConsentStore: ConsentStore {
         self.provider = provider
     }
 
-    public func install(_ installation: Installation, audit: AuditEntry) async throws {
+    public func install(_ installation: Installation, audit: AuditEntry, event: AppEvent) async throws {
         let row = InstallationRow(
             tenantId: installation.tenantID, appId: installation.appID, installedAt: installation.installedAt.unixSeconds, installedBy: installation.installedBy
         )
@@ -41,13 +41,14 @@ public struct SQLConsentStore: ConsentStore {
             try await provider.transaction { db in
                 try await db.insert(row, into: "installations")
                 try await db.record(audit)
+                try await db.enqueue(event)
             }
         } catch where isUniqueViolation(error) {
             throw DomainError.conflict(field: "appId", code: "already_installed", message: "This app is installed in this tenant already.")
         }
     }
 
-    public func uninstall(appID: String, from tenantID: String, audit: AuditEntry) async throws -> Bool {
+    public func uninstall(appID: String, from tenantID: String, audit: AuditEntry, event: AppEvent?) async throws -> Bool {
         try await provider.transaction { db in
             let found = try await db.select().column("app_id").from("installations").where("tenant_id", .equal, tenantID)
                 .where("app_id", .equal, appID).first()
@@ -57,6 +58,7 @@ public struct SQLConsentStore: ConsentStore {
                 try await db.delete(from: table).where("tenant_id", .equal, tenantID).where("app_id", .equal, appID).run()
             }
             try await db.record(audit)
+            if let event { try await db.enqueue(event) }
             return true
         }
     }
@@ -74,7 +76,7 @@ public struct SQLConsentStore: ConsentStore {
         }
     }
 
-    public func grant(_ consents: [Consent], audit: AuditEntry) async throws {
+    public func grant(_ consents: [Consent], audit: AuditEntry, event: AppEvent) async throws {
         try await provider.transaction { db in
             for consent in consents {
                 let row = ConsentRow(
@@ -84,6 +86,7 @@ public struct SQLConsentStore: ConsentStore {
                 try await db.insert(into: "consents").model(row, with: rowEncoder).ignoringConflicts().run()
             }
             try await db.record(audit)
+            try await db.enqueue(event)
         }
     }
 
@@ -103,7 +106,7 @@ public struct SQLConsentStore: ConsentStore {
         }.map(\.consent)
     }
 
-    public func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry) async throws -> Bool {
+    public func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry, event: AppEvent?) async throws -> Bool {
         try await provider.transaction { db in
             let found = try await db.select().column("permission").from("consents").where("tenant_id", .equal, tenantID)
                 .where("app_id", .equal, appID).where("user_id", .equal, userID ?? "").first()
@@ -118,6 +121,7 @@ public struct SQLConsentStore: ConsentStore {
                 return query
             }
             try await db.record(audit)
+            if let event { try await db.enqueue(event) }
             return true
         }
     }

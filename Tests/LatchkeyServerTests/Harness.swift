@@ -40,11 +40,12 @@ struct Harness {
     func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let configuration = Configuration(
+        var configuration = Configuration(
             publicURL: "https://login.example.test", dataDirectory: directory.path, databaseURL: Self.postgresURL, masterKey: Self.postgresURL == nil ? nil : Self.masterKey,
             secretCap: secretCap, secretActivationDelay: activationDelay, passwordHashCost: 4,
             lastUsedFlushInterval: .milliseconds(50)
         )
+        configuration.eventPollInterval = .milliseconds(50)
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)

@@ -75,7 +75,7 @@ struct OperationsTests {
                     #expect(documented.keys.contains(String(answer.status.code)), "\(method) \(path) answered \(answer.status.code)")
                 }
             }
-            #expect(operations == 40)
+            #expect(operations == 41)
         }
     }
 }

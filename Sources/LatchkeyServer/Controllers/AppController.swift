@@ -4,6 +4,7 @@ import LatchkeyCore
 /// Apps and their review: `/api/v1/apps…` and the operators' queue (SPEC §1 "Apps").
 struct AppController {
     let catalog: AppCatalog
+    let outbox: any EventOutbox
 
     func addRoutes(to group: RouterGroup<LatchkeyRequestContext>) {
         group.post("apps", use: create)
@@ -14,6 +15,7 @@ struct AppController {
         group.post("apps/:appId/submit", use: submit)
         group.post("apps/:appId/approve", use: approve)
         group.post("apps/:appId/reject", use: reject)
+        group.get("apps/:appId/event-deliveries", use: deliveries)
         group.get("review/apps", use: reviewQueue)
     }
 
@@ -29,6 +31,11 @@ struct AppController {
 
     @Sendable func show(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
         AppResponse(try await catalog.app(try context.parameters.appID(), of: try context.actor()))
+    }
+
+    @Sendable func deliveries(_ request: Request, context: LatchkeyRequestContext) async throws -> EventDeliveryListResponse {
+        let app = try await catalog.app(try context.parameters.appID(), of: try context.actor())
+        return EventDeliveryListResponse(deliveries: try await outbox.deliveries(appID: app.id, limit: 50).map(EventDeliveryResponse.init))
     }
 
     @Sendable func update(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {

@@ -9,6 +9,7 @@ struct AppPages {
     let registry: ClientRegistry
     let accounts: SellerAccounts
     let auditLog: any AuditStore
+    let outbox: any EventOutbox
     let pages: Pages
 
     func addRoutes(to group: RouterGroup<WebContext>) {
@@ -85,6 +86,19 @@ struct AppPages {
         let appOnlyPermissionsError: String?
         let delegatedChoices: String
         let appOnlyChoices: String
+        let eventsUrl: String
+        let eventsUrlError: String?
+        let deliveries: [DeliveryRow]
+    }
+
+    struct DeliveryRow: Sendable {
+        let type: String
+        let tenant: String
+        let created: String
+        let status: String
+        let attempts: Int
+        let lastResult: String
+        let next: String
     }
 
     /// What the form shows: the app as stored, or what the seller typed when it was refused.
@@ -96,6 +110,7 @@ struct AppPages {
         var clientID = ""
         var permissions = ""
         var appOnlyPermissions = ""
+        var eventsURL = ""
 
         init() {}
 
@@ -107,6 +122,7 @@ struct AppPages {
             clientID = app.clientID?.rawValue ?? ""
             permissions = app.permissions.joined(separator: " ")
             appOnlyPermissions = app.appOnlyPermissions.joined(separator: " ")
+            eventsURL = app.eventsURL?.value ?? ""
         }
 
         init(form: [String: String]) {
@@ -117,6 +133,7 @@ struct AppPages {
             clientID = form["clientId"] ?? ""
             permissions = form["permissions"] ?? ""
             appOnlyPermissions = form["appOnlyPermissions"] ?? ""
+            eventsURL = form["eventsUrl"] ?? ""
         }
 
         var input: AppCatalog.AppInput {
@@ -124,7 +141,7 @@ struct AppPages {
                 name: name, description: description,
                 markets: markets.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init),
                 requiresServerToServerAuth: serverToServer, clientID: .some(clientID.isEmpty ? nil : clientID),
-                permissions: Self.names(permissions), appOnlyPermissions: Self.names(appOnlyPermissions)
+                permissions: Self.names(permissions), appOnlyPermissions: Self.names(appOnlyPermissions), eventsURL: eventsURL
             )
         }
 
@@ -140,6 +157,7 @@ struct AppPages {
             let names = defined.filter { $0.appOnly == appOnly }.map(\.name)
             return names.isEmpty ? "none yet" : names.joined(separator: ", ")
         }
+        let deliveries = if let app { try await outbox.deliveries(appID: app.id, limit: 20) } else { [EventDelivery]() }
         let option = { (client: OAuthClient) in ClientOption(id: client.id.rawValue, name: client.friendlyName, selected: client.id.rawValue == values.clientID) }
         return FormBody(
             action: action, name: values.name, description: values.description, markets: values.markets, serverToServer: values.serverToServer,
@@ -150,7 +168,14 @@ struct AppPages {
             clientError: errors["clientId"] ?? errors["requiresServerToServerAuth"],
             permissions: values.permissions, appOnlyPermissions: values.appOnlyPermissions,
             permissionsError: errors["permissions"], appOnlyPermissionsError: errors["appOnlyPermissions"],
-            delegatedChoices: choices(false), appOnlyChoices: choices(true)
+            delegatedChoices: choices(false), appOnlyChoices: choices(true),
+            eventsUrl: values.eventsURL, eventsUrlError: errors["eventsUrl"],
+            deliveries: deliveries.map {
+                DeliveryRow(
+                    type: $0.type.rawValue, tenant: $0.tenantID, created: DisplayDate.format($0.createdAt), status: $0.status.rawValue, attempts: $0.attempts,
+                    lastResult: $0.lastResult ?? "—", next: $0.status == .pending ? $0.nextAttemptAt.map(DisplayDate.format) ?? "—" : "—"
+                )
+            }
         )
     }
 

@@ -12,7 +12,7 @@ enum DashboardRoutes {
         group.get("assets/dashboard.js") { _, _ in asset(pages.assets["dashboard.js"] ?? "", type: "text/javascript; charset=utf-8") }
         SellerAccountPages(accounts: latchkey.accounts, pages: pages).addRoutes(to: group)
         ClientPages(registry: latchkey.registry, pages: pages, policy: latchkey.registry.policy, clock: latchkey.clock).addRoutes(to: group)
-        AppPages(catalog: latchkey.catalog, registry: latchkey.registry, accounts: latchkey.accounts, auditLog: latchkey.auditLog, pages: pages).addRoutes(to: group)
+        AppPages(catalog: latchkey.catalog, registry: latchkey.registry, accounts: latchkey.accounts, auditLog: latchkey.auditLog, outbox: latchkey.outbox, pages: pages).addRoutes(to: group)
     }
 
     static func asset(_ text: String, type: String) -> Response {

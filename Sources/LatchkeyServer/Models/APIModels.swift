@@ -154,9 +154,10 @@ struct AppRequest: Decodable {
     var clientId: Patch<String>
     var permissions: [String]?
     var appOnlyPermissions: [String]?
+    var eventsUrl: Patch<String>
 
     enum CodingKeys: String, CodingKey {
-        case name, description, markets, requiresServerToServerAuth, clientId, permissions, appOnlyPermissions
+        case name, description, markets, requiresServerToServerAuth, clientId, permissions, appOnlyPermissions, eventsUrl
     }
 
     init(from decoder: any Decoder) throws {
@@ -168,13 +169,15 @@ struct AppRequest: Decodable {
         clientId = try container.decodePatch(String.self, forKey: .clientId)
         permissions = try container.decodeIfPresent([String].self, forKey: .permissions)
         appOnlyPermissions = try container.decodeIfPresent([String].self, forKey: .appOnlyPermissions)
+        eventsUrl = try container.decodePatch(String.self, forKey: .eventsUrl)
     }
 
     var input: AppCatalog.AppInput {
         AppCatalog.AppInput(
             name: name, description: description, markets: markets,
             requiresServerToServerAuth: requiresServerToServerAuth, clientID: clientId.update,
-            permissions: permissions, appOnlyPermissions: appOnlyPermissions
+            permissions: permissions, appOnlyPermissions: appOnlyPermissions,
+            eventsURL: eventsUrl.update.map { $0 ?? "" }
         )
     }
 }
@@ -197,8 +200,10 @@ struct AppResponse: ResponseEncodable {
     let updatedAt: Date
     let permissions: [String]
     let appOnlyPermissions: [String]
+    let eventsUrl: String?
 
     init(_ app: AppListing) {
+        eventsUrl = app.eventsURL?.value
         permissions = app.permissions
         appOnlyPermissions = app.appOnlyPermissions
         id = app.id
@@ -370,4 +375,34 @@ struct ConsentListResponse: ResponseEncodable {
 struct AppOnlyConsentResponse: ResponseEncodable {
     let appId: String
     let permissions: [String]
+}
+
+struct EventDeliveryResponse: Encodable {
+    let id: String
+    let type: AppEventType
+    let tenantId: String
+    let createdAt: Date
+    let status: DeliveryStatus
+    let attempts: Int
+    let nextAttemptAt: Date?
+    let lastAttemptAt: Date?
+    let lastResult: String?
+    let payload: String
+
+    init(_ delivery: EventDelivery) {
+        id = delivery.id
+        type = delivery.type
+        tenantId = delivery.tenantID
+        createdAt = delivery.createdAt
+        status = delivery.status
+        attempts = delivery.attempts
+        nextAttemptAt = delivery.nextAttemptAt
+        lastAttemptAt = delivery.lastAttemptAt
+        lastResult = delivery.lastResult
+        payload = delivery.payload
+    }
+}
+
+struct EventDeliveryListResponse: ResponseEncodable {
+    let deliveries: [EventDeliveryResponse]
 }

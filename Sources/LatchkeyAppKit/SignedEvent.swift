@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// An event Latchkey posted to the app's events URL, after its signature was checked.
+public struct AppEvent: Sendable, Decodable {
+    /// `app.installed`, `app.uninstalled`, `consent.granted` or `consent.revoked`.
+    public let type: String
+    /// Unique per event: a receiver that saw it already ignores a retry of it.
+    public let id: String
+    public let created: Int
+    public let data: Details
+
+    public struct Details: Sendable, Decodable {
+        public let appId: String
+        public let clientId: String?
+        /// The tenant (realm) the event happened in.
+        public let tenantId: String
+        /// The user who consented or revoked for themself; absent for the whole organization.
+        public let userId: String?
+        public let permissions: [String]
+    }
+}
+
+/// Why an event was refused. The description says what to check.
+public enum EventSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missingSignature
+    case malformedSignature(String)
+    /// None of the configured secrets signed it.
+    case badSignature(secretsTried: Int)
+    /// Signed too long ago (or in the future): a replay, or a wrong clock.
+    case staleTimestamp(Int)
+    case malformedBody
+
+    public var description: String {
+        switch self {
+        case .missingSignature: "The request has no Latchkey-Signature header."
+        case .malformedSignature(let value): "The Latchkey-Signature header is not t=…,v1=…: \(value)."
+        case .badSignature(let count):
+            "The event's signature matches none of the \(count) configured client secret\(count == 1 ? "" : "s"); configure the app's current secrets (primary and secondary)."
+        case .staleTimestamp(let t): "The event was signed at \(t), outside the accepted window: a replay, or this machine's clock is wrong."
+        case .malformedBody: "The event's body is not the JSON Latchkey sends."
+        }
+    }
+}
+
+/// Checks the `Latchkey-Signature` of an event: `t={seconds},v1={hex HMAC-SHA256}` over
+/// `"{t}.{body}"` keyed with the base64-decoded signing secret, trying each configured secret,
+/// and refusing timestamps more than `tolerance` away from now (replays).
+public struct EventVerifier: Sendable {
+    let keys: [SymmetricKey]
+    let tolerance: TimeInterval
+    let now: @Sendable () -> Date
+
+    public init(secrets: [String], tolerance: TimeInterval = 300, now: @escaping @Sendable () -> Date = { Date() }) throws(EventSignatureError) {
+        var keys: [SymmetricKey] = []
+        for secret in secrets {
+            guard let bytes = Data(base64Encoded: secret.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw .malformedSignature("a configured secret is not base64") }
+            keys.append(SymmetricKey(data: bytes))
+        }
+        self.keys = keys
+        self.tolerance = tolerance
+        self.now = now
+    }
+
+    /// The event, if `signature` (the header's value) signs `body` (the raw request body).
+    public func verify(body: Data, signature: String?) throws(EventSignatureError) -> AppEvent {
+        guard let signature, !signature.isEmpty else { throw .missingSignature }
+        var timestamp: Int?
+        var codes: [Data] = []
+        for part in signature.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { throw .malformedSignature(signature) }
+            if pair[0] == "t" { timestamp = Int(pair[1]) }
+            if pair[0] == "v1", let code = Self.hex(pair[1]) { codes.append(code) }
+        }
+        guard let timestamp, !codes.isEmpty else { throw .malformedSignature(signature) }
+        guard abs(now().timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance else { throw .staleTimestamp(timestamp) }
+        let signed = Data("\(timestamp).".utf8) + body
+        let valid = keys.contains { key in codes.contains { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) } }
+        guard valid else { throw .badSignature(secretsTried: keys.count) }
+        guard let event = try? JSONDecoder().decode(AppEvent.self, from: body) else { throw .malformedBody }
+        return event
+    }
+
+    static func hex(_ text: String) -> Data? {
+        guard text.utf8.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return Data(bytes)
+    }
+}

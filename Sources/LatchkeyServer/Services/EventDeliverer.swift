@@ -1,0 +1,116 @@
+import Foundation
+import LatchkeyCore
+import Logging
+import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Posts queued app events to the apps' events URLs (SPEC §4), signed with the app's Client ID's
+/// signing secret at the moment of each attempt, and retries failures with backoff. Every
+/// attempt and its outcome goes to the seller's audit log and shows on the app's page. Any node
+/// may run it: each delivery is claimed before it is sent.
+struct EventDeliverer: Service {
+    let outbox: any EventOutbox
+    let apps: any AppStore
+    let clients: any ClientStore
+    let sealer: SecretSealer
+    let clock: Clock
+    let interval: Duration
+    let logger: Logger
+    let session: URLSession
+
+    /// Long enough for the slowest attempt to finish before another node may try the delivery.
+    static let lease: TimeInterval = 60
+    static let timeout: TimeInterval = 10
+
+    init(outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, sealer: SecretSealer, clock: @escaping Clock, interval: Duration, logger: Logger) {
+        self.outbox = outbox
+        self.apps = apps
+        self.clients = clients
+        self.sealer = sealer
+        self.clock = clock
+        self.interval = interval
+        self.logger = logger
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = Self.timeout
+        configuration.timeoutIntervalForResource = Self.timeout
+        self.session = URLSession(configuration: configuration)
+    }
+
+    /// On shutdown, deliveries under way finish (each within its timeout) and are recorded;
+    /// only the wait between rounds is cut short.
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await deliverDue()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    func deliverDue() async {
+        do {
+            let due = try await outbox.claimDue(at: clock(), lease: Self.lease, limit: 32)
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in due {
+                    group.addTask { await deliver(delivery) }
+                }
+            }
+        } catch {
+            logger.warning("could not read the event outbox", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    func deliver(_ delivery: EventDelivery) async {
+        var target = "no events URL"
+        var result: String
+        var delivered = false
+        do {
+            guard let app = try await apps.app(delivery.appID, ownedBy: nil), let url = app.eventsURL.flatMap({ URL(string: $0.value) }) else {
+                throw Undeliverable("the app has no events URL any more")
+            }
+            target = url.absoluteString
+            guard let clientID = app.clientID, let client = try await clients.client(clientID), let secret = client.signingSecret(at: clock()),
+                let text = try? sealer.open(secret.sealedValue), let key = Data(base64Encoded: text)
+            else {
+                throw Undeliverable("the app's Client ID has no active secret to sign with")
+            }
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            request.httpBody = Data(delivery.payload.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("Latchkey-Events/1", forHTTPHeaderField: "User-Agent")
+            request.setValue(delivery.id, forHTTPHeaderField: "Latchkey-Event-Id")
+            request.setValue(delivery.type.rawValue, forHTTPHeaderField: "Latchkey-Event-Type")
+            let timestamp = Int(clock().timeIntervalSince1970)
+            request.setValue(EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp), forHTTPHeaderField: EventSignature.header)
+            let (_, response) = try await session.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            delivered = (200..<300).contains(status)
+            result = "HTTP \(status)"
+        } catch let error as Undeliverable {
+            result = error.reason
+        } catch let error as URLError {
+            result = error.code == .timedOut ? "timed out after \(Int(Self.timeout)) s" : "could not connect (\(error.code.rawValue))"
+        } catch {
+            result = "failed: \(String(reflecting: type(of: error)))"
+        }
+        let now = clock()
+        let retryAt = delivered ? nil : EventDelivery.nextAttempt(afterFailedAttempts: delivery.attempts + 1, at: now)
+        let outcome = delivered ? "delivered" : retryAt.map { "retry at \(DisplayDate.format($0))" } ?? "failed, no more retries"
+        let audit = AuditEntry(
+            sellerID: delivery.sellerID, actor: "latchkey", action: .eventDelivery, objectType: "app", objectID: delivery.appID, at: now, sourceIP: nil,
+            detail: "\(delivery.type.rawValue) \(delivery.id) to \(target), attempt \(delivery.attempts + 1): \(result); \(outcome)"
+        )
+        do {
+            try await outbox.recordAttempt(delivery.id, delivered: delivered, result: result, retryAt: retryAt, at: now, audit: audit)
+        } catch {
+            logger.warning("could not record an event delivery", metadata: ["delivery": "\(delivery.id)", "error": "\(String(reflecting: type(of: error)))"])
+        }
+    }
+
+    struct Undeliverable: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+}
