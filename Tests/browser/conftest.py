@@ -18,10 +18,11 @@ def make_browser(width=1440, height=900):
     options = Options()
     options.binary_location = shutil.which("chromium")
     # Every host but the server's loopback address resolves to nothing: an app's redirect URL
-    # (https://app.contoso.com/…) is reached without any lookup leaving the machine.
+    # (https://app.contoso.com/…) is reached without any lookup leaving the machine; localhost
+    # is the loopback address of apps under development.
     arguments = (
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={max(width, 500)},{height}",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
     )
     for argument in arguments:
         options.add_argument(argument)

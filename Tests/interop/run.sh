@@ -4,7 +4,9 @@
 # HTTP), joserfc validates the ID token against the JWK Set found through discovery, and the
 # tokens call the example Calendar API, which validates them with LatchkeyResourceKit; and
 # office365-rest-python-client, a client of the seed's system, reads the tenant site's title through
-# the ACS profile (realm discovery, the realm token endpoint, app-only token).
+# the ACS profile (realm discovery, the realm token endpoint, app-only token); PyJWT validates
+# context tokens of launches as that system's clients do, their refresh tokens buy user+app
+# tokens, and the example TripCalendar app, launched by Latchkey, shows the user's trips.
 # Installs the Python packages in a virtual environment under .build/ when missing.
 #
 #   Tests/interop/run.sh            (from the project root; uses the debug build)
@@ -12,27 +14,33 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=.build/interop-venv
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365" 2>/dev/null; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365, jwt" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0
+  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0 "pyjwt>=2.8"
 fi
 
 swift build --product latchkey >&2
 swift build --product CalendarAPI >&2
+swift build --product TripCalendar >&2
 bin=$(swift build --show-bin-path)
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 calendar_port=$(free_port)
+trip_port=$(free_port)
 export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning
+# Launches tell apps the tenant's site: the Calendar API answers as it.
+export LATCHKEY_SITE_URL="http://127.0.0.1:$calendar_port/sites/{realm}"
 
 operator_token=$(echo "operator password" | "$bin/latchkey" operators create --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
 "$bin/latchkey" serve >"$work/server.log" 2>&1 &
 server=$!
 calendar=""
+trip=""
 cleanup() {
   kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
   [ -n "$calendar" ] && { kill $calendar 2>/dev/null || true; wait $calendar 2>/dev/null || true; }
+  [ -n "$trip" ] && { kill $trip 2>/dev/null || true; wait $trip 2>/dev/null || true; }
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,9 +56,21 @@ LATCHKEY_ISSUER="http://127.0.0.1:$port" CALENDAR_PORT=$calendar_port CALENDAR_R
 calendar=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$calendar_port/healthz" >/dev/null && break; sleep 0.1; done
 
+# The seed's example app, registered at http://localhost:$trip_port/launch and installed in the
+# tenant, with a user to open it.
+"$venv/bin/python" Tests/interop/trip_calendar_app.py "http://127.0.0.1:$port" "$operator_token" "$RS_REALM" "$trip_port" > "$work/trip.env"
+# shellcheck disable=SC1091
+. "$work/trip.env"
+LATCHKEY_ISSUER="http://127.0.0.1:$port" TRIP_PORT=$trip_port TRIP_CLIENT_ID=$TRIP_CLIENT_ID TRIP_CLIENT_SECRETS=$TRIP_CLIENT_SECRET \
+  "$bin/TripCalendar" >"$work/trip.log" 2>&1 &
+trip=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$trip_port/healthz" >/dev/null && break; sleep 0.1; done
+
 status=0
 LATCHKEY_URL="http://127.0.0.1:$port" CALENDAR_URL="http://127.0.0.1:$calendar_port" OPERATOR_TOKEN="$operator_token" CALENDAR_REALM=$RS_REALM \
+  TRIP_URL="http://localhost:$trip_port" TRIP_CLIENT_ID=$TRIP_CLIENT_ID TRIP_CLIENT_SECRET=$TRIP_CLIENT_SECRET TRIP_APP_ID=$TRIP_APP_ID \
+  TRIP_USER_EMAIL=$TRIP_USER_EMAIL TRIP_USER_PASSWORD="$TRIP_USER_PASSWORD" \
   AUTHLIB_INSECURE_TRANSPORT=1 NO_PROXY=127.0.0.1,localhost \
   "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
-[ $status -eq 0 ] || { echo "server log:"; tail -n 50 "$work/server.log"; echo "calendar log:"; tail -n 20 "$work/calendar.log"; }
+[ $status -eq 0 ] || { echo "server log:"; tail -n 50 "$work/server.log"; echo "calendar log:"; tail -n 20 "$work/calendar.log"; echo "trip calendar log:"; tail -n 20 "$work/trip.log"; }
 exit $status
