@@ -1,6 +1,6 @@
 """Prepares a running Latchkey for the benchmarks and prints shell variables: a service app's
-Client ID enabled for client credentials in a tenant, and a signed-in user who has consented to
-a delegated app (the session cookie a browser would hold)."""
+Client ID enabled for client credentials in a tenant, a signed-in user who has consented to a
+delegated app (the session cookie a browser would hold), and the refresh token of a launch."""
 import base64
 import hashlib
 import html
@@ -48,7 +48,15 @@ for _ in range(6):
         reply = browser.post(base + "/oauth2/authorize", data=fields + [("decision", "allow")], allow_redirects=False)
 assert reply.headers.get("Location", "").startswith("https://app.contoso.com/auth?code="), reply.text
 
+# A launch of the app by the same user: its context token's refresh token, for the ACS refresh grant.
+launch = browser.get(f"{base}/apps/{app_id}/launch")
+app_token = re.search(r'name="SPAppToken" value="([^"]+)"', launch.text).group(1)
+payload = app_token.split(".")[1]
+claims = __import__("json").loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
 print(f"client_id={client_id}")
+print(f"app_id={app_id}")
+print(f"refresh_token='{claims['refreshtoken']}'")
 print(f"secret='{secret}'")
 print(f"tenant={tenant}")
 print(f"authorize='{authorize}'")

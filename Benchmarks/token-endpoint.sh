@@ -7,8 +7,10 @@
 # (Benchmarks/bench_setup.py), then drives wrk at /healthz, at POST /oauth2/token
 # (client_credentials, client_secret_basic), at POST /oauth2/introspect, and through whole
 # authorization-code + PKCE flows (GET /oauth2/authorize with the user's session, consent already
-# given, then the code exchanged at the token endpoint). Prints req/s, p99 and ratios to
-# /healthz. Not a pass/fail test.
+# given, then the code exchanged at the token endpoint), at app launches (GET /apps/{id}/launch
+# with the user's session: a context token signed and its page rendered), and at the ACS
+# profile's realm token endpoint (app-only, and the launch's refresh token for user+app tokens).
+# Prints req/s, p99 and ratios to /healthz. Not a pass/fail test.
 #
 #   Benchmarks/token-endpoint.sh [connections=32] [seconds=10] [threads=2]
 #   LATCHKEY_DATABASE_URL=postgres://… LATCHKEY_MASTER_KEY=… Benchmarks/token-endpoint.sh
@@ -92,6 +94,27 @@ done = function(summary, latency, requests)
   io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
 end
 LUA
+cat >"$work/launch.lua" <<LUA
+wrk.headers["Cookie"] = "$cookie"
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
+end
+LUA
+resource="00000003-0000-0ff1-ce00-000000000000%2F127.0.0.1%40$tenant"
+encoded_secret=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$secret")
+encoded_refresh=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$refresh_token")
+acs_script() { # file body: a form POST as the seed's clients send it (credentials in the body)
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.body = "$2"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT non2xx=%d\n", summary.errors.status))
+end
+LUA
+}
+acs_script "$work/acs-app.lua" "grant_type=client_credentials&client_id=$client_id%40$tenant&client_secret=$encoded_secret&scope=$resource&resource=$resource"
+acs_script "$work/acs-user.lua" "grant_type=refresh_token&client_id=$client_id%40$tenant&client_secret=$encoded_secret&refresh_token=$encoded_refresh&resource=$resource"
 
 run() { # name url script
   local out
@@ -111,7 +134,10 @@ run healthz "http://127.0.0.1:$port/healthz" "$work/plain.lua"
 run token "http://127.0.0.1:$port/oauth2/token" "$work/token.lua"
 run introspect "http://127.0.0.1:$port/oauth2/introspect" "$work/introspect.lua"
 run code-flow "http://127.0.0.1:$port/" "$work/flow.lua"
-for name in token introspect; do
+run launch "http://127.0.0.1:$port/apps/$app_id/launch" "$work/launch.lua"
+run acs-app "http://127.0.0.1:$port/$tenant/tokens/OAuth/2" "$work/acs-app.lua"
+run acs-user "http://127.0.0.1:$port/tokens/OAuth/2" "$work/acs-user.lua"
+for name in token introspect launch acs-app acs-user; do
   python3 -c "h=float(open('$work/healthz.rps').read()); t=float(open('$work/$name.rps').read()); print(f'ratio $name/healthz: {t/h:.2f}')"
 done
 echo "server RSS after load: $(ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}')"

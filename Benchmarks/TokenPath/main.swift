@@ -22,6 +22,7 @@ struct OneApp: AuthorizationDirectory {
     let app: AppListing
     let tenant: Tenant
     func approvedApp(for client: ClientID) async throws -> AppListing? { app }
+    func approvedApp(id: String) async throws -> AppListing? { app.id == id ? app : nil }
     func access(appID: String, tenantID: String) async throws -> TenantAccess {
         TenantAccess(tenant: tenant, installed: true, tenantConsents: Set(app.appOnlyPermissions))
     }
@@ -58,8 +59,12 @@ enum TokenPathBenchmark {
             redirectURL: RedirectURL(stored: "https://bench.example/cb"), availability: .worldwide, secretValidity: .recommended,
             createdAt: now, secrets: [], designatedSigningSecretID: nil
         )
+        let sealer = try SecretSealer(masterKey: SecretSealer.generateMasterKey())
         try client.addSecret(
-            ClientSecret(id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: "", createdAt: now, startsAt: now - 60, endsAt: now + 86_400),
+            ClientSecret(
+                id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: try sealer.seal(Data(generated.value.utf8)), createdAt: now,
+                startsAt: now - 60, endsAt: now + 86_400
+            ),
             cap: 5, at: now
         )
         let signer = try await TokenSigner(keys: [.generate(.es256)])
@@ -96,6 +101,11 @@ enum TokenPathBenchmark {
         }
         try measure("  sign the JWT (ES256)", iterations: iterations) { _ = try signer.sign(claims) }
         try measure("    of which P-256 signature", iterations: iterations) { _ = try key.signature(for: message) }
+        let contextTokens = ContextTokenIssuer(masterSealer: sealer, refreshTokens: ACSRefreshTokens(masterSealer: sealer), issuer: "http://127.0.0.1:8080", clock: { Date() })
+        let user = PlatformUser(id: ObjectID.generate(), tenantID: tenant.id, email: "uma@fabrikam.example", displayName: "Uma", isAdmin: false, createdAt: now)
+        try measure("context token (launch)", iterations: iterations) {
+            _ = try contextTokens.issue(client: registered, appID: app.id, user: user, scopes: ["Calendars.Read"], authTime: now)
+        }
     }
 }
 

@@ -21,6 +21,8 @@ public struct TenantAccess: Sendable {
 public protocol AuthorizationDirectory: Sendable {
     /// The approved app using the Client ID (SPEC §1: only then can it obtain tokens).
     func approvedApp(for client: ClientID) async throws -> AppListing?
+    /// The app with this id, if approved.
+    func approvedApp(id: String) async throws -> AppListing?
     func access(appID: String, tenantID: String) async throws -> TenantAccess
     func user(_ id: String) async throws -> PlatformUser?
     /// The user's own and the tenant's consents to the app.

@@ -9,6 +9,7 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
     private let tenants: any TenantStore
     private let consents: any ConsentStore
     private let appsByClient: LoadingCache<ClientID, AppListing?>
+    private let appsByID: LoadingCache<String, AppListing?>
     private let tenantAccess: LoadingCache<TenantApp, TenantAccess>
     private let users: LoadingCache<String, PlatformUser?>
     private let userConsents: LoadingCache<UserApp, Set<String>>
@@ -29,6 +30,7 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
         self.tenants = tenants
         self.consents = consents
         self.appsByClient = LoadingCache(timeToLive: timeToLive) { try await apps.approvedApp(using: $0) }
+        self.appsByID = LoadingCache(timeToLive: timeToLive) { id in try await apps.app(id, ownedBy: nil).flatMap { $0.status == .approved ? $0 : nil } }
         self.tenantAccess = LoadingCache(timeToLive: timeToLive) { key in
             guard let tenant = try await tenants.tenant(key.tenantID) else { return TenantAccess(tenant: nil, installed: false, tenantConsents: []) }
             return TenantAccess(
@@ -44,6 +46,10 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
 
     public func approvedApp(for client: ClientID) async throws -> AppListing? {
         try await appsByClient.value(for: client)
+    }
+
+    public func approvedApp(id: String) async throws -> AppListing? {
+        try await appsByID.value(for: id)
     }
 
     public func access(appID: String, tenantID: String) async throws -> TenantAccess {
@@ -65,6 +71,7 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
     public func appChanged(_ app: AppListing) {
         // The app may have left or joined a Client ID: drop what any client maps to.
         appsByClient.invalidateAll()
+        appsByID.invalidate(app.id)
         tenantAccess.invalidateAll()
     }
 

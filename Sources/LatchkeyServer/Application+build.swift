@@ -72,7 +72,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let web = router.group(context: WebContext.self)
         .add(middleware: SecurityHeadersMiddleware())
         .add(middleware: SessionMiddleware(
-            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock),
+            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock, timeToLive: configuration.clientCacheTTL),
             configuration: .init(sessionCookieParameters: sessionCookie, keyPrefix: "session.", defaultSessionExpiration: .seconds(12 * 3600))
         ))
         .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))

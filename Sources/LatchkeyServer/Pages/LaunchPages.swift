@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
+import Mustache
 
 /// Opening an app (SPEC §2; ACS-WIRE §6.1): a user of a tenant where the app is installed is
 /// sent to the app's redirect URL by a form their browser posts, carrying a context token signed
@@ -33,7 +34,7 @@ struct LaunchPages {
     @Sendable func launch(_ request: Request, context: WebContext) async throws -> Response {
         let appID = try context.parameters.appID()
         let user = try context.user(returningTo: "/apps/\(appID)/launch")
-        guard let app = try await directory.app(appID), let clientID = app.clientID,
+        guard let app = try await access.approvedApp(id: appID), let clientID = app.clientID,
             let approved = try await access.approvedApp(for: clientID), approved.id == app.id, let client = try await clients.client(clientID)
         else {
             return problem("This app does not exist or is not approved.", context: context, status: .notFound)
@@ -139,6 +140,22 @@ struct LaunchPages {
     struct Field: Sendable {
         let name: String
         let value: String
+        /// Made of characters HTML never needs escaped (the token's base64url and dots), so the
+        /// page writes it as is: escaping a kilobyte character by character was most of a launch.
+        let isPlain: Bool
+
+        init(name: String, value: String) {
+            self.name = name
+            self.value = value
+            self.isPlain = value.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                    true
+                default: false
+                }
+            }
+        }
     }
 
     struct LaunchBody: Sendable {
@@ -155,5 +172,28 @@ struct LaunchPages {
 
     private func problem(_ text: String, context: WebContext, status: HTTPResponse.Status = .badRequest, title: String = "The app cannot be opened") -> Response {
         pages.message(status: status, title: title, text: text, context: context, account: true)
+    }
+}
+
+extension LaunchPages.LaunchBody: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "appName": appName
+        case "organization": organization
+        case "action": action
+        case "fields": fields
+        default: nil
+        }
+    }
+}
+
+extension LaunchPages.Field: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "value": value
+        case "isPlain": isPlain
+        default: nil
+        }
     }
 }

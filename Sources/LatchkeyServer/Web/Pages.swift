@@ -157,3 +157,40 @@ enum DisplayDate {
         date.map { format($0) } ?? "never"
     }
 }
+
+// Every page renders these: named lookups instead of reflection (a tenth of the cost).
+extension Pages.Page: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "title": title
+        case "seller": seller
+        case "user": user
+        case "csrf": csrf
+        case "notice": notice
+        case "isOperator": isOperator
+        case "tabClients": tabClients
+        case "tabApps": tabApps
+        case "tabActivity": tabActivity
+        case "tabReview": tabReview
+        case "tabAccount": tabAccount
+        case "tabOrganization": tabOrganization
+        case "body": body
+        default: nil
+        }
+    }
+}
+
+extension Pages.SellerBar: MustacheParent {
+    func child(named name: String) -> Any? { name == "name" ? self.name : nil }
+}
+
+extension Pages.UserBar: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": self.name
+        case "email": email
+        case "isAdmin": isAdmin
+        default: nil
+        }
+    }
+}

@@ -1,20 +1,38 @@
 import Foundation
 import Hummingbird
+import LatchkeyOAuth
 import LatchkeyStorage
 
 /// HummingbirdAuth's session middleware over our key-value table, so that every node sees every
-/// session. Values are stored as JSON.
+/// session. Values are stored as JSON. Reads are cached for a second (as clients and consents
+/// are): a node's own writes take effect at once, another node's within the second.
 struct SessionPersistDriver: PersistDriver {
     let store: SQLKeyValueStore
     let clock: @Sendable () -> Date
+    let cache: LoadingCache<String, Stored?>
+
+    struct Stored: Sendable {
+        let value: String
+        let expiresAt: Date?
+    }
+
+    init(store: SQLKeyValueStore, clock: @escaping @Sendable () -> Date, timeToLive: Duration) {
+        self.store = store
+        self.clock = clock
+        self.cache = LoadingCache(timeToLive: timeToLive) { key in
+            try await store.get(key: key, now: clock()).map { Stored(value: $0.value, expiresAt: $0.expiresAt) }
+        }
+    }
 
     func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
         let created = try await store.create(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+        cache.invalidate(key)
         guard created else { throw PersistError.duplicate }
     }
 
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
         try await store.set(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+        cache.invalidate(key)
     }
 
     func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
@@ -23,13 +41,14 @@ struct SessionPersistDriver: PersistDriver {
 
     func getWithTTL<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> (object: Object, ttl: Duration?)? {
         let now = clock()
-        guard let stored = try await store.get(key: key, now: now) else { return nil }
+        guard let stored = try await cache.value(for: key), stored.expiresAt.map({ $0 > now }) ?? true else { return nil }
         let object = try JSONDecoder().decode(Object.self, from: Data(stored.value.utf8))
         return (object, stored.expiresAt.map { .seconds($0.timeIntervalSince(now)) })
     }
 
     func remove(key: String) async throws {
         try await store.remove(key: key)
+        cache.invalidate(key)
     }
 
     private func encode(_ value: some Encodable) throws -> String {
