@@ -88,6 +88,8 @@ struct AppPages {
         let appOnlyChoices: String
         let eventsUrl: String
         let eventsUrlError: String?
+        /// The stored app has an events URL: its deliveries are listed.
+        let hasEvents: Bool
         let deliveries: [DeliveryRow]
     }
 
@@ -169,7 +171,7 @@ struct AppPages {
             permissions: values.permissions, appOnlyPermissions: values.appOnlyPermissions,
             permissionsError: errors["permissions"], appOnlyPermissionsError: errors["appOnlyPermissions"],
             delegatedChoices: choices(false), appOnlyChoices: choices(true),
-            eventsUrl: values.eventsURL, eventsUrlError: errors["eventsUrl"],
+            eventsUrl: values.eventsURL, eventsUrlError: errors["eventsUrl"], hasEvents: app?.eventsURL != nil,
             deliveries: deliveries.map {
                 DeliveryRow(
                     type: $0.type.rawValue, tenant: $0.tenantID, created: DisplayDate.format($0.createdAt), status: $0.status.rawValue, attempts: $0.attempts,
