@@ -17,6 +17,7 @@ final class EventReceiver: Sendable {
     private let received = Mutex<[Received]>([])
     /// Statuses to answer with, in order, before answering 204.
     private let failures = Mutex<[HTTPResponse.Status]>([])
+    let redirected = Mutex(0)
 
     var all: [Received] { received.withLock { $0 } }
 
@@ -27,12 +28,18 @@ final class EventReceiver: Sendable {
     /// Runs the receiver on a free port and hands its events URL to `body`.
     func run(_ body: @Sendable (String) async throws -> Void) async throws {
         let router = Router()
-        router.post("events") { request, _ -> HTTPResponse.Status in
+        router.post("events") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 1 << 20)
             self.received.withLock {
                 $0.append(Received(body: Data(bytes.readableBytesView), signature: request.headers[HTTPField.Name("Latchkey-Signature")!], eventID: request.headers[HTTPField.Name("Latchkey-Event-Id")!]))
             }
-            return self.failures.withLock { $0.isEmpty ? .noContent : $0.removeFirst() }
+            let status = self.failures.withLock { $0.isEmpty ? HTTPResponse.Status.noContent : $0.removeFirst() }
+            // A redirect points elsewhere on this receiver, which records any request made there.
+            return Response(status: status, headers: status.kind == .redirection ? [.location: "/elsewhere"] : [:])
+        }
+        router.post("elsewhere") { _, _ -> HTTPResponse.Status in
+            self.redirected.withLock { $0 += 1 }
+            return .noContent
         }
         try await Application(router: router).test(.live) { client in
             try await body("http://localhost:\(try #require(client.port))/events")
@@ -128,6 +135,29 @@ struct EventTests {
                 let entries = try #require(audit["entries"] as? [[String: Any]])
                 let attempts = entries.filter { $0["action"] as? String == "event.delivery" }.compactMap { $0["detail"] as? String }
                 #expect(attempts.count == 5 && attempts.contains { $0.contains("HTTP 503; retry at") }, "\(attempts)")
+            }
+        }
+    }
+
+    @Test func redirectsAreNotFollowed() async throws {
+        let receiver = EventReceiver()
+        try await receiver.run { eventsURL in
+            try await live().run { api, _ in
+                let app = try await api.delegatedApp()
+                try await api.setEventsURL(eventsURL, on: app)
+                receiver.fail(with: [.temporaryRedirect])
+                let removed = try await api.send(.delete, "/api/v1/tenants/\(app.tenantID)/installations/\(app.appID)", token: app.operatorToken)
+                #expect(removed.status == .noContent)
+                _ = try await receiver.wait(for: 1)
+                var delivery: [String: Any] = [:]
+                for _ in 0..<100 {
+                    let listed = try await api.send(.get, "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken)
+                    delivery = (listed["deliveries"] as? [[String: Any]])?.first ?? [:]
+                    if delivery["attempts"] as? Int == 1 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(delivery["status"] as? String == "pending" && delivery["lastResult"] as? String == "HTTP 307", "\(delivery)")
+                #expect(receiver.redirected.withLock { $0 } == 0)
             }
         }
     }
