@@ -201,11 +201,16 @@ extension AppListing {
         updatedAt = now
     }
 
-    public mutating func review(approve: Bool, reason: String?, at now: Date) throws(DomainError) {
+    public mutating func review(approve: Bool, reason input: String?, at now: Date) throws(DomainError) {
         guard status == .submitted else {
             throw .conflict(field: "status", code: "not_submitted", message: "Only a submitted app can be reviewed; this one is \(status.rawValue).")
         }
-        let reason = reason?.trimmingWhitespace() ?? ""
+        let reason: String
+        do {
+            reason = try PlainText.validate(input, field: "reason", limit: 1000, required: false, multiline: true)
+        } catch {
+            throw .invalid([error])
+        }
         if !approve && reason.isEmpty {
             throw .invalid(field: "reason", code: "required", message: "Say why the app is rejected, so that the seller can fix it.")
         }

@@ -36,8 +36,8 @@ public struct ClientDetails: Sendable, Equatable {
                 message: "Use at most \(friendlyNameLimit) characters; this name has \(name.count)."
             )
         }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw FieldIssue(field: "friendlyName", code: "invalid_characters", message: "Remove line breaks and control characters from the name.")
+        guard !name.unicodeScalars.contains(where: PlainText.isDisallowed) else {
+            throw FieldIssue(field: "friendlyName", code: "invalid_characters", message: "Remove line breaks, control characters and text-direction marks from the name.")
         }
         return name
     }

@@ -41,6 +41,9 @@ public struct SellerRegistration: Sendable {
             issues.add(FieldIssue(field: "displayName", code: "required", message: "Enter the publisher name users will see next to your apps."))
         } else if name.count > 100 {
             issues.add(FieldIssue(field: "displayName", code: "too_long", message: "Use at most 100 characters; this name has \(name.count)."))
+        } else if name.unicodeScalars.contains(where: PlainText.isDisallowed) {
+            // The publisher's name is shown on consent pages: no text-direction tricks.
+            issues.add(FieldIssue(field: "displayName", code: "invalid_characters", message: "Remove line breaks, control characters and text-direction marks from the name."))
         }
         if password != nil || passwordRequired {
             issues.check { () throws(FieldIssue) in try Self.validatePassword(password) }

@@ -130,7 +130,7 @@ public enum PlainText {
         return text
     }
 
-    static func isDisallowed(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isDisallowed(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.properties.generalCategory == .control { return true }
         // U+202A…U+202E embeddings and overrides, U+2066…U+2069 isolates.
         return (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)

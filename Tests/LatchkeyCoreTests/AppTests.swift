@@ -121,3 +121,39 @@ struct SellerRegistrationTests {
         #expect(throws: DomainError.self) { try SellerRegistration(email: "a@b.co", displayName: "A", password: String(repeating: "x", count: 73)) }
     }
 }
+
+@Suite("Names shown to users and reviewers carry no control characters or direction overrides")
+struct SpoofingTests {
+    /// U+202E turns "exe.doc" into what reads as "cod.exe"; U+2066 isolates; a NUL or a line break.
+    static let tricks = ["Calendar\u{202E}ppa", "Trips\u{2066}x\u{2069}", "Trips\u{0}", "Trips\nApproved by Contoso"]
+
+    @Test(arguments: tricks)
+    func friendlyNames(_ name: String) {
+        #expect(throws: FieldIssue(field: "friendlyName", code: "invalid_characters", message: "Remove line breaks, control characters and text-direction marks from the name.")) {
+            try ClientDetails.validateFriendlyName(name)
+        }
+    }
+
+    @Test(arguments: tricks)
+    func publisherNames(_ name: String) {
+        #expect {
+            try SellerRegistration(email: "you@contoso.com", displayName: name, password: "a long password")
+        } throws: { error in
+            guard case .invalid(let issues) = error as? DomainError else { return false }
+            return issues.map(\.field) == ["displayName"] && issues.map(\.code) == ["invalid_characters"]
+        }
+    }
+
+    @Test func reviewersNotes() throws {
+        var app = AppTests().app(client: AppTests().worldwideClient)
+        try app.submit(at: Fixture.t0)
+        #expect {
+            try app.review(approve: false, reason: "Fine\u{202E}", at: Fixture.t0)
+        } throws: { error in
+            guard case .invalid(let issues) = error as? DomainError else { return false }
+            return issues.map(\.field) == ["reason"]
+        }
+        try app.review(approve: false, reason: "Privacy policy missing.\nAdd it, then submit again.", at: Fixture.t0)
+        #expect(app.status == .rejected)
+    }
+}
