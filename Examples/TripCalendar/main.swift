@@ -71,10 +71,13 @@ let router = Router()
 router.get("healthz") { _, _ in "ok" }
 
 // Opened without a launch: ask the platform for one, as the VS template's SharePointContext does.
+let appRedirect: String = {
+    var components = URLComponents(string: "\(issuer)/_layouts/15/AppRedirect.aspx") ?? URLComponents()
+    components.queryItems = [URLQueryItem(name: "client_id", value: clientID), URLQueryItem(name: "redirect_uri", value: "http://\(host)/launch")]
+    return components.string ?? issuer
+}()
 router.get("launch") { _, _ -> Response in
-    var redirect = URLComponents(string: "\(issuer)/_layouts/15/AppRedirect.aspx")!
-    redirect.queryItems = [URLQueryItem(name: "client_id", value: clientID), URLQueryItem(name: "redirect_uri", value: "http://\(host)/launch")]
-    return .redirect(to: redirect.string!, type: .found)
+    .redirect(to: appRedirect, type: .found)
 }
 
 router.post("launch") { request, context -> Response in
@@ -88,13 +91,15 @@ router.post("launch") { request, context -> Response in
     } catch {
         return page("Launch refused", "<p>\(escape(String(describing: error)))</p>", status: .unauthorized)
     }
-    guard let site = request.uri.queryParameters.get("SPHostUrl").flatMap({ URLComponents(string: $0) }), let siteHost = site.host else {
+    guard let siteURL = request.uri.queryParameters.get("SPHostUrl"), let site = URLComponents(string: siteURL), let siteHost = site.host,
+        let events = URL(string: siteURL + "/me/events")
+    else {
         return page("No site", "<p>The launch did not say which site it came from (SPHostUrl).</p>", status: .badRequest)
     }
     let authority = siteHost + (site.port.map { ":\($0)" } ?? "")
     do {
         let access = try await tokenService.userAccessToken(for: token, resourceHost: authority)
-        var call = URLRequest(url: URL(string: site.string! + "/me/events")!)
+        var call = URLRequest(url: events)
         call.setValue("Bearer \(access.value)", forHTTPHeaderField: "Authorization")
         let (data, response) = try await URLSession.shared.data(for: call)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else {
