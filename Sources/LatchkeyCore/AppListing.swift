@@ -235,8 +235,7 @@ public struct EventsURL: Hashable, Sendable, CustomStringConvertible {
         func issue(_ code: String, _ message: String) -> FieldIssue {
             FieldIssue(field: Self.field, code: code, message: message)
         }
-        let lower = text.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://localhost:") || lower.hasPrefix("http://localhost/") else {
+        guard RedirectURL.hasAllowedScheme(text.lowercased()) else {
             throw issue("https_required", "The events URL must start with https:// (http:// only for localhost), for example https://app.contoso.com/latchkey-events.")
         }
         guard text.utf8.count <= Self.limit, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }),

@@ -23,7 +23,7 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
             throw issue("required", "Enter the URL users return to after consenting, for example https://app.contoso.com/auth.")
         }
         let lower = text.lowercased()
-        guard lower.hasPrefix("https://") || lower.hasPrefix("http://localhost:") || lower.hasPrefix("http://localhost/") else {
+        guard Self.hasAllowedScheme(lower) else {
             throw issue("https_required", "The redirect URL must start with https:// (http:// only for localhost), for example https://app.contoso.com/auth.")
         }
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
@@ -46,6 +46,11 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
         }
         self.value = text
         self.host = host.lowercased()
+    }
+
+    /// `https://`, or `http://` on the host `localhost` (the same rule for events URLs).
+    static func hasAllowedScheme(_ lowercased: String) -> Bool {
+        lowercased.hasPrefix("https://") || lowercased.hasPrefix("http://localhost:") || lowercased.hasPrefix("http://localhost/")
     }
 
     public init(stored: String) {

@@ -120,6 +120,13 @@ public struct SecretSealer: Sendable {
         return try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key)
     }
 
+    /// The key a client secret signs inbound data with (context tokens, events): the bytes its
+    /// base64 value stands for; `nil` when it does not open under this master key.
+    public func signingKey(of secret: ClientSecret) -> Data? {
+        guard let text = try? open(secret.sealedValue) else { return nil }
+        return Data(base64Encoded: text)
+    }
+
     public enum SealError: Error {
         /// The stored text is not a sealed box, or was sealed under another master key.
         case unsealable

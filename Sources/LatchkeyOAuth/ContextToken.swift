@@ -89,9 +89,10 @@ public struct ContextTokenIssuer: Sendable {
     /// A context token for `user` launching `app` (whose Client ID is `client`) in their tenant,
     /// carrying a refresh token for the delegated `scopes` they consented to.
     public func issue(client: RegisteredClient, appID: String, user: PlatformUser, scopes: [String], authTime: Date) throws -> String {
-        let now = Int(clock().timeIntervalSince1970)
-        guard let secret = client.registration.signingSecret(at: Date(timeIntervalSince1970: TimeInterval(now))) else { throw Failure.noSigningSecret }
-        guard let text = try? secrets.open(secret.sealedValue), let key = Data(base64Encoded: text) else { throw Failure.unreadableSecret }
+        let moment = clock()
+        let now = Int(moment.timeIntervalSince1970)
+        guard let secret = client.registration.signingSecret(at: moment) else { throw Failure.noSigningSecret }
+        guard let key = secrets.signingKey(of: secret) else { throw Failure.unreadableSecret }
         let realm = user.tenantID
         let refresh = try refreshTokens.seal(ACSRefreshToken(
             clientID: client.id, appID: appID, userID: user.id, tenantID: realm, scopes: scopes,

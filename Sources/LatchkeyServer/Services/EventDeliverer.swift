@@ -82,7 +82,7 @@ struct EventDeliverer: Service {
             }
             target = url.absoluteString
             guard let clientID = app.clientID, let client = try await clients.client(clientID), let secret = client.signingSecret(at: clock()),
-                let text = try? sealer.open(secret.sealedValue), let key = Data(base64Encoded: text)
+                let key = sealer.signingKey(of: secret)
             else {
                 throw Undeliverable("the app's Client ID has no active secret to sign with")
             }
