@@ -64,6 +64,18 @@ extension API {
         #expect(reply.status == .ok && reply.string("eventsUrl") == url && reply.string("status") == "approved", "\(reply.body)")
     }
 
+    /// The app's deliveries, listed again (up to five seconds) until `done` holds of them.
+    func deliveries(of app: DelegatedApp, until done: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        var deliveries: [[String: Any]] = []
+        for _ in 0..<100 {
+            let listed = try await send(.get, "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken)
+            deliveries = listed["deliveries"] as? [[String: Any]] ?? []
+            if done(deliveries) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return deliveries
+    }
+
     /// Uninstalls and installs the app again: two events.
     func reinstall(_ app: DelegatedApp) async throws {
         let removed = try await send(.delete, "/api/v1/tenants/\(app.tenantID)/installations/\(app.appID)", token: app.operatorToken)
@@ -103,13 +115,7 @@ struct EventTests {
                 _ = try await receiver.wait(for: 4)
                 clock.advance(by: 11)
                 let received = try await receiver.wait(for: 5)
-                var deliveries: [[String: Any]] = []
-                for _ in 0..<100 {
-                    let listed = try await api.send(.get, "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken)
-                    deliveries = listed["deliveries"] as? [[String: Any]] ?? []
-                    if deliveries.count == 4 && deliveries.allSatisfy({ $0["status"] as? String == "delivered" }) { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                let deliveries = try await api.deliveries(of: app) { $0.count == 4 && $0.allSatisfy { $0["status"] as? String == "delivered" } }
                 #expect(deliveries.count == 4 && deliveries.allSatisfy { $0["status"] as? String == "delivered" && $0["lastResult"] as? String == "HTTP 204" })
                 #expect(deliveries.map { $0["attempts"] as? Int ?? 0 }.sorted() == [1, 1, 1, 2])
 
@@ -149,13 +155,7 @@ struct EventTests {
                 let removed = try await api.send(.delete, "/api/v1/tenants/\(app.tenantID)/installations/\(app.appID)", token: app.operatorToken)
                 #expect(removed.status == .noContent)
                 _ = try await receiver.wait(for: 1)
-                var delivery: [String: Any] = [:]
-                for _ in 0..<100 {
-                    let listed = try await api.send(.get, "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken)
-                    delivery = (listed["deliveries"] as? [[String: Any]])?.first ?? [:]
-                    if delivery["attempts"] as? Int == 1 { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                let delivery = try await api.deliveries(of: app) { $0.first?["attempts"] as? Int == 1 }.first ?? [:]
                 #expect(delivery["status"] as? String == "pending" && delivery["lastResult"] as? String == "HTTP 307", "\(delivery)")
                 #expect(receiver.redirected.withLock { $0 } == 0)
             }

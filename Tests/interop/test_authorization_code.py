@@ -1,8 +1,6 @@
 """The trip-calendar story with independent clients: Authlib's OAuth 2.0 client, joserfc for the
 ID token, requests as the user's browser (plain HTML forms, no JavaScript)."""
-import html
 import os
-import re
 import secrets
 from urllib.parse import parse_qs, urljoin, urlparse
 
@@ -17,16 +15,12 @@ import sys as _sys
 
 _sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "..", "support"))
 from platform_setup import Platform  # noqa: E402
+from html_forms import hidden_fields  # noqa: E402
 
 BASE = os.environ["LATCHKEY_URL"]
 CALENDAR = os.environ["CALENDAR_URL"]
 PLATFORM = Platform(BASE, os.environ["OPERATOR_TOKEN"])
 
-
-def hidden_fields(page, action):
-    form = page[page.index(f'action="{action}"'):]
-    form = form[: form.index("</form>")]
-    return [(html.unescape(name), html.unescape(value)) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)]
 
 
 def browse_to_redirect(browser, url, email, password, decision="allow"):

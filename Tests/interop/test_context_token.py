@@ -8,7 +8,8 @@ import html
 import json
 import os
 import re
-from urllib.parse import parse_qs, urljoin, urlparse
+import sys
+from urllib.parse import parse_qs, urlparse
 
 import jwt
 import pytest
@@ -23,11 +24,8 @@ SECRET = os.environ["TRIP_CLIENT_SECRET"]
 APP_ID = os.environ["TRIP_APP_ID"]
 PLATFORM_PRINCIPAL = "00000003-0000-0ff1-ce00-000000000000"
 
-
-def hidden_fields(page, action):
-    form = page[page.index(f'action="{action}"'):]
-    form = form[: form.index("</form>")]
-    return [(html.unescape(name), html.unescape(value)) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from html_forms import hidden_fields  # noqa: E402
 
 
 def launch_form(page):
