@@ -147,6 +147,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 "LatchkeyResourceKit",
                 "LatchkeyAppKit",
+                "LatchkeyStorage",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: strict
         ),

@@ -6,18 +6,12 @@ public struct AppCatalog: Sendable {
     let clients: any ClientStore
     let permissions: any PermissionStore
     let clock: Clock
-    /// Called after every committed change to an app, so caches drop what they know of it.
-    let didChange: @Sendable (AppListing) -> Void
 
-    public init(
-        apps: any AppStore, clients: any ClientStore, permissions: any PermissionStore, clock: @escaping Clock,
-        didChange: @escaping @Sendable (AppListing) -> Void = { _ in }
-    ) {
+    public init(apps: any AppStore, clients: any ClientStore, permissions: any PermissionStore, clock: @escaping Clock) {
         self.apps = apps
         self.clients = clients
         self.permissions = permissions
         self.clock = clock
-        self.didChange = didChange
     }
 
     public struct AppInput: Sendable {
@@ -97,7 +91,6 @@ public struct AppCatalog: Sendable {
             let detail = wasApproved && app.status == .submitted ? "back to review" : nil
             return (app, actor.entry(.appUpdate, objectType: "app", objectID: id, at: now, detail: detail))
         }
-        didChange(updated)
         return updated
     }
 
@@ -105,7 +98,6 @@ public struct AppCatalog: Sendable {
         let app = try await self.app(id, of: actor)
         let audit = actor.entry(.appDelete, objectType: "app", objectID: id, at: clock())
         guard try await apps.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("app") }
-        didChange(app)
     }
 
     public func submit(_ id: String, by actor: Actor) async throws -> AppListing {
@@ -125,7 +117,6 @@ public struct AppCatalog: Sendable {
             let entry = actor.entry(approve ? .appApprove : .appReject, objectType: "app", objectID: id, at: now, owner: app.sellerID, detail: app.reviewReason)
             return (app, entry)
         }
-        didChange(reviewed)
         return reviewed
     }
 

@@ -24,18 +24,12 @@ public struct ClientRegistry: Sendable {
     let sealer: SecretSealer
     public let policy: SecretPolicy
     let clock: Clock
-    /// Called after every committed change to a client, so caches drop it at once.
-    let didChange: @Sendable (ClientID) -> Void
 
-    public init(
-        store: any ClientStore, sealer: SecretSealer, policy: SecretPolicy, clock: @escaping Clock,
-        didChange: @escaping @Sendable (ClientID) -> Void = { _ in }
-    ) {
+    public init(store: any ClientStore, sealer: SecretSealer, policy: SecretPolicy, clock: @escaping Clock) {
         self.store = store
         self.sealer = sealer
         self.policy = policy
         self.clock = clock
-        self.didChange = didChange
     }
 
     public struct NewClient: Sendable {
@@ -87,7 +81,6 @@ public struct ClientRegistry: Sendable {
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
-        didChange(client.id)
         return (client, issued)
     }
 
@@ -140,14 +133,12 @@ public struct ClientRegistry: Sendable {
             if let isPublic = edit.isPublic { client.isPublic = isPublic }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }
-        didChange(id)
         return updated
     }
 
     public func delete(_ id: ClientID, by actor: Actor) async throws {
         let audit = actor.entry(.clientDelete, objectType: "client", objectID: id.rawValue, at: clock())
         guard try await store.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("client") }
-        didChange(id)
     }
 
     /// SPEC §1: an additional secret follows the same rules; the client's validity is the default.
@@ -164,7 +155,6 @@ public struct ClientRegistry: Sendable {
             try client.addSecret(issued.secret, cap: policy.cap, at: now)
             return ((client, issued), actor.entry(.secretCreate, objectType: "secret", objectID: issued.secret.id, at: now, detail: "client \(id) hint \(issued.secret.hint)"))
         }
-        didChange(id)
         return result
     }
 
@@ -176,7 +166,6 @@ public struct ClientRegistry: Sendable {
             let detail = (["client \(id)"] + warnings.map(\.rawValue)).joined(separator: "; ")
             return (client, actor.entry(.secretDelete, objectType: "secret", objectID: secretID, at: now, detail: detail))
         }
-        didChange(id)
         return updated
     }
 
@@ -186,7 +175,6 @@ public struct ClientRegistry: Sendable {
             try client.makeSigningSecret(id: secretID, at: now)
             return (client, actor.entry(.signingSecretSet, objectType: "secret", objectID: secretID, at: now, detail: "client \(id)"))
         }
-        didChange(id)
         return updated
     }
 

@@ -10,12 +10,10 @@ public struct TenantDirectory: Sendable {
     let clients: any ClientStore
     let hasher: any PasswordHasher
     let clock: Clock
-    /// Called after a change that may withdraw access, so that caches drop what they know.
-    let didChange: @Sendable () -> Void
 
     public init(
         tenants: any TenantStore, permissions: any PermissionStore, consents: any ConsentStore, apps: any AppStore,
-        clients: any ClientStore, hasher: any PasswordHasher, clock: @escaping Clock, didChange: @escaping @Sendable () -> Void = {}
+        clients: any ClientStore, hasher: any PasswordHasher, clock: @escaping Clock
     ) {
         self.tenants = tenants
         self.permissions = permissions
@@ -24,7 +22,6 @@ public struct TenantDirectory: Sendable {
         self.clients = clients
         self.hasher = hasher
         self.clock = clock
-        self.didChange = didChange
     }
 
     static let operatorsOnly = DomainError.forbidden("Only platform operators manage tenants, users and permissions.")
@@ -80,7 +77,6 @@ public struct TenantDirectory: Sendable {
         guard actor.role == .operator else { throw Self.operatorsOnly }
         let audit = actor.entry(.userDelete, objectType: "user", objectID: userID, at: clock(), owner: tenantID)
         guard try await tenants.deleteUser(userID, in: tenantID, audit: audit) else { throw DomainError.notFound("user") }
-        didChange()
     }
 
     public func user(_ id: String) async throws -> PlatformUser? {
@@ -138,7 +134,6 @@ public struct TenantDirectory: Sendable {
             installation, audit: actor.entry(.appInstall, objectType: "app", objectID: app.id, at: now, owner: tenant.id, detail: app.name),
             event: AppEvent(type: .appInstalled, app: app, tenantID: tenant.id, occurredAt: now)
         )
-        didChange()
         return installation
     }
 
@@ -148,7 +143,6 @@ public struct TenantDirectory: Sendable {
         let audit = actor.entry(.appUninstall, objectType: "app", objectID: appID, at: now, owner: tenantID)
         let event = try await apps.app(appID, ownedBy: nil).map { AppEvent(type: .appUninstalled, app: $0, tenantID: tenantID, occurredAt: now) }
         guard try await consents.uninstall(appID: appID, from: tenantID, audit: audit, event: event) else { throw DomainError.notFound("installation") }
-        didChange()
     }
 
     public func installations(in tenantID: String, for actor: Actor) async throws -> [Installation] {
@@ -172,7 +166,6 @@ public struct TenantDirectory: Sendable {
             records, audit: Actor(user: user, sourceIP: sourceIP).entry(.consentGrant, objectType: "app", objectID: app.id, at: now, detail: detail),
             event: AppEvent(type: .consentGranted, app: app, tenantID: user.tenantID, userID: forOrganization ? nil : user.id, permissions: names, occurredAt: now)
         )
-        didChange()
     }
 
     /// A tenant admin consents to an app's app-only permissions (client credentials).
@@ -189,7 +182,6 @@ public struct TenantDirectory: Sendable {
             records, audit: actor.entry(.consentGrant, objectType: "app", objectID: app.id, at: now, owner: tenantID, detail: "\(app.name): app-only \(app.appOnlyPermissions.joined(separator: " "))"),
             event: AppEvent(type: .consentGranted, app: app, tenantID: tenantID, permissions: app.appOnlyPermissions, occurredAt: now)
         )
-        didChange()
         return app.appOnlyPermissions
     }
 
@@ -210,7 +202,6 @@ public struct TenantDirectory: Sendable {
         guard try await consents.revoke(appID: appID, tenantID: tenantID, userID: userID, audit: audit, event: event) else {
             throw DomainError.notFound("consent")
         }
-        didChange()
     }
 
     public func tenant(_ id: String) async throws -> Tenant? {

@@ -3,10 +3,10 @@ import LatchkeyCore
 
 /// The token endpoint's view of clients, kept in memory (see `LoadingCache`).
 public final class ClientCache: ClientDirectory {
-    private let cache: LoadingCache<ClientID, RegisteredClient?>
+    let cache: LoadingCache<ClientID, RegisteredClient?>
 
-    public init(store: any ClientStore, timeToLive: Duration = .seconds(1), capacity: Int = 100_000) {
-        self.cache = LoadingCache(timeToLive: timeToLive, capacity: capacity) { id in
+    public init(store: any ClientStore, lifetime: CacheLifetime = .fixed(.seconds(1)), capacity: Int = 1_000_000) {
+        self.cache = LoadingCache(lifetime: lifetime, capacity: capacity) { id in
             try await store.client(id).map(RegisteredClient.init)
         }
     }
@@ -15,8 +15,14 @@ public final class ClientCache: ClientDirectory {
         try await cache.value(for: id)
     }
 
-    /// Drops what is known of the client: the next request reads it afresh.
-    public func invalidate(_ id: ClientID) {
-        cache.invalidate(id)
+    /// Drops what a change notice makes stale: the next request reads it afresh.
+    public func apply(_ notice: ChangeNotice) {
+        switch notice {
+        case .client(let id): cache.invalidate(id)
+        case .everything: cache.invalidateAll()
+        case .app, .grant, .user, .session, .signingKeys: break
+        }
     }
+
+    public var statistics: (hits: UInt64, misses: UInt64) { cache.statistics }
 }

@@ -72,7 +72,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let web = router.group(context: WebContext.self)
         .add(middleware: SecurityHeadersMiddleware())
         .add(middleware: SessionMiddleware(
-            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock, timeToLive: configuration.clientCacheTTL),
+            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock, lifetime: latchkey.cacheLifetime, changes: latchkey.database.changes),
             configuration: .init(sessionCookieParameters: sessionCookie, keyPrefix: "session.", defaultSessionExpiration: .seconds(12 * 3600))
         ))
         .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))
@@ -94,8 +94,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
         services: [
-            latchkey.database, recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
-            SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), logger: logger),
+            latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
+            SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
             EventDeliverer(
                 outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, sealer: latchkey.sealer, clock: clock,
                 interval: configuration.eventPollInterval, logger: logger

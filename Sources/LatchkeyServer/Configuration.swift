@@ -19,8 +19,16 @@ public struct Configuration: Sendable {
     public var logLevel: Logger.Level
     /// bcrypt's cost factor for seller passwords (4…31).
     public var passwordHashCost: UInt8
-    /// How long the token endpoint trusts what it cached of a client changed on another node.
-    public var clientCacheTTL: Duration
+    /// `LATCHKEY_CACHE_TTL`: how long a node keeps what it read of clients, apps, consents,
+    /// users and sessions while change notices arrive (each change drops what it affects at once,
+    /// on every node), so that active clients are not re-read at every request.
+    public var cacheTTL: Duration
+    /// `LATCHKEY_CACHE_TTL_UNFOLLOWED`: the same while this node cannot hear other nodes' notices
+    /// (its listening connection is down): the bound on staleness then.
+    public var cacheTTLUnfollowed: Duration
+    /// `LATCHKEY_NOTICE_HEARTBEAT`: how often the listening connection proves it still hears
+    /// notices (PostgreSQL); one silent for three heartbeats is replaced.
+    public var noticeHeartbeat: Duration = .seconds(5)
     /// How often last-used times are written.
     public var lastUsedFlushInterval: Duration
     /// Threads doing network I/O. Request handlers run on Swift's own pool (one thread a core),
@@ -38,7 +46,7 @@ public struct Configuration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
         databaseURL: String? = nil, masterKey: [UInt8]? = nil, secretCap: Int = 5, secretActivationDelay: TimeInterval = 0,
-        logLevel: Logger.Level = .info, passwordHashCost: UInt8 = 12, clientCacheTTL: Duration = .seconds(1),
+        logLevel: Logger.Level = .info, passwordHashCost: UInt8 = 12, cacheTTL: Duration = .seconds(300), cacheTTLUnfollowed: Duration = .seconds(1),
         lastUsedFlushInterval: Duration = .seconds(5),
         eventLoopThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
     ) {
@@ -52,7 +60,8 @@ public struct Configuration: Sendable {
         self.secretActivationDelay = secretActivationDelay
         self.logLevel = logLevel
         self.passwordHashCost = passwordHashCost
-        self.clientCacheTTL = clientCacheTTL
+        self.cacheTTL = cacheTTL
+        self.cacheTTLUnfollowed = cacheTTLUnfollowed
         self.lastUsedFlushInterval = lastUsedFlushInterval
         self.eventLoopThreads = eventLoopThreads
     }
@@ -125,6 +134,9 @@ public struct Configuration: Sendable {
         }
         configuration.passwordHashCost = UInt8(try integer("LATCHKEY_BCRYPT_COST", in: 4...31, default: 12))
         configuration.eventLoopThreads = try integer("LATCHKEY_IO_THREADS", in: 1...256, default: configuration.eventLoopThreads)
+        configuration.cacheTTL = .seconds(try integer("LATCHKEY_CACHE_TTL", in: 1...86_400, default: 300))
+        configuration.cacheTTLUnfollowed = .seconds(try integer("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: 1))
+        configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
         return configuration
     }
 }

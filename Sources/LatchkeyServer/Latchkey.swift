@@ -22,6 +22,8 @@ public struct Latchkey: Sendable {
     let grants: any GrantStore
     let cache: ClientCache
     let access: CachedAuthorizationDirectory
+    /// How long this node's caches trust an entry; shortened while it cannot hear other nodes.
+    let cacheLifetime: CacheLifetime
     let sealer: SecretSealer
     let clock: Clock
     let signingKeys: SigningKeys
@@ -47,8 +49,18 @@ public struct Latchkey: Sendable {
         let apps = SQLAppStore(provider: database)
         let consents = SQLConsentStore(provider: database)
         let hasher = BcryptHasher(cost: configuration.passwordHashCost)
-        let cache = ClientCache(store: clients, timeToLive: configuration.clientCacheTTL)
-        let access = CachedAuthorizationDirectory(apps: apps, tenants: tenants, consents: consents, timeToLive: configuration.clientCacheTTL)
+        let lifetime = CacheLifetime(whileFollowing: configuration.cacheTTL, whileNotFollowing: configuration.cacheTTLUnfollowed)
+        let cache = ClientCache(store: clients, lifetime: lifetime)
+        let access = CachedAuthorizationDirectory(apps: apps, tenants: tenants, consents: consents, lifetime: lifetime)
+        // Every committed change, this node's at once and other nodes' as they arrive, drops
+        // exactly what it affects.
+        database.changes.subscribe { notices in
+            for notice in notices {
+                cache.apply(notice)
+                access.apply(notice)
+            }
+        }
+        database.changes.onFollowingChange { lifetime.setFollowing($0) }
         self.configuration = configuration
         self.database = database
         self.clients = clients
@@ -56,21 +68,18 @@ public struct Latchkey: Sendable {
         self.grants = SQLGrantStore(provider: database)
         self.cache = cache
         self.access = access
+        self.cacheLifetime = lifetime
         self.sealer = sealer
         self.clock = clock
         self.accounts = SellerAccounts(sellers: sellers, tokens: sellers, hasher: hasher, clock: clock)
         self.registry = ClientRegistry(
             store: clients, sealer: sealer,
             policy: SecretPolicy(cap: configuration.secretCap, activationDelay: configuration.secretActivationDelay),
-            clock: clock, didChange: { id in
-                cache.invalidate(id)
-                access.clientChanged(id)
-            }
+            clock: clock
         )
-        self.catalog = AppCatalog(apps: apps, clients: clients, permissions: tenants, clock: clock, didChange: { access.appChanged($0) })
+        self.catalog = AppCatalog(apps: apps, clients: clients, permissions: tenants, clock: clock)
         self.directory = TenantDirectory(
-            tenants: tenants, permissions: tenants, consents: consents, apps: apps, clients: clients, hasher: hasher, clock: clock,
-            didChange: { access.grantsChanged() }
+            tenants: tenants, permissions: tenants, consents: consents, apps: apps, clients: clients, hasher: hasher, clock: clock
         )
         self.auditLog = SQLAuditStore(provider: database)
         self.outbox = SQLEventOutbox(provider: database)
@@ -85,7 +94,7 @@ public struct Latchkey: Sendable {
 
     static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {
         if let url = configuration.databaseURL {
-            return try PostgresProvider(url: url, logger: logger)
+            return try PostgresProvider(url: url, heartbeat: configuration.noticeHeartbeat, logger: logger)
         }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
         do {

@@ -59,24 +59,56 @@ struct SigningKeys: Sendable {
     }
 }
 
-/// Reads the key set again every minute, so that a rotation made with the CLI (or on another
-/// node) reaches this node without a restart.
+/// Reads the key set again when a rotation's notice arrives (made with the CLI or on another
+/// node), and every `interval`, when retired keys leave the published set.
 struct SigningKeyRefresher: Service {
     let keys: SigningKeys
     let signer: TokenSigner
     let interval: Duration
     let logger: Logger
+    private let reloads: AsyncStream<Void>
+    private let reload: AsyncStream<Void>.Continuation
+
+    init(keys: SigningKeys, signer: TokenSigner, interval: Duration, changes: ChangeFeed, logger: Logger) {
+        self.keys = keys
+        self.signer = signer
+        self.interval = interval
+        self.logger = logger
+        (reloads, reload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reload = reload
+        changes.subscribe { notices in
+            if notices.contains(.signingKeys) || notices.contains(.everything) { reload.yield() }
+        }
+    }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: interval)
-                do {
-                    try await signer.replace(keys: try await keys.load())
-                } catch {
-                    logger.warning("could not reload signing keys", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: interval)
+                        reload.yield()
+                    }
+                }
+                for await _ in reloads {
+                    do {
+                        try await signer.replace(keys: try await keys.load())
+                    } catch {
+                        logger.warning("could not reload signing keys", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                    }
                 }
             }
+        }
+    }
+}
+
+/// Runs the database's change feed: other nodes' notices reach this node's caches.
+struct ChangeFollower: Service {
+    let database: any DatabaseProvider
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            try await database.followChanges()
         }
     }
 }

@@ -17,6 +17,11 @@ public protocol DatabaseProvider: Service {
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes the connections; used by one-shot commands and tests. Services close on shutdown.
     func close() async throws
+    /// This node's change notices: its own at each commit, others' while `followChanges` runs.
+    var changes: ChangeFeed { get }
+    /// Delivers other nodes' notices to `changes` until cancelled, reconnecting when the
+    /// database connection breaks.
+    func followChanges() async throws
 }
 
 extension DatabaseProvider {
@@ -25,9 +30,11 @@ extension DatabaseProvider {
         on db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         try await db.raw(SQLQueryString(begin)).run()
+        let pending = PendingNotices(feed: changes)
         do {
-            let result = try await body(db)
+            let result = try await PendingNotices.$current.withValue(pending) { try await body(db) }
             try await db.raw("COMMIT").run()
+            changes.publish(pending.all)
             return result
         } catch {
             try? await db.raw("ROLLBACK").run()

@@ -246,6 +246,12 @@ public enum Migrations {
             "CREATE INDEX event_deliveries_due ON event_deliveries (next_attempt_at)",
             "CREATE INDEX event_deliveries_app ON event_deliveries (app_id, created_at)",
         ]),
+        // Change notices on SQLite, where a CLI command in another process writes to the file a
+        // running server reads (PostgreSQL carries them by NOTIFY and leaves this table empty).
+        // INTEGER PRIMARY KEY is SQLite's rowid: each insert takes the next number.
+        Migration(version: 10, name: "create_change_notices", statements: [
+            "CREATE TABLE change_notices (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)"
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

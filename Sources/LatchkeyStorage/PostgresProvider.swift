@@ -4,17 +4,26 @@ import PostgresKit
 import PostgresNIO
 import SQLKit
 import ServiceLifecycle
+import Synchronization
 
 /// PostgreSQL for scale-out: a `PostgresClient` pool shared by the node's requests.
 public final class PostgresProvider: DatabaseProvider, Service {
     public let engine = DatabaseEngine.postgres
+    public let changes: ChangeFeed
     private let client: PostgresClient
+    private let listenerConfiguration: PostgresConnection.Configuration
+    private let heartbeat: Duration
+    private let logger: Logger
     /// The pool runs from creation to `close()`, so that migrations and one-shot commands can use
     /// it before (or without) a service group.
     private let pool: Task<Void, Never>
 
     /// Reads `postgres://user:password@host:port/database`; `sslmode=require` asks for TLS.
-    public init(url: String, maximumConnections: Int = 8, logger: Logger) throws(ConfigurationError) {
+    /// `heartbeat`: how often the listening connection proves that it still hears notices; one
+    /// silent for three heartbeats is replaced.
+    public init(
+        url: String, maximumConnections: Int = 8, heartbeat: Duration = .seconds(5), changes: ChangeFeed = ChangeFeed(), logger: Logger
+    ) throws(ConfigurationError) {
         guard let components = URLComponents(string: url),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty, let user = components.user
@@ -27,9 +36,18 @@ public final class PostgresProvider: DatabaseProvider, Service {
         let database = components.path.split(separator: "/").first.map(String.init)
         let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
         let tls: PostgresClient.Configuration.TLS
+        let listenerTLS: PostgresConnection.Configuration.TLS
         switch sslMode {
-        case "disable": tls = .disable
-        case "require": tls = .require(.makeClientConfiguration())
+        case "disable":
+            tls = .disable
+            listenerTLS = .disable
+        case "require":
+            tls = .require(.makeClientConfiguration())
+            do {
+                listenerTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            } catch {
+                throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "cannot set up TLS: \(error)")
+            }
         default:
             throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "sslmode must be disable or require, not \(sslMode)")
         }
@@ -40,8 +58,18 @@ public final class PostgresProvider: DatabaseProvider, Service {
         // A deliberately small pool: the default of 20 grew memory without gaining throughput.
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 1
+        configuration.options.additionalStartupParameters = [("application_name", "latchkey \(changes.nodeID)")]
+        var listener = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.password?.removingPercentEncoding, database: database, tls: listenerTLS
+        )
+        listener.options.additionalStartupParameters = [("application_name", "latchkey listener \(changes.nodeID)")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.changes = changes
+        self.listenerConfiguration = listener
+        self.heartbeat = heartbeat
+        self.logger = logger
         self.pool = Task { await client.run() }
     }
 
@@ -53,6 +81,69 @@ public final class PostgresProvider: DatabaseProvider, Service {
         try await client.withConnection { connection in
             try await self.inTransaction(on: connection.sql(), begin: "BEGIN", body)
         }
+    }
+
+    /// LISTENs on a connection of its own. Each (re)connection begins by dropping everything
+    /// cached, since notices sent while no connection listened are lost.
+    public func followChanges() async throws {
+        var delay = Duration.milliseconds(50)
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                try await listen()
+            } catch {
+                guard !Task.isCancelled else { break }
+                logger.warning(
+                    "not hearing other nodes' changes; caches read through until the listening connection is back",
+                    metadata: ["error": "\(String(reflecting: error))"]
+                )
+            }
+            changes.setFollowing(false)
+            // A connection that lasted resets the back-off; one that keeps failing waits up to 2 s.
+            delay = started.duration(to: .now) > .seconds(10) ? .milliseconds(50) : min(delay * 2, .seconds(2))
+            try? await Task.sleep(for: delay)
+        }
+        changes.setFollowing(false)
+    }
+
+    private func listen() async throws {
+        let connection = try await PostgresConnection.connect(configuration: listenerConfiguration, id: 0, logger: logger)
+        do {
+            try await connection.listen(on: changeChannel) { notifications in
+                changes.setFollowing(true)
+                let lastHeard = LastHeard()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await notification in notifications {
+                            lastHeard.now()
+                            self.changes.receive(notification.payload)
+                        }
+                        throw ListenerEnded()
+                    }
+                    group.addTask {
+                        let limit = UInt64((self.heartbeat * 3) / .nanoseconds(1))
+                        while true {
+                            try await Task.sleep(for: self.heartbeat)
+                            try await connection.query("SELECT pg_notify(\(changeChannel), \(self.changes.nodeID + "|ping"))", logger: self.logger)
+                            if lastHeard.nanosecondsAgo > limit { throw ListenerEnded() }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private struct ListenerEnded: Error {}
+
+    private final class LastHeard: Sendable {
+        private let moment = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
+        func now() { moment.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
+        var nanosecondsAgo: UInt64 { DispatchTime.now().uptimeNanoseconds &- moment.load(ordering: .relaxed) }
     }
 
     public func close() async throws {

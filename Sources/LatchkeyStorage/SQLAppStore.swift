@@ -12,6 +12,7 @@ public struct SQLAppStore: AppStore {
     public func insert(_ app: AppListing, audit: AuditEntry) async throws {
         try await provider.transaction { db in
             try await db.insert(AppRow(app), into: "apps")
+            try await db.notify(.app(id: app.id))
             try await db.record(audit)
         }
     }
@@ -74,6 +75,7 @@ public struct SQLAppStore: AppStore {
                 .set("updated_at", to: row.updatedAt)
                 .where("id", .equal, id)
                 .run()
+            try await db.notify(.app(id: id))
             try await db.record(audit)
             return result
         }
@@ -87,6 +89,7 @@ public struct SQLAppStore: AppStore {
                 try await db.delete(from: table).where("app_id", .equal, id).run()
             }
             try await db.delete(from: "apps").where("id", .equal, id).run()
+            try await db.notify(.app(id: id))
             try await db.record(audit)
             return true
         }

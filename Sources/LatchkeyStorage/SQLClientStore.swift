@@ -16,6 +16,7 @@ public struct SQLClientStore: ClientStore {
                 for secret in client.secrets {
                     try await db.insert(SecretRow(secret, clientID: client.id), into: "client_secrets")
                 }
+                try await db.notify(.client(client.id))
                 try await db.record(audit)
             }
         } catch where isUniqueViolation(error) {
@@ -61,6 +62,7 @@ public struct SQLClientStore: ClientStore {
             var after = before
             let (result, audit) = try change(&after)
             try await Self.save(after, replacing: before, on: db)
+            try await db.notify(.client(id))
             try await db.record(audit)
             return result
         }
@@ -100,6 +102,7 @@ public struct SQLClientStore: ClientStore {
             try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("client_id", .equal, id.rawValue) }
             try await db.delete(from: "authorization_codes").where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "clients").where("id", .equal, id.rawValue).run()
+            try await db.notify(.client(id))
             try await db.record(audit)
             return true
         }

@@ -40,6 +40,7 @@ public struct SQLConsentStore: ConsentStore {
         do {
             try await provider.transaction { db in
                 try await db.insert(row, into: "installations")
+                try await db.notify(.grant(appID: installation.appID, tenantID: installation.tenantID, userID: nil))
                 try await db.record(audit)
                 try await db.enqueue(event)
             }
@@ -57,6 +58,7 @@ public struct SQLConsentStore: ConsentStore {
             for table in ["consents", "installations"] {
                 try await db.delete(from: table).where("tenant_id", .equal, tenantID).where("app_id", .equal, appID).run()
             }
+            try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: nil))
             try await db.record(audit)
             if let event { try await db.enqueue(event) }
             return true
@@ -84,6 +86,9 @@ public struct SQLConsentStore: ConsentStore {
                     grantedAt: consent.grantedAt.unixSeconds, grantedBy: consent.grantedBy
                 )
                 try await db.insert(into: "consents").model(row, with: rowEncoder).ignoringConflicts().run()
+            }
+            for notice in Set(consents.map { ChangeNotice.grant(appID: $0.appID, tenantID: $0.tenantID, userID: $0.userID) }) {
+                try await db.notify(notice)
             }
             try await db.record(audit)
             try await db.enqueue(event)
@@ -120,6 +125,7 @@ public struct SQLConsentStore: ConsentStore {
                 if let userID { query = query.where("user_id", .equal, userID) }
                 return query
             }
+            try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: userID))
             try await db.record(audit)
             if let event { try await db.enqueue(event) }
             return true

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import SQLKit
 
 /// Short-lived values shared by every node (dashboard sessions): text under a key, with an
@@ -22,6 +23,7 @@ public struct SQLKeyValueStore: Sendable {
             if try await Self.live(key, now: now, on: db) != nil { return false }
             try await db.delete(from: "key_values").where("key", .equal, key).run()
             try await db.insert(Row(key: key, value: value, expiresAt: expiresAt?.unixSeconds), into: "key_values")
+            try await db.notify(.session(key: key))
             try await db.delete(from: "key_values").where("expires_at", .lessThan, now.unixSeconds).run()
             return true
         }
@@ -34,6 +36,7 @@ public struct SQLKeyValueStore: Sendable {
             try await db.delete(from: "key_values").where("key", .equal, key).run()
             let expiry = expiresAt?.unixSeconds ?? existing?.expiresAt
             try await db.insert(Row(key: key, value: value, expiresAt: expiry), into: "key_values")
+            try await db.notify(.session(key: key))
         }
     }
 
@@ -45,6 +48,7 @@ public struct SQLKeyValueStore: Sendable {
     public func remove(key: String) async throws {
         try await provider.transaction { db in
             try await db.delete(from: "key_values").where("key", .equal, key).run()
+            try await db.notify(.session(key: key))
         }
     }
 

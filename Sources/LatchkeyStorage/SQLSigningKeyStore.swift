@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import SQLKit
 
 /// A token-signing key pair as stored: the private key sealed under the master key.
@@ -42,6 +43,7 @@ public struct SQLSigningKeyStore: Sendable {
     public func insert(_ key: StoredSigningKey) async throws {
         try await provider.transaction { db in
             try await db.insert(Row(kid: key.kid, algorithm: key.algorithm, sealedPrivateKey: key.sealedPrivateKey, createdAt: key.createdAt.unixSeconds), into: "signing_keys")
+            try await db.notify(.signingKeys)
         }
     }
 

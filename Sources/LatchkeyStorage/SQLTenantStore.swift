@@ -103,6 +103,7 @@ public struct SQLTenantStore: TenantStore, PermissionStore {
             try await db.delete(from: "authorization_codes").where("user_id", .equal, id).run()
             try await db.delete(from: "consents").where("user_id", .equal, id).run()
             try await db.delete(from: "users").where("id", .equal, id).run()
+            try await db.notify(.user(id: id))
             try await db.record(audit)
             return true
         }

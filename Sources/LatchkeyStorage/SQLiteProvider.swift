@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -10,20 +11,24 @@ import ServiceLifecycle
 /// serialising avoids the busy-handler spin that several writing connections cause.
 public final class SQLiteProvider: DatabaseProvider, Service {
     public let engine = DatabaseEngine.sqlite
+    public let changes: ChangeFeed
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private let logger: Logger
 
-    public static func open(path: String, logger: Logger) async throws -> SQLiteProvider {
+    public static func open(path: String, changes: ChangeFeed = ChangeFeed(), logger: Logger) async throws -> SQLiteProvider {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let provider = SQLiteProvider(connection: connection)
+        let provider = SQLiteProvider(connection: connection, changes: changes, logger: logger)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
             _ = try await connection.query(pragma)
         }
         return provider
     }
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, changes: ChangeFeed, logger: Logger) {
         self.connection = connection
+        self.changes = changes
+        self.logger = logger
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -33,6 +38,38 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
             try await self.inTransaction(on: self.connection.sql(), begin: "BEGIN IMMEDIATE", body)
+        }
+    }
+
+    /// Reads the notices other processes (CLI commands) wrote, every 100 ms; keeps a minute of them.
+    public func followChanges() async throws {
+        var last = try await read { db in
+            try await db.raw("SELECT COALESCE(MAX(id), 0) AS last FROM change_notices").first()?.decode(column: "last", as: Int.self) ?? 0
+        }
+        changes.setFollowing(true)
+        var polls = 0
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(100))
+            do {
+                let after = last
+                let rows = try await read { db in
+                    try await db.select().column("id").column("payload").from("change_notices").where("id", .greaterThan, after)
+                        .orderBy("id").all()
+                }
+                for row in rows {
+                    last = try row.decode(column: "id", as: Int.self)
+                    changes.receive(try row.decode(column: "payload", as: String.self))
+                }
+                polls += 1
+                if polls % 600 == 0 {
+                    let cutoff = Date().timeIntervalSince1970 - 60
+                    try await transaction { db in try await db.delete(from: "change_notices").where("created_at", .lessThan, cutoff).run() }
+                }
+                changes.setFollowing(true)
+            } catch {
+                changes.setFollowing(false)
+                logger.warning("cannot read change notices", metadata: ["error": "\(String(reflecting: error))"])
+            }
         }
     }
 

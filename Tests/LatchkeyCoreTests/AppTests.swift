@@ -157,3 +157,22 @@ struct SpoofingTests {
         #expect(app.status == .rejected)
     }
 }
+
+@Suite("Change notices travel as text")
+struct ChangeNoticeTests {
+    @Test func everyNoticeReadsBackAsItself() throws {
+        let notices: [ChangeNotice] = [
+            .client(ClientID.generate()), .app(id: "app-1"), .grant(appID: "a", tenantID: "t", userID: "u"),
+            .grant(appID: "a", tenantID: "t", userID: nil), .user(id: "u-1"), .session(key: "session.abc:def"), .signingKeys, .everything,
+        ]
+        for notice in notices {
+            #expect(ChangeNotice(text: notice.text) == notice)
+        }
+    }
+
+    @Test func unknownOrMalformedTextIsIgnored() {
+        for text in ["", "client:not-a-guid", "grant:a:t", "grant::t:u", "app:", "keys:1", "purge:all", "session:"] {
+            #expect(ChangeNotice(text: text) == nil, "\(text)")
+        }
+    }
+}

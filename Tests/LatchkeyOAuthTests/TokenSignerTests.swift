@@ -122,7 +122,7 @@ struct ClientCacheTests {
     @Test func concurrentMissesShareOneLoadAndHitsLoadNothing() async throws {
         let client = try client()
         let store = CountingStore(client)
-        let cache = ClientCache(store: store, timeToLive: .seconds(60))
+        let cache = ClientCache(store: store, lifetime: .fixed(.seconds(60)))
         try await withThrowingTaskGroup(of: RegisteredClient?.self) { group in
             for _ in 0..<20 { group.addTask { try await cache.client(client.id) } }
             for try await found in group { #expect(found?.id == client.id) }
@@ -135,18 +135,37 @@ struct ClientCacheTests {
     @Test func invalidationReadsAfresh() async throws {
         let client = try client()
         let store = CountingStore(client)
-        let cache = ClientCache(store: store, timeToLive: .seconds(60))
+        let cache = ClientCache(store: store, lifetime: .fixed(.seconds(60)))
         #expect(try await cache.client(client.id) != nil)
         store.set(nil)
         #expect(try await cache.client(client.id) != nil)
-        cache.invalidate(client.id)
+        cache.apply(.client(ClientID.generate()))
+        #expect(try await cache.client(client.id) != nil, "another client's notice leaves this one cached")
+        cache.apply(.client(client.id))
         #expect(try await cache.client(client.id) == nil)
+        store.set(client)
+        cache.apply(.everything)
+        #expect(try await cache.client(client.id) != nil)
+    }
+
+    @Test func entriesLiveLongOnlyWhileNoticesArrive() async throws {
+        let client = try client()
+        let store = CountingStore(client)
+        let lifetime = CacheLifetime(whileFollowing: .seconds(60), whileNotFollowing: .milliseconds(50), following: true)
+        let cache = ClientCache(store: store, lifetime: lifetime)
+        _ = try await cache.client(client.id)
+        store.set(nil)
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await cache.client(client.id) != nil, "while notices arrive, an entry lives its long lifetime")
+        lifetime.setFollowing(false)
+        #expect(try await cache.client(client.id) == nil, "without notices, an entry older than the short lifetime is read again")
+        #expect(store.loads == 2)
     }
 
     @Test func entriesExpire() async throws {
         let client = try client()
         let store = CountingStore(client)
-        let cache = ClientCache(store: store, timeToLive: .milliseconds(50))
+        let cache = ClientCache(store: store, lifetime: .fixed(.milliseconds(50)))
         _ = try await cache.client(client.id)
         store.set(nil)
         try await Task.sleep(for: .milliseconds(80))

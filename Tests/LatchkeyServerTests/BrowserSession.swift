@@ -10,8 +10,9 @@ final class BrowserSession: @unchecked Sendable {
     let api: API
     var cookie: String?
 
-    init(api: API) {
+    init(api: API, cookie: String? = nil) {
         self.api = api
+        self.cookie = cookie
     }
 
     func get(_ path: String) async throws -> Reply {

@@ -62,6 +62,33 @@ struct Harness {
         // Router tests run no services, so the database's own shutdown never comes.
         try await latchkey.close()
     }
+
+    /// Two nodes on one database (the same SQLite file, or the PostgreSQL database), each with
+    /// its own caches and change feed, served live. Caches live `cacheTTL`, so that only change
+    /// notices can carry a change from one node to the other in the time a test allows.
+    func runTwoNodes(
+        cacheTTLUnfollowed: Duration = .seconds(1), _ test: @Sendable (_ a: API, _ b: API, TestClock) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = Configuration(
+            publicURL: "https://login.example.test", dataDirectory: directory.path, databaseURL: Self.postgresURL,
+            masterKey: Self.masterKey, passwordHashCost: 4, cacheTTL: .seconds(600), cacheTTLUnfollowed: cacheTTLUnfollowed
+        )
+        configuration.noticeHeartbeat = .seconds(1)
+        var logger = Logger(label: "latchkey-test")
+        logger.logLevel = .error
+        let nodeA = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)
+        let nodeB = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)
+        let clock = self.clock
+        let appA = try await buildApplication(nodeA, logger: logger)
+        let appB = try await buildApplication(nodeB, logger: logger)
+        try await appA.test(.live) { clientA in
+            try await appB.test(.live) { clientB in
+                try await test(API(client: clientA, latchkey: nodeA), API(client: clientB, latchkey: nodeB), clock)
+            }
+        }
+    }
 }
 
 /// A reply, with its body kept as text so that tests can also check what it does not contain.

@@ -4,8 +4,8 @@ import LatchkeyOAuth
 import LatchkeyStorage
 
 /// HummingbirdAuth's session middleware over our key-value table, so that every node sees every
-/// session. Values are stored as JSON. Reads are cached for a second (as clients and consents
-/// are): a node's own writes take effect at once, another node's within the second.
+/// session. Values are stored as JSON. Reads are cached like clients and consents: each write's
+/// change notice drops the session's entry on every node.
 struct SessionPersistDriver: PersistDriver {
     let store: SQLKeyValueStore
     let clock: @Sendable () -> Date
@@ -16,23 +16,31 @@ struct SessionPersistDriver: PersistDriver {
         let expiresAt: Date?
     }
 
-    init(store: SQLKeyValueStore, clock: @escaping @Sendable () -> Date, timeToLive: Duration) {
+    init(store: SQLKeyValueStore, clock: @escaping @Sendable () -> Date, lifetime: CacheLifetime, changes: ChangeFeed) {
         self.store = store
         self.clock = clock
-        self.cache = LoadingCache(timeToLive: timeToLive) { key in
+        let cache = LoadingCache<String, Stored?>(lifetime: lifetime) { key in
             try await store.get(key: key, now: clock()).map { Stored(value: $0.value, expiresAt: $0.expiresAt) }
+        }
+        self.cache = cache
+        changes.subscribe { notices in
+            for notice in notices {
+                switch notice {
+                case .session(let key): cache.invalidate(key)
+                case .everything: cache.invalidateAll()
+                default: break
+                }
+            }
         }
     }
 
     func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
         let created = try await store.create(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
-        cache.invalidate(key)
         guard created else { throw PersistError.duplicate }
     }
 
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
         try await store.set(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
-        cache.invalidate(key)
     }
 
     func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
@@ -48,7 +56,6 @@ struct SessionPersistDriver: PersistDriver {
 
     func remove(key: String) async throws {
         try await store.remove(key: key)
-        cache.invalidate(key)
     }
 
     private func encode(_ value: some Encodable) throws -> String {
