@@ -31,12 +31,15 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, grants: latchkey.grants, clock: clock)
     let scopes = try await latchkey.directory.permissions().filter { !$0.appOnly }.map(\.name)
 
+    let metrics = ServerMetrics()
     let router = Router(context: LatchkeyRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
 
     HealthController(database: latchkey.database).addRoutes(to: router)
+    MetricsController(metrics: metrics, latchkey: latchkey).addRoutes(to: router)
     OAuthController(
         tokenEndpoint: tokenEndpoint,
         introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),
@@ -47,7 +50,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         acs: ACSTokenEndpoint(
             authenticator: authenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
             refreshTokens: acsRefreshTokens, minter: minter, clock: clock
-        )
+        ),
+        metrics: metrics
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")

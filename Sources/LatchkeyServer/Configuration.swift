@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_NOTICE_HEARTBEAT`: how often the listening connection proves it still hears
     /// notices (PostgreSQL); one silent for three heartbeats is replaced.
     public var noticeHeartbeat: Duration = .seconds(5)
+    /// `LATCHKEY_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer {it}`.
+    public var metricsToken: String?
     /// How often last-used times are written.
     public var lastUsedFlushInterval: Duration
     /// Threads doing network I/O. Request handlers run on Swift's own pool (one thread a core),
@@ -137,6 +139,7 @@ public struct Configuration: Sendable {
         configuration.cacheTTL = .seconds(try integer("LATCHKEY_CACHE_TTL", in: 1...86_400, default: 300))
         configuration.cacheTTLUnfollowed = .seconds(try integer("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: 1))
         configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
+        configuration.metricsToken = value("LATCHKEY_METRICS_TOKEN")
         return configuration
     }
 }

@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 import ServiceLifecycle
 
 public enum DatabaseEngine: String, Sendable {
@@ -17,11 +18,27 @@ public protocol DatabaseProvider: Service {
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes the connections; used by one-shot commands and tests. Services close on shutdown.
     func close() async throws
+    /// Connections lent out right now, and the most this node opens (for `/metrics`).
+    var connectionsInUse: Int { get }
+    var maximumConnections: Int { get }
     /// This node's change notices: its own at each commit, others' while `followChanges` runs.
     var changes: ChangeFeed { get }
     /// Delivers other nodes' notices to `changes` until cancelled, reconnecting when the
     /// database connection breaks.
     func followChanges() async throws
+}
+
+/// Counts connections while they are lent out.
+final class ConnectionUse: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var current: Int { count.load(ordering: .relaxed) }
+
+    func lend<T>(_ body: () async throws -> T) async rethrows -> T {
+        count.add(1, ordering: .relaxed)
+        defer { count.subtract(1, ordering: .relaxed) }
+        return try await body()
+    }
 }
 
 extension DatabaseProvider {

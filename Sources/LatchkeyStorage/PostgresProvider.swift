@@ -10,6 +10,8 @@ import Synchronization
 public final class PostgresProvider: DatabaseProvider, Service {
     public let engine = DatabaseEngine.postgres
     public let changes: ChangeFeed
+    public let maximumConnections: Int
+    private let use = ConnectionUse()
     private let client: PostgresClient
     private let listenerConfiguration: PostgresConnection.Configuration
     private let heartbeat: Duration
@@ -66,6 +68,7 @@ public final class PostgresProvider: DatabaseProvider, Service {
         listener.options.additionalStartupParameters = [("application_name", "latchkey listener \(changes.nodeID)")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.maximumConnections = maximumConnections
         self.changes = changes
         self.listenerConfiguration = listener
         self.heartbeat = heartbeat
@@ -74,12 +77,12 @@ public final class PostgresProvider: DatabaseProvider, Service {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql()) }
+        try await client.withConnection { connection in try await self.use.lend { try await body(connection.sql()) } }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await self.inTransaction(on: connection.sql(), begin: "BEGIN", body)
+            try await self.use.lend { try await self.inTransaction(on: connection.sql(), begin: "BEGIN", body) }
         }
     }
 
@@ -145,6 +148,8 @@ public final class PostgresProvider: DatabaseProvider, Service {
         func now() { moment.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
         var nanosecondsAgo: UInt64 { DispatchTime.now().uptimeNanoseconds &- moment.load(ordering: .relaxed) }
     }
+
+    public var connectionsInUse: Int { use.current }
 
     public func close() async throws {
         pool.cancel()

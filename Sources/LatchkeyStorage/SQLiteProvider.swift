@@ -12,6 +12,8 @@ import ServiceLifecycle
 public final class SQLiteProvider: DatabaseProvider, Service {
     public let engine = DatabaseEngine.sqlite
     public let changes: ChangeFeed
+    public let maximumConnections = 1
+    private let use = ConnectionUse()
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
     private let logger: Logger
@@ -32,12 +34,12 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(self.connection.sql()) }
+        try await lock.withLock { try await self.use.lend { try await body(self.connection.sql()) } }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await self.inTransaction(on: self.connection.sql(), begin: "BEGIN IMMEDIATE", body)
+            try await self.use.lend { try await self.inTransaction(on: self.connection.sql(), begin: "BEGIN IMMEDIATE", body) }
         }
     }
 
@@ -72,6 +74,8 @@ public final class SQLiteProvider: DatabaseProvider, Service {
             }
         }
     }
+
+    public var connectionsInUse: Int { use.current }
 
     public func close() async throws {
         try await lock.withLock { try await self.connection.close() }

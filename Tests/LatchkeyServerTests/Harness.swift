@@ -36,6 +36,7 @@ struct Harness {
     var activationDelay: TimeInterval = 0
     /// `.live` serves on a real port, for clients that make their own HTTP requests.
     var mode: TestingSetup = .router
+    var metricsToken: String?
 
     func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
@@ -46,6 +47,7 @@ struct Harness {
             lastUsedFlushInterval: .milliseconds(50)
         )
         configuration.eventPollInterval = .milliseconds(50)
+        configuration.metricsToken = metricsToken
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)

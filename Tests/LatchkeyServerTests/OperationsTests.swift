@@ -4,6 +4,22 @@ import Testing
 
 @Suite("Operations: health, audit, OpenAPI")
 struct OperationsTests {
+    @Test func metricsAreOpenOrBehindTheirToken() async throws {
+        try await Harness().run { api, _ in
+            _ = try await api.send(.get, "/healthz")
+            let page = try await api.send(.get, "/metrics")
+            #expect(page.status == .ok && page.body.contains(#"latchkey_http_requests_total{route="/healthz",method="GET",status="200"} 1"#), "\(page.body.prefix(400))")
+        }
+        var guarded = Harness()
+        guarded.metricsToken = "scrape-token-0123456789"
+        try await guarded.run { api, _ in
+            #expect(try await api.send(.get, "/metrics").status == .unauthorized)
+            #expect(try await api.send(.get, "/metrics", token: "wrong").status == .unauthorized)
+            let page = try await api.send(.get, "/metrics", token: "scrape-token-0123456789")
+            #expect(page.status == .ok && page.body.contains("# TYPE latchkey_http_requests_total counter"))
+        }
+    }
+
     @Test func healthAndReadiness() async throws {
         try await Harness().run { api, _ in
             let health = try await api.send(.get, "/healthz")

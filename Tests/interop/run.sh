@@ -6,7 +6,8 @@
 # office365-rest-python-client, a client of the seed's system, reads the tenant site's title through
 # the ACS profile (realm discovery, the realm token endpoint, app-only token); PyJWT validates
 # context tokens of launches as that system's clients do, their refresh tokens buy user+app
-# tokens, and the example TripCalendar app, launched by Latchkey, shows the user's trips.
+# tokens, and the example TripCalendar app, launched by Latchkey, shows the user's trips; and
+# prometheus_client's own parser reads /metrics.
 # Installs the Python packages in a virtual environment under .build/ when missing.
 #
 #   Tests/interop/run.sh            (from the project root; uses the debug build)
@@ -14,9 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=.build/interop-venv
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365, jwt" 2>/dev/null; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365, jwt, prometheus_client" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0 "pyjwt>=2.8"
+  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0 "pyjwt>=2.8" "prometheus-client>=0.20"
 fi
 
 swift build --product latchkey >&2

@@ -16,6 +16,7 @@ struct OAuthController {
     let metadata: ServerMetadata
     let signer: TokenSigner
     let acs: ACSTokenEndpoint
+    let metrics: ServerMetrics
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.post("oauth2/token", use: token)
@@ -34,7 +35,7 @@ struct OAuthController {
     }
 
     @Sendable func acsToken(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context) { form, _ in
+        try await Self.answer(request, context: context, counting: (metrics, "acs")) { form, _ in
             var pathRealm: String?
             if let text = context.parameters.get("realm") {
                 guard let realm = ObjectID.canonical(text) else {
@@ -55,7 +56,7 @@ struct OAuthController {
     }
 
     @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context) { form, authorization in
+        try await Self.answer(request, context: context, counting: (metrics, "oauth2")) { form, authorization in
             let response = try await tokenEndpoint.respond(form: form, authorization: authorization)
             return Self.response(ByteBuffer(string: response.jsonText), status: .ok)
         }
@@ -83,15 +84,31 @@ struct OAuthController {
     }
 
     /// Reads the form and hands it with the Authorization header to `body`; an `OAuthError` from
-    /// either becomes its RFC 6749 §5.2 JSON response.
+    /// either becomes its RFC 6749 §5.2 JSON response. `counting` names the token endpoint whose
+    /// outcomes `/metrics` counts by grant type.
     static func answer(
-        _ request: Request, context: LatchkeyRequestContext,
+        _ request: Request, context: LatchkeyRequestContext, counting: (ServerMetrics, String)? = nil,
         _ body: (FormParameters, String?) async throws -> Response
     ) async throws -> Response {
+        var grant = "none"
         do {
-            return try await body(try await form(of: request, context: context), request.headers[.authorization])
+            let form = try await form(of: request, context: context)
+            if counting != nil { grant = Self.grantLabel(try? form.value("grant_type")) }
+            let response = try await body(form, request.headers[.authorization])
+            counting.map { $0.0.recordToken(endpoint: $0.1, grant: grant, outcome: "issued") }
+            return response
         } catch let error as OAuthError {
+            counting.map { $0.0.recordToken(endpoint: $0.1, grant: grant, outcome: error.code.rawValue) }
             return response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+        }
+    }
+
+    /// The grant types a label may name: anything else a client sends counts as `other`.
+    static func grantLabel(_ grant: String?) -> String {
+        switch grant {
+        case nil: "none"
+        case "client_credentials", "authorization_code", "refresh_token": grant!
+        default: "other"
         }
     }
 
