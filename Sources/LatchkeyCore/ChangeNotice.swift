@@ -16,6 +16,10 @@ public enum ChangeNotice: Hashable, Sendable {
     case session(key: String)
     /// Signing keys were added or retired.
     case signingKeys
+    /// An access token was revoked by its `jti`.
+    case accessTokenRevoked(id: String)
+    /// A revocation rule was published (resource servers waiting on the feed are woken).
+    case revocation
     /// Anything may have changed: a node that may have missed notices drops what it holds.
     case everything
 
@@ -27,6 +31,8 @@ public enum ChangeNotice: Hashable, Sendable {
         case .user(let id): "user:\(id)"
         case .session(let key): "session:\(key)"
         case .signingKeys: "keys"
+        case .accessTokenRevoked(let id): "jti:\(id)"
+        case .revocation: "revocation"
         case .everything: "everything"
         }
     }
@@ -47,6 +53,8 @@ public enum ChangeNotice: Hashable, Sendable {
         case ("user", let id?) where !id.isEmpty: self = .user(id: id)
         case ("session", let key?) where !key.isEmpty: self = .session(key: key)
         case ("keys", nil): self = .signingKeys
+        case ("jti", let id?) where !id.isEmpty: self = .accessTokenRevoked(id: id)
+        case ("revocation", nil): self = .revocation
         case ("everything", nil): self = .everything
         default: return nil
         }

@@ -9,18 +9,18 @@ public struct AccessTokenValidator: Sendable {
     let settings: IssuerSettings
     let clients: any ClientDirectory
     let directory: any AuthorizationDirectory
-    let grants: any GrantStore
+    let revokedTokens: RevokedAccessTokens
     let clock: Clock
 
     public init(
         signer: TokenSigner, settings: IssuerSettings, clients: any ClientDirectory, directory: any AuthorizationDirectory,
-        grants: any GrantStore, clock: @escaping Clock
+        revokedTokens: RevokedAccessTokens, clock: @escaping Clock
     ) {
         self.signer = signer
         self.settings = settings
         self.clients = clients
         self.directory = directory
-        self.grants = grants
+        self.revokedTokens = revokedTokens
         self.clock = clock
     }
 
@@ -29,7 +29,7 @@ public struct AccessTokenValidator: Sendable {
         guard let claims = try? await signer.verify(token), claims.iss == settings.issuer,
             claims.exp > Int(clock().timeIntervalSince1970),
             let clientID = ClientID(claims.clientID), let client = try await clients.client(clientID),
-            try await !grants.isAccessTokenRevoked(id: claims.jti)
+            try await !revokedTokens.isRevoked(claims.jti)
         else { return nil }
         guard let tenantID = claims.tid else { return claims }
         guard let app = try await directory.approvedApp(for: clientID) else { return nil }
@@ -43,6 +43,28 @@ public struct AccessTokenValidator: Sendable {
             return claims
         } catch is OAuthError {
             return nil
+        }
+    }
+}
+
+/// Whether an access token was revoked by its `jti`, kept in memory: each revocation's change
+/// notice drops the entry on every node, so introspection reads no database for a token it saw.
+public final class RevokedAccessTokens: Sendable {
+    private let cache: LoadingCache<String, Bool>
+
+    public init(grants: any GrantStore, lifetime: CacheLifetime) {
+        cache = LoadingCache(lifetime: lifetime) { try await grants.isAccessTokenRevoked(id: $0) }
+    }
+
+    public func isRevoked(_ tokenID: String) async throws -> Bool {
+        try await cache.value(for: tokenID)
+    }
+
+    public func apply(_ notice: ChangeNotice) {
+        switch notice {
+        case .accessTokenRevoked(let id): cache.invalidate(id)
+        case .everything: cache.invalidateAll()
+        default: break
         }
     }
 }

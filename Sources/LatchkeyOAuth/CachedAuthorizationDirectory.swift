@@ -92,7 +92,7 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
             tenantAccess.invalidateAll()
             users.invalidateAll()
             userConsents.invalidateAll()
-        case .session, .signingKeys:
+        case .session, .signingKeys, .accessTokenRevoked, .revocation:
             break
         }
     }

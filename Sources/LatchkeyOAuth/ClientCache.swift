@@ -20,7 +20,7 @@ public final class ClientCache: ClientDirectory {
         switch notice {
         case .client(let id): cache.invalidate(id)
         case .everything: cache.invalidateAll()
-        case .app, .grant, .user, .session, .signingKeys: break
+        case .app, .grant, .user, .session, .signingKeys, .accessTokenRevoked, .revocation: break
         }
     }
 

@@ -48,6 +48,8 @@ public final class AccessTokenVerifier: Sendable {
         public var jwksURL: URL
         /// Credentials of a client that may introspect; `nil` trusts signature and lifetime alone.
         public var introspection: (url: URL, clientID: String, clientSecret: String)?
+        /// A followed revocation feed: tokens it covers are refused without asking the issuer.
+        public var revocations: RevocationFeed?
         /// Tolerated clock difference.
         public var leeway: TimeInterval
         /// How long a fetched JWK Set is trusted before it is fetched again.
@@ -73,6 +75,7 @@ public final class AccessTokenVerifier: Sendable {
         var aud: String
         var exp: Int
         var iat: Int?
+        var jti: String?
         var client_id: String
         var tid: String?
         var scp: String?
@@ -114,6 +117,11 @@ public final class AccessTokenVerifier: Sendable {
         }
         guard Double(claims.exp) + configuration.leeway > now.timeIntervalSince1970 else {
             throw AccessTokenError(description: "The access token has expired.")
+        }
+        if let feed = configuration.revocations,
+            feed.isRevoked(tokenID: claims.jti, clientID: claims.client_id, tenantID: claims.tid, subject: claims.sub, issuedAt: claims.iat.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        {
+            throw AccessTokenError(description: "The access token has been revoked.")
         }
         if configuration.introspection != nil, try await !isActive(token) {
             throw AccessTokenError(description: "The access token has been revoked.")

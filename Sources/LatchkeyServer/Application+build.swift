@@ -28,7 +28,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
         clientCredentials,
     ])
-    let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, grants: latchkey.grants, clock: clock)
+    let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, revokedTokens: latchkey.revokedTokens, clock: clock)
     let scopes = try await latchkey.directory.permissions().filter { !$0.appOnly }.map(\.name)
 
     let metrics = ServerMetrics()
@@ -40,6 +40,8 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
 
     HealthController(database: latchkey.database).addRoutes(to: router)
     MetricsController(metrics: metrics, latchkey: latchkey).addRoutes(to: router)
+    RevocationFeedController(authenticator: authenticator, store: latchkey.revocations, wakeup: RevocationWakeup(changes: latchkey.database.changes))
+        .addRoutes(to: router)
     OAuthController(
         tokenEndpoint: tokenEndpoint,
         introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),

@@ -24,6 +24,8 @@ public struct Latchkey: Sendable {
     let access: CachedAuthorizationDirectory
     /// How long this node's caches trust an entry; shortened while it cannot hear other nodes.
     let cacheLifetime: CacheLifetime
+    let revokedTokens: RevokedAccessTokens
+    let revocations: any RevocationStore
     let sealer: SecretSealer
     let clock: Clock
     let signingKeys: SigningKeys
@@ -52,12 +54,15 @@ public struct Latchkey: Sendable {
         let lifetime = CacheLifetime(whileFollowing: configuration.cacheTTL, whileNotFollowing: configuration.cacheTTLUnfollowed)
         let cache = ClientCache(store: clients, lifetime: lifetime)
         let access = CachedAuthorizationDirectory(apps: apps, tenants: tenants, consents: consents, lifetime: lifetime)
+        let grants = SQLGrantStore(provider: database)
+        let revokedTokens = RevokedAccessTokens(grants: grants, lifetime: lifetime)
         // Every committed change, this node's at once and other nodes' as they arrive, drops
         // exactly what it affects.
         database.changes.subscribe { notices in
             for notice in notices {
                 cache.apply(notice)
                 access.apply(notice)
+                revokedTokens.apply(notice)
             }
         }
         database.changes.onFollowingChange { lifetime.setFollowing($0) }
@@ -65,7 +70,9 @@ public struct Latchkey: Sendable {
         self.database = database
         self.clients = clients
         self.apps = apps
-        self.grants = SQLGrantStore(provider: database)
+        self.grants = grants
+        self.revokedTokens = revokedTokens
+        self.revocations = SQLRevocationStore(provider: database)
         self.cache = cache
         self.access = access
         self.cacheLifetime = lifetime

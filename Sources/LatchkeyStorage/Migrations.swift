@@ -252,6 +252,21 @@ public enum Migrations {
         Migration(version: 10, name: "create_change_notices", statements: [
             "CREATE TABLE change_notices (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL)"
         ]),
+        // Revocation rules for the resource servers' feed, kept for an access token's lifetime.
+        Migration(version: 11, name: "create_revocations", statements: [
+            """
+            CREATE TABLE revocations (
+                id TEXT PRIMARY KEY,
+                created_at DOUBLE PRECISION NOT NULL,
+                token_id TEXT,
+                client_id TEXT,
+                tenant_id TEXT,
+                subject TEXT,
+                issued_before DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX revocations_created ON revocations (created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

@@ -103,6 +103,7 @@ public struct SQLClientStore: ClientStore {
             try await db.delete(from: "authorization_codes").where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "clients").where("id", .equal, id.rawValue).run()
             try await db.notify(.client(id))
+            try await db.publish(Revocation(createdAt: Date(), clientID: id.rawValue, issuedBefore: audit.at))
             try await db.record(audit)
             return true
         }

@@ -59,6 +59,9 @@ public struct SQLConsentStore: ConsentStore {
                 try await db.delete(from: table).where("tenant_id", .equal, tenantID).where("app_id", .equal, appID).run()
             }
             try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: nil))
+            if let clientID = try await db.clientID(ofApp: appID) {
+                try await db.publish(Revocation(createdAt: Date(), clientID: clientID, tenantID: tenantID, issuedBefore: audit.at))
+            }
             try await db.record(audit)
             if let event { try await db.enqueue(event) }
             return true
@@ -126,6 +129,9 @@ public struct SQLConsentStore: ConsentStore {
                 return query
             }
             try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: userID))
+            if let clientID = try await db.clientID(ofApp: appID) {
+                try await db.publish(Revocation(createdAt: Date(), clientID: clientID, tenantID: tenantID, subject: userID, issuedBefore: audit.at))
+            }
             try await db.record(audit)
             if let event { try await db.enqueue(event) }
             return true

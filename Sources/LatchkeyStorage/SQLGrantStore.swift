@@ -156,8 +156,7 @@ public struct SQLGrantStore: GrantStore {
                 try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
             }
             if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
-                try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
-                    .values(SQLBind(tokenID), SQLBind(expiry)).ignoringConflicts().run()
+                try await Self.revokeAccessToken(tokenID, expiresAt: expiry, at: now, on: db)
             }
             try await db.record(Self.entry(
                 .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "authorization_code", id: row.familyId ?? row.userId, at: now,
@@ -215,8 +214,7 @@ public struct SQLGrantStore: GrantStore {
 
     public func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {
         try await provider.transaction { db in
-            try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
-                .values(SQLBind(id), SQLBind(expiresAt.unixSeconds)).ignoringConflicts().run()
+            try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), on: db)
             if let audit { try await db.record(audit) }
         }
     }
@@ -232,7 +230,15 @@ public struct SQLGrantStore: GrantStore {
             try await db.delete(from: "authorization_codes").where("expires_at", .lessThan, now.unixSeconds - 3600).run()
             try await db.delete(from: "refresh_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
             try await db.delete(from: "revoked_access_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
+            try await db.delete(from: "revocations").where("created_at", .lessThan, now.unixSeconds - Revocation.retention - 300).run()
         }
+    }
+
+    static func revokeAccessToken(_ id: String, expiresAt: Double, at now: Date, on db: any SQLDatabase) async throws {
+        try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
+            .values(SQLBind(id), SQLBind(expiresAt)).ignoringConflicts().run()
+        try await db.notify(.accessTokenRevoked(id: id))
+        try await db.publish(Revocation(createdAt: now, tokenID: id, issuedBefore: Date(unixSeconds: expiresAt)))
     }
 
     /// Marks the matching live refresh tokens revoked, inside the caller's transaction.

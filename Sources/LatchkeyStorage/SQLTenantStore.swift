@@ -104,6 +104,7 @@ public struct SQLTenantStore: TenantStore, PermissionStore {
             try await db.delete(from: "consents").where("user_id", .equal, id).run()
             try await db.delete(from: "users").where("id", .equal, id).run()
             try await db.notify(.user(id: id))
+            try await db.publish(Revocation(createdAt: Date(), tenantID: tenantID, subject: id, issuedBefore: audit.at))
             try await db.record(audit)
             return true
         }

@@ -74,6 +74,55 @@ struct ResourceKitTests {
         }
     }
 
+    @Test func theRevocationFeedStopsTokensWithinASecondWithoutIntrospection() async throws {
+        var harness = Harness()
+        harness.mode = .live
+        try await harness.run { api, _ in
+            let port = try #require(api.client.port)
+            let (seller, _) = try await api.newSeller()
+            let (id, secret, _) = try await api.newClient(token: seller)
+            let enabled = try await api.enable(id, sellerToken: seller)
+            let first = try #require(try await api.token(id, secret).string("access_token"))
+            let second = try #require(try await api.token(id, secret).string("access_token"))
+
+            // The feed is for clients: no credentials, no rules.
+            let anonymous = try await api.send(.get, "/oauth2/revocations")
+            #expect(anonymous.status == .unauthorized && anonymous.string("error") == "invalid_client")
+            let badWait = try await api.send(.get, "/oauth2/revocations?wait=600", headers: [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()])
+            #expect(badWait.status == .badRequest && badWait.string("error_description")?.contains("wait") == true)
+
+            let feed = RevocationFeed(issuer: "http://127.0.0.1:\(port)", clientID: id, clientSecret: secret, wait: 5)
+            let following = Task { await feed.run() }
+            defer { following.cancel() }
+            var configuration = verifier(port: port).configuration
+            configuration.revocations = feed
+            let checking = AccessTokenVerifier(configuration: configuration)
+            #expect(try #require(await elapsedUntil(.seconds(3)) { feed.isCurrent }) < .seconds(3))
+            #expect(try await checking.verify(first).subject == id)
+
+            // One token revoked by the client (RFC 7009): that token only.
+            let revoke = try await api.send(
+                .post, "/oauth2/revoke", body: "token=\(first)",
+                headers: [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString(), .contentType: "application/x-www-form-urlencoded"]
+            )
+            #expect(revoke.status == .ok)
+            let refusedFirst = try await elapsedUntil(.seconds(1)) { (try? await checking.verify(first)) == nil }
+            #expect(refusedFirst != nil, "the revoked token is refused within a second")
+            #expect(try await checking.verify(second).subject == id, "the other token stands")
+
+            // The tenant's consent revoked: every token the app held for the tenant.
+            let revoked = try await api.send(.delete, "/api/v1/tenants/\(enabled.tenantID)/consents/\(enabled.appID)", token: enabled.operatorToken)
+            #expect(revoked.status == .noContent)
+            let refusedSecond = try await elapsedUntil(.seconds(1)) { (try? await checking.verify(second)) == nil }
+            #expect(refusedSecond != nil, "a revoked consent stops the app's tokens within a second")
+            do {
+                _ = try await checking.verify(second)
+            } catch {
+                #expect(String(describing: error).contains("revoked"))
+            }
+        }
+    }
+
     @Test func theMiddlewareChallengesAndChecksPermissions() async throws {
         var harness = Harness()
         harness.mode = .live

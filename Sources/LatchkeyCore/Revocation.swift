@@ -1,0 +1,48 @@
+import Foundation
+
+/// A rule that ends access tokens before they expire, published to resource servers (the
+/// revocation feed) so that they stop honouring them without introspecting each call: every
+/// token whose claims match all the fields given and that was issued no later than
+/// `issuedBefore` is revoked. A revoked token names its `jti`; a revoked consent names the
+/// client, tenant and user; an uninstallation the client and tenant; a deleted user the user.
+public struct Revocation: Sendable, Equatable, Codable {
+    public let id: String
+    public let createdAt: Date
+    public let tokenID: String?
+    public let clientID: String?
+    public let tenantID: String?
+    /// The token's `sub`: a user, or the client for app-only tokens.
+    public let subject: String?
+    public let issuedBefore: Date
+
+    public init(
+        id: String = ObjectID.generate(), createdAt: Date, tokenID: String? = nil, clientID: String? = nil, tenantID: String? = nil,
+        subject: String? = nil, issuedBefore: Date? = nil
+    ) {
+        self.id = id
+        self.createdAt = createdAt
+        self.tokenID = tokenID
+        self.clientID = clientID
+        self.tenantID = tenantID
+        self.subject = subject
+        self.issuedBefore = issuedBefore ?? createdAt
+    }
+
+    /// How long rules are kept: the longest an access token lives.
+    public static let retention: TimeInterval = 3600
+
+    public func matches(tokenID: String, clientID: String, tenantID: String?, subject: String, issuedAt: Date) -> Bool {
+        issuedAt <= issuedBefore
+            && (self.tokenID.map { $0 == tokenID } ?? true)
+            && (self.clientID.map { $0 == clientID } ?? true)
+            && (self.tenantID.map { $0 == tenantID } ?? true)
+            && (self.subject.map { $0 == subject } ?? true)
+    }
+}
+
+/// Where revocation rules are read by the feed: newest after a moment, each written by the
+/// store in the transaction of the change that caused it.
+public protocol RevocationStore: Sendable {
+    /// Rules created after `since`, oldest first, at most `limit`.
+    func revocations(after since: Date, limit: Int) async throws -> [Revocation]
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Follows Latchkey's revocation feed (`GET /oauth2/revocations`, a long poll) so that a resource
+/// server refuses revoked tokens — a revoked consent, an uninstalled app, a deleted user or
+/// client, a token revoked by its `jti` — within about a second, without introspecting each
+/// call. Run `run()` for the server's lifetime (a task or a service) and hand the feed to
+/// `AccessTokenVerifier.Configuration.revocations`.
+public final class RevocationFeed: Sendable {
+    struct Rule: Sendable {
+        let created: Double
+        let jti: String?
+        let clientID: String?
+        let tenantID: String?
+        let subject: String?
+        let issuedBefore: Double
+    }
+
+    private struct State {
+        var rules: [String: Rule] = [:]
+        var since: Double?
+        var lastAnswer: ContinuousClock.Instant?
+    }
+
+    public let url: URL
+    private let authorization: String
+    private let session: URLSession
+    private let wait: Int
+    private let state = Mutex(State())
+
+    /// `issuer`: Latchkey's URL; the client authenticates to the feed as to introspection.
+    public init(issuer: String, clientID: String, clientSecret: String, wait: Int = 25, session: URLSession = .shared) {
+        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        self.url = URL(string: base + "/oauth2/revocations")!
+        self.authorization = "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
+        self.wait = wait
+        self.session = session
+    }
+
+    /// Polls until cancelled; after a failed poll, waits a second and tries again.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                try await poll()
+            } catch {
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Whether the last answer came within the long poll's wait and a little: while it has not,
+    /// revocations may be missing.
+    public var isCurrent: Bool {
+        state.withLock { $0.lastAnswer.map { $0.duration(to: .now) < .seconds(wait + 10) } ?? false }
+    }
+
+    /// One request: returns when the feed answers (at once with news, else after `wait` seconds).
+    public func poll() async throws {
+        let since = state.withLock { $0.since }
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "wait", value: String(since == nil ? 0 : wait))]
+            + (since.map { [URLQueryItem(name: "since", value: String($0))] } ?? [])
+        var request = URLRequest(url: components.url!)
+        request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        request.timeoutInterval = TimeInterval(wait + 10)
+        let (data, response) = try await session.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw AccessTokenError(description: "The revocation feed refused the request.") }
+        let page = try JSONDecoder().decode(Page.self, from: data)
+        let oldest = Date().timeIntervalSince1970 - 3600 - 300
+        state.withLock { state in
+            for entry in page.revocations {
+                state.rules[entry.id] = Rule(
+                    created: entry.created, jti: entry.jti, clientID: entry.client_id, tenantID: entry.tid, subject: entry.sub, issuedBefore: Double(entry.issued_before)
+                )
+            }
+            state.rules = state.rules.filter { $0.value.created >= oldest }
+            state.since = page.next_since
+            state.lastAnswer = .now
+        }
+    }
+
+    /// Whether a published rule covers the token.
+    public func isRevoked(tokenID: String?, clientID: String, tenantID: String?, subject: String, issuedAt: Date?) -> Bool {
+        let issued = issuedAt?.timeIntervalSince1970 ?? 0
+        return state.withLock { state in
+            state.rules.values.contains { rule in
+                issued <= rule.issuedBefore
+                    && (rule.jti.map { $0 == tokenID } ?? true)
+                    && (rule.clientID.map { $0 == clientID } ?? true)
+                    && (rule.tenantID.map { $0 == tenantID } ?? true)
+                    && (rule.subject.map { $0 == subject } ?? true)
+            }
+        }
+    }
+
+    private struct Page: Decodable {
+        struct Entry: Decodable {
+            let id: String
+            let created: Double
+            let jti: String?
+            let client_id: String?
+            let tid: String?
+            let sub: String?
+            let issued_before: Int
+        }
+        let revocations: [Entry]
+        let next_since: Double
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import LatchkeyCore
+import SQLKit
+
+public struct SQLRevocationStore: RevocationStore {
+    let provider: any DatabaseProvider
+
+    public init(provider: any DatabaseProvider) {
+        self.provider = provider
+    }
+
+    struct Row: Codable, Sendable {
+        var id: String
+        var createdAt: Double
+        var tokenId: String?
+        var clientId: String?
+        var tenantId: String?
+        var subject: String?
+        var issuedBefore: Double
+    }
+
+    public func revocations(after since: Date, limit: Int) async throws -> [Revocation] {
+        try await provider.read { db in
+            try await db.select().column("*").from("revocations").where("created_at", .greaterThan, since.unixSeconds)
+                .orderBy("created_at").orderBy("id").limit(limit).all(decoding: Row.self, with: rowDecoder)
+        }.map {
+            Revocation(
+                id: $0.id, createdAt: Date(unixSeconds: $0.createdAt), tokenID: $0.tokenId, clientID: $0.clientId, tenantID: $0.tenantId,
+                subject: $0.subject, issuedBefore: Date(unixSeconds: $0.issuedBefore)
+            )
+        }
+    }
+}
+
+extension SQLDatabase {
+    /// Publishes a revocation rule inside the writing transaction, and wakes the feed's readers.
+    func publish(_ revocation: Revocation) async throws {
+        let row = SQLRevocationStore.Row(
+            id: revocation.id, createdAt: revocation.createdAt.unixSeconds, tokenId: revocation.tokenID, clientId: revocation.clientID,
+            tenantId: revocation.tenantID, subject: revocation.subject, issuedBefore: revocation.issuedBefore.unixSeconds
+        )
+        try await insert(into: "revocations").model(row, with: rowEncoder).run()
+        try await notify(.revocation)
+    }
+
+    /// The Client ID an app uses, if any: what its tokens name in `client_id`.
+    func clientID(ofApp appID: String) async throws -> String? {
+        try await select().column("client_id").from("apps").where("id", .equal, appID).first()?.decode(column: "client_id", as: String?.self) ?? nil
+    }
+}
