@@ -67,6 +67,11 @@ public struct SellerAccounts: Sendable {
         try await sellers.seller(id: id)
     }
 
+    /// The account signed in with `email` (any case), for offline commands.
+    public func seller(email: String) async throws -> Seller? {
+        try await sellers.seller(email: email.trimmingWhitespace().lowercased())?.seller
+    }
+
     public func revoke(tokenID: String, by actor: Actor) async throws {
         try await tokens.revoke(tokenID: tokenID, audit: actor.entry(.tokenRevoke, objectType: "api_token", objectID: tokenID, at: clock()))
     }

@@ -13,7 +13,7 @@ struct LatchkeyCommand: AsyncParsableCommand {
         commandName: "latchkey",
         abstract: "Client IDs, client secrets and OAuth 2.0 tokens for a platform's third-party apps.",
         discussion: "Configuration comes from LATCHKEY_* environment variables; see the README.",
-        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Tenants.self, Users.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Clients.self, Secrets.self, Apps.self, Tenants.self, Users.self, Keys.self],
         defaultSubcommand: Serve.self
     )
 }
