@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Flat cost with many clients: client_credentials latency and server RSS with 100 clients
+# registered, then with N (default 1,000,000 Client IDs, 2,000,000 secrets, their approved apps,
+# installations and consents, loaded by Benchmarks/load_clients.py), requests spread over 100
+# of them and over 100,000 of them (each pass warmed first), and the first touch of clients
+# never asked for before (every request a cache miss). SQLite, then PostgreSQL (a throwaway
+# cluster). Not a pass/fail test.
+#
+#   Benchmarks/million-clients.sh [N=1000000] [seconds=10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-1000000}
+seconds=${2:-10}
+port=8481
+command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
+swift build -c release --product latchkey >&2
+bin=$(swift build -c release --show-bin-path)/latchkey
+venv=.build/bench-venv
+[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests; }
+
+work=$(mktemp -d)
+chmod 755 "$work"
+server=""
+stop_server() { [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; }; }
+cleanup() { stop_server; [ -d "$work/pg" ] && scripts/throwaway-postgres.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"; }
+trap cleanup EXIT
+export LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=4
+
+start_server() {
+  "$bin" serve >>"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+  echo "server did not start" >&2; tail "$work/server.log" >&2; exit 1
+}
+
+rss() { ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}'; }
+
+# One client per request: client i of `span` clients spaced `stride` apart (client_secret_post).
+script() { # file span stride
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local pad = string.rep("x", 26)
+request = function()
+  local i = math.random(0, $2 - 1) * $3
+  return wrk.format(nil, nil, nil, string.format("grant_type=client_credentials&client_id=00000000-0000-4000-8000-%012x&client_secret=bench%012da%s&tenant=$tenant", i, i, pad))
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT non2xx=%d p50=%.2f p99=%.2f\n", summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+}
+
+measure() { # label script seconds
+  local out rps
+  out=$(wrk -t2 -c32 -d"$3s" -s "$2" "http://127.0.0.1:$port/oauth2/token")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  printf '  %-34s %7s tokens/s  %s  RSS %s\n' "$1" "$rps" "$(echo "$out" | sed -n 's/^RESULT //p')" "$(rss)"
+}
+
+prepare() { # engine: fresh database, operator, seller, tenant; leaves the server running
+  rm -rf "$work/data"
+  export LATCHKEY_DATA_DIR="$work/data"
+  operator=$(echo "benchmark operator" | "$bin" operators create --email "ops@bench.example" --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
+  start_server
+  local api="http://127.0.0.1:$port/api/v1"
+  curl -fs -X POST "$api/sellers" -H 'content-type: application/json' -d '{"email":"bench@contoso.example","password":"a long password","displayName":"Bench"}' >/dev/null
+  seller_id=$(curl -fs -X POST "$api/tokens" -H 'content-type: application/json' -d '{"email":"bench@contoso.example","password":"a long password"}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' | xargs -I{} curl -fs "$api/sellers/me" -H "authorization: Bearer {}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  curl -fs -X PUT "$api/permissions/Calendars.Read.All" -H "authorization: Bearer $operator" -H 'content-type: application/json' \
+    -d '{"description":"Read every calendar","adminConsentRequired":true,"appOnly":true}' >/dev/null
+  tenant=$(curl -fs -X POST "$api/tenants" -H "authorization: Bearer $operator" -H 'content-type: application/json' -d '{"displayName":"Fabrikam","region":"worldwide"}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  stop_server
+}
+
+load() { # engine n
+  local started=$(date +%s)
+  if [ "$1" = sqlite ]; then
+    python3 Benchmarks/load_clients.py sqlite "$work/data/latchkey.sqlite" "$2" "$seller_id" "$tenant"
+  else
+    python3 Benchmarks/load_clients.py csv "$work/csv" "$2" "$seller_id" "$tenant" >"$work/copy.sql"
+    psql -q "$LATCHKEY_DATABASE_URL" -f "$work/copy.sql"
+    psql -q "$LATCHKEY_DATABASE_URL" -c "ANALYZE" >/dev/null
+    rm -rf "$work/csv"
+  fi
+  echo "  loaded $2 clients ($(( $2 * 2 )) secrets) in $(( $(date +%s) - started )) s"
+}
+
+run_engine() { # engine
+  echo "$1:"
+  prepare "$1"
+  load "$1" 100
+  start_server
+  script "$work/s100.lua" 100 1
+  wrk -t2 -c32 -d3s -s "$work/s100.lua" "http://127.0.0.1:$port/oauth2/token" >/dev/null
+  measure "100 clients registered, 100 asked" "$work/s100.lua" "$seconds"
+  stop_server
+  if [ "$1" = postgres ]; then psql -q "$LATCHKEY_DATABASE_URL" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null; fi
+  prepare "$1"
+  load "$1" "$count"
+  start_server
+  echo "  RSS after start with $count clients: $(rss)"
+  script "$work/s100.lua" 100 $(( count / 100 ))
+  wrk -t2 -c32 -d3s -s "$work/s100.lua" "http://127.0.0.1:$port/oauth2/token" >/dev/null
+  measure "$count registered, 100 asked" "$work/s100.lua" "$seconds"
+  script "$work/s100k.lua" 100000 $(( count / 100000 ))
+  wrk -t2 -c32 -d20s -s "$work/s100k.lua" "http://127.0.0.1:$port/oauth2/token" >/dev/null
+  measure "$count registered, 100,000 asked" "$work/s100k.lua" "$seconds"
+  # Clients 1, 3, 5, …: none was asked for before (the passes above used multiples of 10).
+  cat >"$work/cold.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local pad = string.rep("x", 26)
+request = function()
+  local i = math.random(0, $count / 2 - 1) * 2 + 1
+  return wrk.format(nil, nil, nil, string.format("grant_type=client_credentials&client_id=00000000-0000-4000-8000-%012x&client_secret=bench%012da%s&tenant=$tenant", i, i, pad))
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT non2xx=%d p50=%.2f p99=%.2f\n", summary.errors.status, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+  measure "$count registered, first touch" "$work/cold.lua" "$seconds"
+  stop_server
+}
+
+echo "method: wrk -t2 -c32 on $(nproc) cores shared with the server; release build; p50/p99 in ms"
+run_engine sqlite
+unset LATCHKEY_DATA_DIR
+export LATCHKEY_DATABASE_URL=${LATCHKEY_DATABASE_URL:-$(scripts/throwaway-postgres.sh start "$work/pg")}
+export LATCHKEY_MASTER_KEY=${LATCHKEY_MASTER_KEY:-$(openssl rand -base64 32)}
+run_engine postgres
