@@ -64,6 +64,15 @@ public struct EventVerifier: Sendable {
 
     /// The event, if `signature` (the header's value) signs `body` (the raw request body).
     public func verify(body: Data, signature: String?) throws(EventSignatureError) -> AppEvent {
+        try decode(AppEvent.self, body: body, signature: signature)
+    }
+
+    /// A seller's expiry notice, verified the same way with the webhook's secret.
+    public func verifyNotice(body: Data, signature: String?) throws(EventSignatureError) -> SecretExpiryNotice {
+        try decode(SecretExpiryNotice.self, body: body, signature: signature)
+    }
+
+    private func decode<Body: Decodable>(_ type: Body.Type, body: Data, signature: String?) throws(EventSignatureError) -> Body {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
         var timestamp: Int?
         var codes: [Data] = []
@@ -78,8 +87,8 @@ public struct EventVerifier: Sendable {
         let signed = Data("\(timestamp).".utf8) + body
         let valid = keys.contains { key in codes.contains { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) } }
         guard valid else { throw .badSignature(secretsTried: keys.count) }
-        guard let event = try? JSONDecoder().decode(AppEvent.self, from: body) else { throw .malformedBody }
-        return event
+        guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else { throw .malformedBody }
+        return decoded
     }
 
     static func hex(_ text: String) -> Data? {
@@ -93,5 +102,26 @@ public struct EventVerifier: Sendable {
             index = next
         }
         return Data(bytes)
+    }
+}
+
+/// What a seller's webhook receives before a client secret ends (30, 7 and 1 days before).
+public struct SecretExpiryNotice: Sendable, Decodable {
+    /// `secret.expiring`.
+    public let type: String
+    public let id: String
+    public let created: Int
+    public let data: Details
+
+    public struct Details: Sendable, Decodable {
+        public let clientId: String
+        public let friendlyName: String
+        public let secretId: String
+        /// The secret's first three characters.
+        public let hint: String
+        /// When the secret ends, in Unix seconds.
+        public let endsAt: Int
+        /// 30, 7 or 1: the notice says the secret ends within this many days.
+        public let thresholdDays: Int
     }
 }

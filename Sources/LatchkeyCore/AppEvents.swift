@@ -1,12 +1,14 @@
 import Crypto
 import Foundation
 
-/// What happens to an app that its publisher is told of, at the app's events URL (SPEC §4).
+/// What happens to an app that its publisher is told of, at the app's events URL (SPEC §4);
+/// and `secret.expiring`, told at the seller's webhook URL (`ExpiryNotices`).
 public enum AppEventType: String, Sendable, Codable, CaseIterable {
     case appInstalled = "app.installed"
     case appUninstalled = "app.uninstalled"
     case consentGranted = "consent.granted"
     case consentRevoked = "consent.revoked"
+    case secretExpiring = "secret.expiring"
 }
 
 /// One event, as it is posted: `{"id","type","created","data":{…}}`.

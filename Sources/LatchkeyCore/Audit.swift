@@ -61,6 +61,8 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case grantReplay = "grant.replay"
     case grantRevoke = "grant.revoke"
     case eventDelivery = "event.delivery"
+    case webhookSet = "webhook.set"
+    case webhookDelete = "webhook.delete"
 }
 
 /// Who is making a change, and from where: what every audit entry needs.

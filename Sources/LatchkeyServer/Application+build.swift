@@ -68,6 +68,7 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     ClientController(registry: latchkey.registry, clock: clock).addRoutes(to: authenticated)
     AppController(catalog: latchkey.catalog, outbox: latchkey.outbox).addRoutes(to: authenticated)
     AuditController(store: latchkey.auditLog).addRoutes(to: authenticated)
+    WebhookController(notices: latchkey.expiryNotices).addRoutes(to: authenticated)
     TenantController(directory: latchkey.directory, auditLog: latchkey.auditLog).addRoutes(to: authenticated)
 
     // The pages: one session and CSRF layer for the dashboard and the users' pages.
@@ -102,15 +103,23 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         services: [
             latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
             SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
-            EventDeliverer(
-                outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, sealer: latchkey.sealer, clock: clock,
-                interval: configuration.eventPollInterval, logger: logger
-            ),
-        ],
+        ] + (configuration.deliversEvents ? deliveryServices(latchkey, logger: logger) : []),
         eventLoopGroupProvider: configuration.tasksRunOnEventLoops
             ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
         logger: logger
     )
+}
+
+/// Delivering app events and expiry notices, and scanning for the latter.
+func deliveryServices(_ latchkey: Latchkey, logger: Logger) -> [any Service] {
+    let configuration = latchkey.configuration
+    return [
+        EventDeliverer(
+            outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, sealer: latchkey.sealer,
+            clock: latchkey.clock, interval: configuration.eventPollInterval, logger: logger
+        ),
+        ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),
+    ]
 }
 
 /// Deletes expired codes, refresh tokens and revocation records every ten minutes. Each delete

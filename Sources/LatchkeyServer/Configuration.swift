@@ -29,6 +29,12 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_NOTICE_HEARTBEAT`: how often the listening connection proves it still hears
     /// notices (PostgreSQL); one silent for three heartbeats is replaced.
     public var noticeHeartbeat: Duration = .seconds(5)
+    /// `LATCHKEY_DELIVER_EVENTS`: whether this node delivers app events and expiry notices (and
+    /// scans for them). Every node does by default; `false` keeps a node to serving requests.
+    public var deliversEvents = true
+    /// `LATCHKEY_EXPIRY_SCAN_INTERVAL`: how often each node looks for secrets crossing an
+    /// expiry-notice threshold (30, 7, 1 days).
+    public var expiryScanInterval: Duration = .seconds(3600)
     /// `LATCHKEY_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer {it}`.
     public var metricsToken: String?
     /// How often last-used times are written.
@@ -140,6 +146,13 @@ public struct Configuration: Sendable {
         configuration.cacheTTLUnfollowed = .seconds(try integer("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: 1))
         configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
         configuration.metricsToken = value("LATCHKEY_METRICS_TOKEN")
+        if let text = value("LATCHKEY_DELIVER_EVENTS") {
+            guard let flag = ["true": true, "false": false][text.lowercased()] else {
+                throw ConfigurationError(variable: "LATCHKEY_DELIVER_EVENTS", message: "expected true or false, got \"\(text)\"")
+            }
+            configuration.deliversEvents = flag
+        }
+        configuration.expiryScanInterval = .seconds(try integer("LATCHKEY_EXPIRY_SCAN_INTERVAL", in: 1...86_400, default: 3600))
         return configuration
     }
 }

@@ -17,6 +17,8 @@ public struct Latchkey: Sendable {
     public let directory: TenantDirectory
     public let auditLog: any AuditStore
     public let outbox: any EventOutbox
+    public let expiryNotices: ExpiryNotices
+    let webhooks: any SellerWebhookStore
     let clients: any ClientStore
     let apps: any AppStore
     let grants: any GrantStore
@@ -90,6 +92,9 @@ public struct Latchkey: Sendable {
         )
         self.auditLog = SQLAuditStore(provider: database)
         self.outbox = SQLEventOutbox(provider: database)
+        let webhooks = SQLSellerWebhookStore(provider: database)
+        self.webhooks = webhooks
+        self.expiryNotices = ExpiryNotices(store: webhooks, sealer: sealer, clock: clock)
         self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: sealer, clock: clock)
     }
 

@@ -267,6 +267,31 @@ public enum Migrations {
             """,
             "CREATE INDEX revocations_created ON revocations (created_at)",
         ]),
+        // Expiry notices: each seller's webhook, and one row per (secret, threshold) sent, whose
+        // key keeps two nodes from queuing the same notice.
+        Migration(version: 12, name: "create_seller_webhooks_and_expiry_notices", statements: [
+            """
+            CREATE TABLE seller_webhooks (
+                seller_id TEXT PRIMARY KEY REFERENCES sellers(id) ON DELETE CASCADE,
+                url TEXT NOT NULL,
+                sealed_secret TEXT NOT NULL,
+                secret_hint TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE expiry_notices (
+                secret_id TEXT NOT NULL,
+                threshold_days INTEGER NOT NULL,
+                delivery_id TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (secret_id, threshold_days)
+            )
+            """,
+            "CREATE INDEX client_secrets_ends ON client_secrets (ends_at)",
+            "CREATE INDEX event_deliveries_seller ON event_deliveries (seller_id, created_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

@@ -25,24 +25,28 @@ final class EventReceiver: Sendable {
         failures.withLock { $0 = statuses }
     }
 
+    /// Each receiver's own path: tests sharing a PostgreSQL database also share its outbox, and a
+    /// delivery left by another test (or run) at a port this receiver now has must not count.
+    private let path = "events-" + UUID().uuidString.lowercased()
+
     /// Runs the receiver on a free port and hands its events URL to `body`.
     func run(_ body: @Sendable (String) async throws -> Void) async throws {
         let router = Router()
-        router.post("events") { request, _ -> Response in
+        router.post(RouterPath(path)) { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 1 << 20)
             self.received.withLock {
                 $0.append(Received(body: Data(bytes.readableBytesView), signature: request.headers[HTTPField.Name("Latchkey-Signature")!], eventID: request.headers[HTTPField.Name("Latchkey-Event-Id")!]))
             }
             let status = self.failures.withLock { $0.isEmpty ? HTTPResponse.Status.noContent : $0.removeFirst() }
             // A redirect points elsewhere on this receiver, which records any request made there.
-            return Response(status: status, headers: status.kind == .redirection ? [.location: "/elsewhere"] : [:])
+            return Response(status: status, headers: status.kind == .redirection ? [.location: "/\(self.path)/elsewhere"] : [:])
         }
-        router.post("elsewhere") { _, _ -> HTTPResponse.Status in
+        router.post(RouterPath(path + "/elsewhere")) { _, _ -> HTTPResponse.Status in
             self.redirected.withLock { $0 += 1 }
             return .noContent
         }
         try await Application(router: router).test(.live) { client in
-            try await body("http://localhost:\(try #require(client.port))/events")
+            try await body("http://localhost:\(try #require(client.port))/\(path)")
         }
     }
 
@@ -89,6 +93,7 @@ struct EventTests {
     func live() -> Harness {
         var harness = Harness()
         harness.mode = .live
+        harness.deliversEvents = true
         return harness
     }
 
@@ -115,6 +120,7 @@ struct EventTests {
                 _ = try await receiver.wait(for: 4)
                 clock.advance(by: 11)
                 let received = try await receiver.wait(for: 5)
+                try #require(received.count == 5)
                 let deliveries = try await api.deliveries(of: app) { $0.count == 4 && $0.allSatisfy { $0["status"] as? String == "delivered" } }
                 #expect(deliveries.count == 4 && deliveries.allSatisfy { $0["status"] as? String == "delivered" && $0["lastResult"] as? String == "HTTP 204" })
                 #expect(deliveries.map { $0["attempts"] as? Int ?? 0 }.sorted() == [1, 1, 1, 2])

@@ -37,6 +37,9 @@ struct Harness {
     /// `.live` serves on a real port, for clients that make their own HTTP requests.
     var mode: TestingSetup = .router
     var metricsToken: String?
+    /// Whether this test's server delivers events and expiry notices. On PostgreSQL all tests
+    /// share one outbox, so only the events tests (which run one at a time) deliver.
+    var deliversEvents = false
 
     func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
@@ -47,7 +50,9 @@ struct Harness {
             lastUsedFlushInterval: .milliseconds(50)
         )
         configuration.eventPollInterval = .milliseconds(50)
+        configuration.expiryScanInterval = .milliseconds(50)
         configuration.metricsToken = metricsToken
+        configuration.deliversEvents = deliversEvents
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)
@@ -69,7 +74,7 @@ struct Harness {
     /// its own caches and change feed, served live. Caches live `cacheTTL`, so that only change
     /// notices can carry a change from one node to the other in the time a test allows.
     func runTwoNodes(
-        cacheTTLUnfollowed: Duration = .seconds(1), _ test: @Sendable (_ a: API, _ b: API, TestClock) async throws -> Void
+        cacheTTLUnfollowed: Duration = .seconds(1), deliversEvents: Bool = false, _ test: @Sendable (_ a: API, _ b: API, TestClock) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -78,6 +83,9 @@ struct Harness {
             masterKey: Self.masterKey, passwordHashCost: 4, cacheTTL: .seconds(600), cacheTTLUnfollowed: cacheTTLUnfollowed
         )
         configuration.noticeHeartbeat = .seconds(1)
+        configuration.eventPollInterval = .milliseconds(50)
+        configuration.expiryScanInterval = .milliseconds(50)
+        configuration.deliversEvents = deliversEvents
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .error
         let nodeA = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)

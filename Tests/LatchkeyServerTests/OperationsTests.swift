@@ -91,7 +91,7 @@ struct OperationsTests {
                     #expect(documented.keys.contains(String(answer.status.code)), "\(method) \(path) answered \(answer.status.code)")
                 }
             }
-            #expect(operations == 41)
+            #expect(operations == 45)
         }
     }
 }

@@ -13,6 +13,7 @@ enum DashboardRoutes {
         SellerAccountPages(accounts: latchkey.accounts, pages: pages).addRoutes(to: group)
         ClientPages(registry: latchkey.registry, pages: pages, policy: latchkey.registry.policy, clock: latchkey.clock).addRoutes(to: group)
         AppPages(catalog: latchkey.catalog, registry: latchkey.registry, accounts: latchkey.accounts, auditLog: latchkey.auditLog, outbox: latchkey.outbox, pages: pages).addRoutes(to: group)
+        NoticePages(notices: latchkey.expiryNotices, pages: pages).addRoutes(to: group)
     }
 
     static func asset(_ text: String, type: String) -> Response {

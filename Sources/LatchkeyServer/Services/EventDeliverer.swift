@@ -8,13 +8,15 @@ import FoundationNetworking
 #endif
 
 /// Posts queued app events to the apps' events URLs (SPEC §4), signed with the app's Client ID's
-/// signing secret at the moment of each attempt, and retries failures with backoff. Every
-/// attempt and its outcome goes to the seller's audit log and shows on the app's page. Any node
-/// may run it: each delivery is claimed before it is sent.
+/// signing secret at the moment of each attempt, and expiry notices to sellers' webhook URLs,
+/// signed with the webhook's secret; retries failures with backoff. Every attempt and its
+/// outcome goes to the seller's audit log and shows on the app's (or the notices) page. Any
+/// node may run it: each delivery is claimed before it is sent.
 struct EventDeliverer: Service {
     let outbox: any EventOutbox
     let apps: any AppStore
     let clients: any ClientStore
+    let webhooks: any SellerWebhookStore
     let sealer: SecretSealer
     let clock: Clock
     let interval: Duration
@@ -25,10 +27,14 @@ struct EventDeliverer: Service {
     static let lease: TimeInterval = 60
     static let timeout: TimeInterval = 10
 
-    init(outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, sealer: SecretSealer, clock: @escaping Clock, interval: Duration, logger: Logger) {
+    init(
+        outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, sealer: SecretSealer, clock: @escaping Clock,
+        interval: Duration, logger: Logger
+    ) {
         self.outbox = outbox
         self.apps = apps
         self.clients = clients
+        self.webhooks = webhooks
         self.sealer = sealer
         self.clock = clock
         self.interval = interval
@@ -77,15 +83,8 @@ struct EventDeliverer: Service {
         var result: String
         var delivered = false
         do {
-            guard let app = try await apps.app(delivery.appID, ownedBy: nil), let url = app.eventsURL.flatMap({ URL(string: $0.value) }) else {
-                throw Undeliverable("the app has no events URL any more")
-            }
+            let (url, key) = try await destination(of: delivery)
             target = url.absoluteString
-            guard let clientID = app.clientID, let client = try await clients.client(clientID), let secret = client.signingSecret(at: clock()),
-                let key = sealer.signingKey(of: secret)
-            else {
-                throw Undeliverable("the app's Client ID has no active secret to sign with")
-            }
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             request.httpBody = Data(delivery.payload.utf8)
@@ -109,8 +108,10 @@ struct EventDeliverer: Service {
         let now = clock()
         let retryAt = delivered ? nil : EventDelivery.nextAttempt(afterFailedAttempts: delivery.attempts + 1, at: now)
         let outcome = delivered ? "delivered" : retryAt.map { "retry at \(DisplayDate.format($0))" } ?? "failed, no more retries"
+        let isNotice = delivery.type == .secretExpiring
         let audit = AuditEntry(
-            sellerID: delivery.sellerID, actor: "latchkey", action: .eventDelivery, objectType: "app", objectID: delivery.appID, at: now, sourceIP: nil,
+            sellerID: delivery.sellerID, actor: "latchkey", action: .eventDelivery, objectType: isNotice ? "webhook" : "app",
+            objectID: isNotice ? delivery.sellerID : delivery.appID, at: now, sourceIP: nil,
             detail: "\(delivery.type.rawValue) \(delivery.id) to \(target), attempt \(delivery.attempts + 1): \(result); \(outcome)"
         )
         do {
@@ -118,6 +119,28 @@ struct EventDeliverer: Service {
         } catch {
             logger.warning("could not record an event delivery", metadata: ["delivery": "\(delivery.id)", "error": "\(String(reflecting: type(of: error)))"])
         }
+    }
+
+    /// Where a delivery goes and the key that signs it, as they are at this attempt.
+    private func destination(of delivery: EventDelivery) async throws -> (URL, Data) {
+        if delivery.type == .secretExpiring {
+            guard let webhook = try await webhooks.webhook(sellerID: delivery.sellerID), let url = URL(string: webhook.url.value) else {
+                throw Undeliverable("the seller has no webhook URL any more")
+            }
+            guard let value = try? sealer.open(webhook.sealedSecret), let key = Data(base64Encoded: value) else {
+                throw Undeliverable("the webhook's secret cannot be opened with this master key")
+            }
+            return (url, key)
+        }
+        guard let app = try await apps.app(delivery.appID, ownedBy: nil), let url = app.eventsURL.flatMap({ URL(string: $0.value) }) else {
+            throw Undeliverable("the app has no events URL any more")
+        }
+        guard let clientID = app.clientID, let client = try await clients.client(clientID), let secret = client.signingSecret(at: clock()),
+            let key = sealer.signingKey(of: secret)
+        else {
+            throw Undeliverable("the app's Client ID has no active secret to sign with")
+        }
+        return (url, key)
     }
 
     struct Undeliverable: Error {

@@ -36,18 +36,28 @@ final class SecretUseRecorder: SecretUseSink, Service {
         await flush()
     }
 
-    /// Writes the pending uses; on failure they go back to be tried again with the next batch.
+    /// Writes the pending uses, a few hundred per transaction so that requests waiting for the
+    /// database (SQLite has one connection) get it between chunks even when 100,000 clients were
+    /// active; on failure a chunk goes back to be tried again with the next flush.
     func flush() async {
         let batch = pending.withLock { uses in
             defer { uses.removeAll(keepingCapacity: true) }
             return uses
         }
         guard !batch.isEmpty else { return }
-        do {
-            try await store.recordSecretUse(batch)
-        } catch {
-            logger.warning("could not record secret use; will retry", metadata: ["count": "\(batch.count)", "error": "\(String(reflecting: type(of: error)))"])
-            for (id, moment) in batch { recordUse(secretID: id, at: moment) }
+        var chunk: [String: Date] = [:]
+        for (index, use) in batch.enumerated() {
+            chunk[use.key] = use.value
+            guard chunk.count == Self.chunkSize || index == batch.count - 1 else { continue }
+            do {
+                try await store.recordSecretUse(chunk)
+            } catch {
+                logger.warning("could not record secret use; will retry", metadata: ["count": "\(chunk.count)", "error": "\(String(reflecting: type(of: error)))"])
+                for (id, moment) in chunk { recordUse(secretID: id, at: moment) }
+            }
+            chunk.removeAll(keepingCapacity: true)
         }
     }
+
+    static let chunkSize = 250
 }

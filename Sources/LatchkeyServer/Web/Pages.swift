@@ -23,7 +23,7 @@ struct Pages: Sendable {
     }
 
     enum Tab {
-        case clients, apps, activity, review, account, organization
+        case clients, apps, activity, notices, review, account, organization
     }
 
     /// What every page shows around its content.
@@ -37,6 +37,7 @@ struct Pages: Sendable {
         let tabClients: Bool
         let tabApps: Bool
         let tabActivity: Bool
+        let tabNotices: Bool
         let tabReview: Bool
         let tabAccount: Bool
         let tabOrganization: Bool
@@ -60,7 +61,7 @@ struct Pages: Sendable {
             title: title, seller: context.seller.map { SellerBar(name: $0.displayName) },
             user: context.user.map { UserBar(name: $0.displayName, email: $0.email, isAdmin: $0.isAdmin) }, csrf: context.session.csrfToken,
             notice: context.takeNotice(), isOperator: context.seller?.role == .operator,
-            tabClients: tab == .clients, tabApps: tab == .apps, tabActivity: tab == .activity, tabReview: tab == .review,
+            tabClients: tab == .clients, tabApps: tab == .apps, tabActivity: tab == .activity, tabNotices: tab == .notices, tabReview: tab == .review,
             tabAccount: tab == .account, tabOrganization: tab == .organization, body: body
         )
         let html = library.render(page, withTemplate: template) ?? ""
@@ -171,6 +172,7 @@ extension Pages.Page: MustacheParent {
         case "tabClients": tabClients
         case "tabApps": tabApps
         case "tabActivity": tabActivity
+        case "tabNotices": tabNotices
         case "tabReview": tabReview
         case "tabAccount": tabAccount
         case "tabOrganization": tabOrganization

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import LatchkeyAppKit
+import Testing
+
+/// Expiry notices: signed webhooks 30, 7 and 1 days before a secret ends. In the events suite,
+/// which runs one test at a time: on PostgreSQL every live test server delivers from one shared
+/// outbox, and these tests move their clock by months.
+extension EventTests {
+    func setWebhook(_ api: API, token: String, url: String) async throws -> String {
+        let reply = try await api.send(.put, "/api/v1/sellers/me/webhook", token: token, json: ["url": url])
+        #expect(reply.status == .ok && reply.headers[.cacheControl] == "no-store", "\(reply.body)")
+        return try #require(reply.string("secret"))
+    }
+
+    /// When the first secret of a newly created client ends.
+    func secretEnd(_ created: Reply) throws -> Date {
+        let text = try #require((created["secret"] as? [String: Any])?["endsAt"] as? String)
+        return try #require(ISO8601DateFormatter().date(from: text))
+    }
+
+    @Test func oneSignedNoticePerThresholdRetriedUntilDelivered() async throws {
+        try await live().run { api, clock in
+            let receiver = EventReceiver()
+            try await receiver.run { url in
+                let (token, _) = try await api.newSeller()
+                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: token).status == .notFound)
+                let refused = try await api.send(.put, "/api/v1/sellers/me/webhook", token: token, json: ["url": "ftp://ops.contoso.com/notices"])
+                #expect(refused.status == .unprocessableContent && refused.issueFields == ["url"], "\(refused.body)")
+
+                let (clientID, _, created) = try await api.newClient(token: token)
+                let endsAt = try secretEnd(created)
+                let secret = try await setWebhook(api, token: token, url: url)
+                let shown = try await api.send(.get, "/api/v1/sellers/me/webhook", token: token)
+                #expect(shown.string("url") == url && shown["secret"] == nil && shown.string("secretHint") == String(secret.prefix(3)))
+                // The test's clock runs weeks ahead of the first deliveries' timestamps (and on
+                // PostgreSQL another test's server, on its own clock, may deliver one).
+                let verifier = try EventVerifier(secrets: [secret], tolerance: 400 * 86_400, now: { clock.now })
+
+                // 31 days before the end: nothing yet.
+                clock.advance(by: endsAt.timeIntervalSince(clock.now) - 31 * 86_400)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(receiver.all.isEmpty)
+
+                // Within 30 days: one notice; the first attempt fails and is retried 10 s later.
+                receiver.fail(with: [.internalServerError])
+                clock.advance(by: 2 * 86_400)
+                let firstTry = try await receiver.wait(for: 1)
+                clock.advance(by: 11)
+                let retried = try await receiver.wait(for: 2)
+                try #require(retried.count == 2 && firstTry.count == 1)
+                #expect(firstTry[0].eventID == retried[1].eventID, "the retry carries the same event id")
+                let notice = try verifier.verifyNotice(body: retried[1].body, signature: retried[1].signature)
+                #expect(notice.type == "secret.expiring" && notice.data.thresholdDays == 30 && notice.data.clientId == clientID)
+                #expect(notice.data.endsAt == Int(endsAt.timeIntervalSince1970) && notice.data.friendlyName == "calendar app")
+
+                // Within 7 days, then within a day: one more each, and never a second of any.
+                clock.advance(by: 23 * 86_400)
+                _ = try await receiver.wait(for: 3)
+                clock.advance(by: 5.5 * 86_400)
+                let all = try await receiver.wait(for: 4)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(receiver.all.count == 4)
+                let thresholds = try all.dropFirst().map { try verifier.verifyNotice(body: $0.body, signature: $0.signature).data.thresholdDays }
+                #expect(thresholds == [30, 7, 1])
+
+                let deliveries = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: token)["deliveries"] as? [[String: Any]] ?? []
+                #expect(deliveries.count == 3 && deliveries.allSatisfy { $0["status"] as? String == "delivered" && $0["type"] as? String == "secret.expiring" })
+                let audit = try await api.send(.get, "/api/v1/audit", token: token)["entries"] as? [[String: Any]] ?? []
+                #expect(audit.filter { $0["action"] as? String == "event.delivery" && $0["objectType"] as? String == "webhook" }.count == 4)
+                #expect(audit.contains { $0["action"] as? String == "webhook.set" })
+
+                // A new secret signs from then on; the old one no longer verifies.
+                let rotated = try await api.send(.put, "/api/v1/sellers/me/webhook", token: token, json: ["url": url, "rotateSecret": true])
+                #expect(try #require(rotated.string("secret")) != secret)
+                #expect(try await api.send(.delete, "/api/v1/sellers/me/webhook", token: token).status == .noContent)
+                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: token).status == .notFound)
+            }
+        }
+    }
+
+    @Test func twoNodesSendEachNoticeOnce() async throws {
+        try await Harness().runTwoNodes(deliversEvents: true) { a, _, clock in
+            let receiver = EventReceiver()
+            try await receiver.run { url in
+                let (token, _) = try await a.newSeller()
+                let (_, _, created) = try await a.newClient(token: token)
+                let endsAt = try secretEnd(created)
+                _ = try await setWebhook(a, token: token, url: url)
+                clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
+                _ = try await receiver.wait(for: 1)
+                // Both nodes scan every 50 ms and deliver every 50 ms: still one notice.
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(receiver.all.count == 1)
+                // Tests share a PostgreSQL database: leave no webhook at a port another test may get.
+                #expect(try await a.send(.delete, "/api/v1/sellers/me/webhook", token: token).status == .noContent)
+            }
+        }
+    }
+}
