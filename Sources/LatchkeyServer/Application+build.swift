@@ -16,7 +16,9 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let clock = latchkey.clock
     let keys = latchkey.signingKeys
     let signer = try await TokenSigner(keys: try await keys.load())
-    let recorder = SecretUseRecorder(store: latchkey.clients, interval: configuration.lastUsedFlushInterval, logger: logger)
+    let recorder = SecretUseRecorder(
+        store: latchkey.clients, interval: configuration.lastUsedFlushInterval, granularity: configuration.lastUsedGranularity, logger: logger
+    )
     let settings = IssuerSettings(issuer: configuration.publicURL)
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)

@@ -39,6 +39,9 @@ public struct Configuration: Sendable {
     public var metricsToken: String?
     /// How often last-used times are written.
     public var lastUsedFlushInterval: Duration
+    /// `LATCHKEY_LAST_USED_GRANULARITY`: a secret's last use is written at most once per this
+    /// many seconds per node (the dashboard shows it to the minute).
+    public var lastUsedGranularity: TimeInterval = 60
     /// Threads doing network I/O. Request handlers run on Swift's own pool (one thread a core),
     /// so half the cores for I/O measured best: on 2 cores, 1 thread served 14% more tokens.
     public var eventLoopThreads: Int
@@ -146,6 +149,7 @@ public struct Configuration: Sendable {
         configuration.cacheTTLUnfollowed = .seconds(try integer("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: 1))
         configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
         configuration.metricsToken = value("LATCHKEY_METRICS_TOKEN")
+        configuration.lastUsedGranularity = TimeInterval(try integer("LATCHKEY_LAST_USED_GRANULARITY", in: 0...86_400, default: 60))
         if let text = value("LATCHKEY_DELIVER_EVENTS") {
             guard let flag = ["true": true, "false": false][text.lowercased()] else {
                 throw ConfigurationError(variable: "LATCHKEY_DELIVER_EVENTS", message: "expected true or false, got \"\(text)\"")

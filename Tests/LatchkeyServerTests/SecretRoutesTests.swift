@@ -114,7 +114,7 @@ struct SecretRoutesTests {
     }
 
     @Test func lastUsedIsRecordedOffTheRequestPath() async throws {
-        try await Harness().run { api, _ in
+        try await Harness().run { api, clock in
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
             try await api.enable(id, sellerToken: token)
@@ -126,6 +126,17 @@ struct SecretRoutesTests {
                 recorded = try await secrets(api, token, id).first?["lastUsedAt"]
             }
             #expect(recorded is String)
+
+            // Written again once a minute at most (the dashboard shows it to the minute).
+            func lastUsed(after use: TimeInterval) async throws -> String? {
+                clock.advance(by: use)
+                #expect(try await api.token(id, secret).status == .ok)
+                try await Task.sleep(for: .milliseconds(300))
+                return try await secrets(api, token, id).first?["lastUsedAt"] as? String
+            }
+            #expect(try await lastUsed(after: 30) == recorded as? String, "a use 30 s later is not written")
+            let later = try await lastUsed(after: 31)
+            #expect(later != nil && later != recorded as? String, "a use a minute after the last write is")
         }
     }
 }
