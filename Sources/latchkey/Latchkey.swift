@@ -213,7 +213,7 @@ struct Keys: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add newer ES256 and RS256 signing keys.",
-            discussion: "Running servers start signing with them within a minute; the old keys stay in the JWK Set for two hours, until every token they signed has expired."
+            discussion: "Running servers start signing with them at once (a change notice; at the latest within a minute); the old keys stay in the JWK Set for two hours, until every token they signed has expired."
         )
         @OptionGroup var environment: EnvironmentOptions
 

@@ -27,14 +27,20 @@ struct ResourceKitTests {
         return AccessTokenVerifier(configuration: configuration)
     }
 
-    @Test func validatesSignatureIssuerAudienceLifetimeAndRevocation() async throws {
+    /// A live server, and a client enabled there for client credentials.
+    func withEnabledClient(_ test: @Sendable (_ api: API, _ port: Int, _ id: String, _ secret: String, EnabledApp) async throws -> Void) async throws {
         var harness = Harness()
         harness.mode = .live
         try await harness.run { api, _ in
             let port = try #require(api.client.port)
             let (seller, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: seller)
-            let enabled = try await api.enable(id, sellerToken: seller)
+            try await test(api, port, id, secret, try await api.enable(id, sellerToken: seller))
+        }
+    }
+
+    @Test func validatesSignatureIssuerAudienceLifetimeAndRevocation() async throws {
+        try await withEnabledClient { api, port, id, secret, enabled in
             let token = try #require(try await api.token(id, secret).string("access_token"))
 
             let verified = try await verifier(port: port).verify(token)
@@ -75,13 +81,7 @@ struct ResourceKitTests {
     }
 
     @Test func theRevocationFeedStopsTokensWithinASecondWithoutIntrospection() async throws {
-        var harness = Harness()
-        harness.mode = .live
-        try await harness.run { api, _ in
-            let port = try #require(api.client.port)
-            let (seller, _) = try await api.newSeller()
-            let (id, secret, _) = try await api.newClient(token: seller)
-            let enabled = try await api.enable(id, sellerToken: seller)
+        try await withEnabledClient { api, port, id, secret, enabled in
             let first = try #require(try await api.token(id, secret).string("access_token"))
             let second = try #require(try await api.token(id, secret).string("access_token"))
 

@@ -343,3 +343,28 @@ def test_public_client_and_id_token_algorithm(browser):
     token = json.load(reply)["token"]
     client = json.load(urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/v1/clients/{client_id}", headers={"Authorization": f"Bearer {token}"})))
     assert client["publicClient"] is True and client["idTokenSignedResponseAlg"] == "RS256"
+
+
+def test_expiry_notice_webhook(browser):
+    sign_up(browser, new_email())
+    navigate(browser, By.LINK_TEXT, "notices")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Expiry notices"
+    url = browser.find_element(By.ID, "url")
+    url.send_keys("ftp://ops.contoso.com/notices")
+    navigate(browser, By.CSS_SELECTOR, "form.form button[type=submit]")
+    assert "https://" in browser.find_element(By.CSS_SELECTOR, ".error-summary").text
+
+    url = browser.find_element(By.ID, "url")
+    url.clear()
+    url.send_keys("https://ops.contoso.com/latchkey-notices")
+    navigate(browser, By.CSS_SELECTOR, "form.form button[type=submit]")
+    secret = browser.find_element(By.ID, "webhook-secret").get_attribute("value")
+    assert len(base64.b64decode(secret)) == 32
+    shot(browser, "notices")
+    # Shown once: the page again names only its first characters.
+    browser.get(f"{BASE}/dashboard/notices")
+    assert not browser.find_elements(By.ID, "webhook-secret") and secret not in browser.page_source
+    assert f"{secret[:3]}…" in browser.page_source
+    assert "No notices yet" in browser.page_source
+    navigate(browser, By.CSS_SELECTOR, "form[action='/dashboard/notices/remove'] button")
+    assert browser.find_element(By.ID, "url").get_attribute("value") == ""
