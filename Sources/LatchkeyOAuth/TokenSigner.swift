@@ -81,7 +81,10 @@ public struct SigningKeyMaterial: Sendable {
 public final class TokenSigner: Sendable {
     private struct KeySet {
         let jwks: JWKS
-        let verification: JWTKeyCollection
+        /// Every published key by `kid`, with its algorithm's name, taken out of the key
+        /// collection once: verifying through the collection (an actor) ran every
+        /// introspection on one executor, one at a time.
+        let verifiers: [String: (alg: String, algorithm: any JWTAlgorithm)]
         /// Per algorithm: the signing algorithm object and the base64url headers it signs under.
         let signers: [SigningAlgorithm: Signer]
     }
@@ -126,7 +129,11 @@ public final class TokenSigner: Sendable {
             )
         }
         guard signers[.es256] != nil else { throw SignerError.unusableKey }
-        return KeySet(jwks: JWKS(keys: keys.map(\.jwk)), verification: collection, signers: signers)
+        var verifiers: [String: (alg: String, algorithm: any JWTAlgorithm)] = [:]
+        for key in keys {
+            verifiers[key.kid] = (key.algorithm.rawValue, try await collection.getKey(for: JWKIdentifier(string: key.kid)))
+        }
+        return KeySet(jwks: JWKS(keys: keys.map(\.jwk)), verifiers: verifiers, signers: signers)
     }
 
     /// The JWK Set served at `/.well-known/jwks.json` (RFC 7517).
@@ -163,11 +170,17 @@ public final class TokenSigner: Sendable {
     /// The claims of an access token this server signed with a published key; throws for
     /// anything else, ID tokens included (RFC 9068 §4: the `typ` tells them apart).
     public func verify(_ token: String) async throws -> AccessTokenClaims {
-        guard let dot = token.firstIndex(of: "."), let header = Data(base64URL: token[..<dot]),
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = Data(base64URL: parts[0]),
             let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any], object["typ"] as? String == "at+jwt"
         else { throw SignerError.notAnAccessToken }
-        let collection = state.withLock { $0.verification }
-        return try await collection.verify(token, as: AccessTokenClaims.self)
+        // The key named by `kid`, and only with its own algorithm (no algorithm confusion).
+        guard let kid = object["kid"] as? String, let key = state.withLock({ $0.verifiers[kid] }), object["alg"] as? String == key.alg,
+            let signature = Data(base64URL: parts[2]), let payload = Data(base64URL: parts[1])
+        else { throw SignerError.badSignature }
+        let signingInput = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
+        guard try key.algorithm.verify(signature, signs: Array(signingInput)) else { throw SignerError.badSignature }
+        return try JSONDecoder().decode(AccessTokenClaims.self, from: payload)
     }
 
     /// RFC 7638 JWK thumbprint: base64url SHA-256 of the required members in lexical order.
@@ -178,6 +191,7 @@ public final class TokenSigner: Sendable {
     public enum SignerError: Error {
         case unusableKey
         case notAnAccessToken
+        case badSignature
     }
 }
 

@@ -50,6 +50,38 @@ struct TokenSignerTests {
         #expect(signer.kid() != other.kid() && signer.kid()?.count == 43)
     }
 
+    @Test func rejectsAlteredPayloadsHeadersAndSignatures() async throws {
+        let signer = try await TokenSigner(keys: [.generate(.es256), .generate(.rs256)])
+        let parts = try signer.sign(claims).split(separator: ".").map(String.init)
+        func encoded(_ json: [String: Any]) throws -> String {
+            try JSONSerialization.data(withJSONObject: json).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let headerBytes = try #require(Data(base64URL: parts[0]))
+        let header = try #require(try JSONSerialization.jsonObject(with: headerBytes) as? [String: Any])
+        var otherPayload = claims
+        otherPayload.sub = "someone-else"
+        let otherClaims = try #require(try JSONSerialization.jsonObject(with: Data(otherPayload.jsonText.utf8)) as? [String: Any])
+        let forgedPayload = parts[0] + "." + (try encoded(otherClaims)) + "." + parts[2]
+        var noneHeader = header
+        noneHeader["alg"] = "none"
+        var rsaKidHeader = header
+        rsaKidHeader["kid"] = try #require(signer.kid(.rs256))
+        var signature = try #require(Data(base64URL: parts[2]))
+        signature[0] ^= 1
+        for forged in [
+            forgedPayload,
+            try encoded(noneHeader) + "." + parts[1] + "." + parts[2],
+            try encoded(noneHeader) + "." + parts[1] + ".",
+            try encoded(rsaKidHeader) + "." + parts[1] + "." + parts[2],
+            parts[0] + "." + parts[1] + "." + Array(signature).base64URLEncoded(),
+            parts[0] + "." + parts[1],
+        ] {
+            await #expect(throws: (any Error).self) { try await signer.verify(forged) }
+        }
+        #expect(try await signer.verify(parts.joined(separator: ".")) == claims)
+    }
+
     /// After a rotation the newest key signs; a token of the older key verifies while it is published.
     @Test func replacingKeysKeepsOlderOnesVerifying() async throws {
         let old = try SigningKeyMaterial.generate(.es256)
