@@ -84,8 +84,11 @@ public final class AccessTokenVerifier: Sendable {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
+    /// The issuer's keys by `kid`, each with its algorithm's name, taken out of JWTKit's key
+    /// collection when fetched: verifying through the collection (an actor) would run every
+    /// request's check on one executor, one at a time.
     private struct KeySet {
-        var keys: JWTKeyCollection
+        var keys: [String: (alg: String, algorithm: any JWTAlgorithm)]
         var fetchedAt: Date
     }
 
@@ -102,11 +105,11 @@ public final class AccessTokenVerifier: Sendable {
     public func verify(_ token: String, now: Date = Date()) async throws(AccessTokenError) -> VerifiedAccessToken {
         let claims: Claims
         do {
-            claims = try await keys(refresh: false).verify(token, as: Claims.self)
+            claims = try await Self.verifySignature(token, keys: try await keys(refresh: false))
         } catch {
             // A key rotated since the last fetch: fetch once more, then give up.
             do {
-                claims = try await keys(refresh: true).verify(token, as: Claims.self)
+                claims = try await Self.verifySignature(token, keys: try await keys(refresh: true))
             } catch {
                 throw AccessTokenError(description: "The access token's signature does not verify with the issuer's keys.")
             }
@@ -133,15 +136,41 @@ public final class AccessTokenVerifier: Sendable {
         )
     }
 
-    private func keys(refresh: Bool) async throws -> JWTKeyCollection {
+    private func keys(refresh: Bool) async throws -> [String: (alg: String, algorithm: any JWTAlgorithm)] {
         if !refresh, let cached = keySet.withLock({ $0 }), Date().timeIntervalSince(cached.fetchedAt) < configuration.keySetLifetime {
             return cached.keys
         }
         let (data, response) = try await session.data(from: configuration.jwksURL)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw AccessTokenError(description: "The issuer's JWK Set could not be fetched.") }
-        let keys = try await JWTKeyCollection().add(jwksJSON: String(decoding: data, as: UTF8.self))
+        let collection = try await JWTKeyCollection().add(jwksJSON: String(decoding: data, as: UTF8.self))
+        var keys: [String: (alg: String, algorithm: any JWTAlgorithm)] = [:]
+        let listed = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
+        for key in listed {
+            // A key without `alg` is taken at its type's usual one (Latchkey's keys always say).
+            guard let kid = key["kid"] as? String else { continue }
+            let alg = key["alg"] as? String ?? (key["kty"] as? String == "EC" ? "ES256" : "RS256")
+            keys[kid] = (alg, try await collection.getKey(for: JWKIdentifier(string: kid)))
+        }
         keySet.withLock { $0 = KeySet(keys: keys, fetchedAt: Date()) }
         return keys
+    }
+
+    /// JWS compact serialization: the key the header's `kid` names, with its own algorithm only.
+    private static func verifySignature(_ token: String, keys: [String: (alg: String, algorithm: any JWTAlgorithm)]) async throws -> Claims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = Self.base64URL(parts[0]), let payload = Self.base64URL(parts[1]), let signature = Self.base64URL(parts[2]),
+            let object = try JSONSerialization.jsonObject(with: header) as? [String: Any], let kid = object["kid"] as? String,
+            let key = keys[kid], object["alg"] as? String == key.alg
+        else { throw AccessTokenError(description: "The access token is not signed by a key of the issuer.") }
+        let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        guard try key.algorithm.verify(signature, signs: signingInput) else { throw AccessTokenError(description: "The signature does not verify.") }
+        return try JSONDecoder().decode(Claims.self, from: payload)
+    }
+
+    private static func base64URL(_ text: Substring) -> Data? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64)
     }
 
     /// RFC 7662 §2.2: `active` is the only member that matters here.

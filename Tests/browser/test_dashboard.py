@@ -347,7 +347,7 @@ def test_public_client_and_id_token_algorithm(browser):
 
 def test_expiry_notice_webhook(browser):
     sign_up(browser, new_email())
-    navigate(browser, By.LINK_TEXT, "notices")
+    navigate(browser, By.LINK_TEXT, "NOTICES")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Expiry notices"
     url = browser.find_element(By.ID, "url")
     url.send_keys("ftp://ops.contoso.com/notices")
