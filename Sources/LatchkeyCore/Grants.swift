@@ -150,9 +150,6 @@ public protocol ConsentStore: Sendable {
     func uninstall(appID: String, from tenantID: String, audit: AuditEntry, event: AppEvent?) async throws -> Bool
     func installations(in tenantID: String) async throws -> [Installation]
     func isInstalled(appID: String, in tenantID: String) async throws -> Bool
-    /// In one read, what a token for the app in the tenant depends on: the tenant (`nil` when
-    /// there is none), whether the app is installed there, and the tenant-wide consents to it.
-    func access(appID: String, tenantID: String) async throws -> (tenant: Tenant?, installed: Bool, tenantConsents: Set<String>)
     /// Adds consents (those already given are kept as they were).
     func grant(_ consents: [Consent], audit: AuditEntry, event: AppEvent) async throws
     /// The permissions consented to the app for the user: theirs and the tenant's.

@@ -32,8 +32,11 @@ public final class CachedAuthorizationDirectory: AuthorizationDirectory {
         self.appsByClient = LoadingCache(lifetime: lifetime) { try await apps.approvedApp(using: $0) }
         self.appsByID = LoadingCache(lifetime: lifetime) { id in try await apps.app(id, ownedBy: nil).flatMap { $0.status == .approved ? $0 : nil } }
         self.tenantAccess = LoadingCache(lifetime: lifetime) { key in
-            let access = try await consents.access(appID: key.appID, tenantID: key.tenantID)
-            return TenantAccess(tenant: access.tenant, installed: access.installed, tenantConsents: access.tenantConsents)
+            guard let tenant = try await tenants.tenant(key.tenantID) else { return TenantAccess(tenant: nil, installed: false, tenantConsents: []) }
+            return TenantAccess(
+                tenant: tenant, installed: try await consents.isInstalled(appID: key.appID, in: key.tenantID),
+                tenantConsents: try await consents.consentedPermissions(appID: key.appID, tenantID: key.tenantID, userID: nil)
+            )
         }
         self.users = LoadingCache(lifetime: lifetime) { try await tenants.user($0) }
         self.userConsents = LoadingCache(lifetime: lifetime) { key in

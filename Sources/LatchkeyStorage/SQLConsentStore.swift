@@ -81,40 +81,6 @@ public struct SQLConsentStore: ConsentStore {
         }
     }
 
-    public func access(appID: String, tenantID: String) async throws -> (tenant: Tenant?, installed: Bool, tenantConsents: Set<String>) {
-        // One row per tenant-wide consent (or one with none), each carrying the tenant and the
-        // installation: the token path's first look at a client reads the database once here.
-        let rows = try await provider.read { db in
-            try await db.select()
-                .column(SQLColumn("id", table: "tenants")).column(SQLColumn("display_name", table: "tenants"))
-                .column(SQLColumn("region", table: "tenants")).column(SQLColumn("created_at", table: "tenants"))
-                .column(SQLColumn("app_id", table: "installations"), as: "installed_app")
-                .column(SQLColumn("permission", table: "consents"))
-                .from("tenants")
-                .join("installations", method: SQLJoinMethod.left, on: SQLBinaryExpression(
-                    SQLBinaryExpression(SQLColumn("tenant_id", table: "installations"), .equal, SQLColumn("id", table: "tenants")), .and,
-                    SQLBinaryExpression(SQLColumn("app_id", table: "installations"), .equal, SQLBind(appID))
-                ))
-                .join("consents", method: SQLJoinMethod.left, on: SQLBinaryExpression(
-                    SQLBinaryExpression(
-                        SQLBinaryExpression(SQLColumn("tenant_id", table: "consents"), .equal, SQLColumn("id", table: "tenants")), .and,
-                        SQLBinaryExpression(SQLColumn("app_id", table: "consents"), .equal, SQLBind(appID))
-                    ), .and,
-                    SQLBinaryExpression(SQLColumn("user_id", table: "consents"), .equal, SQLBind(""))
-                ))
-                .where(SQLColumn("id", table: "tenants"), .equal, SQLBind(tenantID))
-                .all()
-        }
-        guard let first = rows.first else { return (nil, false, []) }
-        let tenant = TenantRow(
-            id: try first.decode(column: "id", as: String.self), displayName: try first.decode(column: "display_name", as: String.self),
-            region: try first.decode(column: "region", as: String.self), createdAt: try first.decode(column: "created_at", as: Double.self)
-        ).tenant
-        let installed = try first.decodeNil(column: "installed_app") == false
-        let permissions = try rows.compactMap { try $0.decode(column: "permission", as: String?.self) }
-        return (tenant, installed, Set(permissions))
-    }
-
     public func grant(_ consents: [Consent], audit: AuditEntry, event: AppEvent) async throws {
         try await provider.transaction { db in
             for consent in consents {
