@@ -3,7 +3,7 @@ import LatchkeyCore
 
 /// The token endpoint's view of clients, kept in memory (see `LoadingCache`).
 public final class ClientCache: ClientDirectory {
-    let cache: LoadingCache<ClientID, RegisteredClient?>
+    private let cache: LoadingCache<ClientID, RegisteredClient?>
 
     public init(store: any ClientStore, lifetime: CacheLifetime = .fixed(.seconds(1)), capacity: Int = 1_000_000) {
         self.cache = LoadingCache(lifetime: lifetime, capacity: capacity) { id in

@@ -7,25 +7,22 @@ import Synchronization
 public final class CacheLifetime: Sendable {
     public let whileFollowing: Duration
     public let whileNotFollowing: Duration
-    private let following: Atomic<Bool>
+    /// Whether notices arrive now: the change feed's own state, read at each look-up.
+    private let isFollowing: @Sendable () -> Bool
 
-    public init(whileFollowing: Duration, whileNotFollowing: Duration, following: Bool = false) {
+    public init(whileFollowing: Duration, whileNotFollowing: Duration, isFollowing: @escaping @Sendable () -> Bool) {
         self.whileFollowing = whileFollowing
         self.whileNotFollowing = whileNotFollowing
-        self.following = Atomic(following)
+        self.isFollowing = isFollowing
     }
 
     /// One lifetime whatever the notices do.
     public static func fixed(_ duration: Duration) -> CacheLifetime {
-        CacheLifetime(whileFollowing: duration, whileNotFollowing: duration)
-    }
-
-    public func setFollowing(_ value: Bool) {
-        following.store(value, ordering: .relaxed)
+        CacheLifetime(whileFollowing: duration, whileNotFollowing: duration) { true }
     }
 
     public var current: Duration {
-        following.load(ordering: .relaxed) ? whileFollowing : whileNotFollowing
+        isFollowing() ? whileFollowing : whileNotFollowing
     }
 }
 

@@ -118,21 +118,22 @@ public final class TokenSigner: Sendable {
             case .rs256(let privateKey): await collection.add(rsa: privateKey, digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
             }
         }
-        var signers: [SigningAlgorithm: Signer] = [:]
-        for key in keys where signers[key.algorithm] == nil {
-            let header = { (type: String) in
-                Array(JSONText.object(["alg": .string(key.algorithm.rawValue), "kid": .string(key.kid), "typ": .string(type)]).utf8).base64URLEncoded()
-            }
-            signers[key.algorithm] = Signer(
-                kid: key.kid, algorithm: try await collection.getKey(for: JWKIdentifier(string: key.kid)),
-                accessTokenHeader: header("at+jwt"), idTokenHeader: header("JWT")
-            )
-        }
-        guard signers[.es256] != nil else { throw SignerError.unusableKey }
         var verifiers: [String: (alg: String, algorithm: any JWTAlgorithm)] = [:]
         for key in keys {
             verifiers[key.kid] = (key.algorithm.rawValue, try await collection.getKey(for: JWKIdentifier(string: key.kid)))
         }
+        var signers: [SigningAlgorithm: Signer] = [:]
+        for key in keys where signers[key.algorithm] == nil {
+            guard let verifier = verifiers[key.kid] else { throw SignerError.unusableKey }
+            let header = { (type: String) in
+                Array(JSONText.object(["alg": .string(key.algorithm.rawValue), "kid": .string(key.kid), "typ": .string(type)]).utf8).base64URLEncoded()
+            }
+            signers[key.algorithm] = Signer(
+                kid: key.kid, algorithm: verifier.algorithm,
+                accessTokenHeader: header("at+jwt"), idTokenHeader: header("JWT")
+            )
+        }
+        guard signers[.es256] != nil else { throw SignerError.unusableKey }
         return KeySet(jwks: JWKS(keys: keys.map(\.jwk)), verifiers: verifiers, signers: signers)
     }
 

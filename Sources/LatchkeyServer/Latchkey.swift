@@ -53,7 +53,8 @@ public struct Latchkey: Sendable {
         let apps = SQLAppStore(provider: database)
         let consents = SQLConsentStore(provider: database)
         let hasher = BcryptHasher(cost: configuration.passwordHashCost)
-        let lifetime = CacheLifetime(whileFollowing: configuration.cacheTTL, whileNotFollowing: configuration.cacheTTLUnfollowed)
+        let changes = database.changes
+        let lifetime = CacheLifetime(whileFollowing: configuration.cacheTTL, whileNotFollowing: configuration.cacheTTLUnfollowed) { changes.isFollowing }
         let cache = ClientCache(store: clients, lifetime: lifetime)
         let access = CachedAuthorizationDirectory(apps: apps, tenants: tenants, consents: consents, lifetime: lifetime)
         let grants = SQLGrantStore(provider: database)
@@ -67,7 +68,6 @@ public struct Latchkey: Sendable {
                 revokedTokens.apply(notice)
             }
         }
-        database.changes.onFollowingChange { lifetime.setFollowing($0) }
         self.configuration = configuration
         self.database = database
         self.clients = clients

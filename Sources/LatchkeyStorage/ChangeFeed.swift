@@ -14,7 +14,6 @@ public final class ChangeFeed: Sendable {
     public let nodeID: String
     private let handlers = Mutex<[Handler]>([])
     private let following = Atomic<Bool>(false)
-    private let stateHandlers = Mutex<[@Sendable (Bool) -> Void]>([])
     private let received = Atomic<Int>(0)
 
     public init(nodeID: String = UUID().uuidString.lowercased()) {
@@ -24,11 +23,6 @@ public final class ChangeFeed: Sendable {
     /// Calls `handler` with every batch of notices, on whichever task delivers them.
     public func subscribe(_ handler: @escaping Handler) {
         handlers.withLock { $0.append(handler) }
-    }
-
-    /// Calls `handler` whenever following starts (true) or stops (false).
-    public func onFollowingChange(_ handler: @escaping @Sendable (Bool) -> Void) {
-        stateHandlers.withLock { $0.append(handler) }
     }
 
     public var isFollowing: Bool { following.load(ordering: .relaxed) }
@@ -58,7 +52,6 @@ public final class ChangeFeed: Sendable {
     func setFollowing(_ value: Bool) {
         guard following.exchange(value, ordering: .relaxed) != value else { return }
         if value { publish([.everything]) }
-        for handler in stateHandlers.withLock({ $0 }) { handler(value) }
     }
 }
 

@@ -183,13 +183,14 @@ struct ClientCacheTests {
     @Test func entriesLiveLongOnlyWhileNoticesArrive() async throws {
         let client = try client()
         let store = CountingStore(client)
-        let lifetime = CacheLifetime(whileFollowing: .seconds(60), whileNotFollowing: .milliseconds(50), following: true)
+        let following = Atomic(true)
+        let lifetime = CacheLifetime(whileFollowing: .seconds(60), whileNotFollowing: .milliseconds(50)) { following.load(ordering: .relaxed) }
         let cache = ClientCache(store: store, lifetime: lifetime)
         _ = try await cache.client(client.id)
         store.set(nil)
         try await Task.sleep(for: .milliseconds(80))
         #expect(try await cache.client(client.id) != nil, "while notices arrive, an entry lives its long lifetime")
-        lifetime.setFollowing(false)
+        following.store(false, ordering: .relaxed)
         #expect(try await cache.client(client.id) == nil, "without notices, an entry older than the short lifetime is read again")
         #expect(store.loads == 2)
     }
