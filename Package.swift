@@ -75,6 +75,7 @@ let package = Package(
                 "LatchkeyStorage",
                 "LatchkeyOAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -120,6 +121,7 @@ let package = Package(
             name: "latchkey",
             dependencies: [
                 "LatchkeyServer",
+                "LatchkeyStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -109,11 +109,14 @@ public struct AppCatalog: Sendable {
     }
 
     /// An operator's decision; the audit entry goes to the app's seller's log.
-    public func review(_ id: String, approve: Bool, reason: String?, by actor: Actor) async throws -> AppListing {
+    public func review(_ id: String, approve: Bool, reason: String?, revision: Int?, by actor: Actor) async throws -> AppListing {
         guard actor.role == .operator else { throw DomainError.forbidden("Only platform operators review apps.") }
         let now = clock()
         let reviewed = try await apps.modify(id, ownedBy: nil) { app in
-            try app.review(approve: approve, reason: reason, at: now)
+            guard app.sellerID != actor.sellerID else {
+                throw DomainError.forbidden("Operators do not review their own apps: another operator must.")
+            }
+            try app.review(approve: approve, reason: reason, revision: revision, at: now)
             let entry = actor.entry(approve ? .appApprove : .appReject, objectType: "app", objectID: id, at: now, owner: app.sellerID, detail: app.reviewReason)
             return (app, entry)
         }

@@ -28,12 +28,17 @@ public struct AppListing: Sendable, Equatable {
     public var appOnlyPermissions: [String]
     /// Where Latchkey posts signed events about the app (installed, consent granted, …).
     public var eventsURL: EventsURL?
+    /// Counts material changes (SPEC §1: what users see and consent to). An operator approves
+    /// the revision they reviewed; a later change puts the app back into review.
+    public var revision: Int
 
     public init(
         id: String, sellerID: String, name: String, description: String, markets: Markets,
         requiresServerToServerAuth: Bool, clientID: ClientID?, status: AppStatus, reviewReason: String?,
-        createdAt: Date, updatedAt: Date, permissions: [String] = [], appOnlyPermissions: [String] = [], eventsURL: EventsURL? = nil
+        createdAt: Date, updatedAt: Date, permissions: [String] = [], appOnlyPermissions: [String] = [], eventsURL: EventsURL? = nil,
+        revision: Int = 1
     ) {
+        self.revision = revision
         self.eventsURL = eventsURL
         self.permissions = permissions
         self.appOnlyPermissions = appOnlyPermissions
@@ -165,10 +170,14 @@ public struct AppDetails: Sendable, Equatable {
 }
 
 extension AppListing {
-    /// Applies an edit. SPEC §1: changing the Client ID of an approved app puts it back into
-    /// review; so does asking for other permissions, which users would consent to unreviewed.
+    /// Applies an edit. A material change — what the review saw: name, description, markets,
+    /// the service flag, the Client ID, the permissions — counts a new revision and puts an
+    /// approved app back into review (SPEC §1 for the Client ID; the rest is what users are
+    /// shown and consent to). The events URL is the seller's own plumbing and is not reviewed.
     public mutating func apply(_ details: AppDetails, at now: Date) {
-        let clientChanged = details.clientID != clientID || details.permissions != permissions || details.appOnlyPermissions != appOnlyPermissions
+        let material = details.name != name || details.description != description || details.markets != markets
+            || details.requiresServerToServerAuth != requiresServerToServerAuth || details.clientID != clientID
+            || details.permissions != permissions || details.appOnlyPermissions != appOnlyPermissions
         name = details.name
         description = details.description
         markets = details.markets
@@ -178,9 +187,12 @@ extension AppListing {
         appOnlyPermissions = details.appOnlyPermissions
         eventsURL = details.eventsURL
         updatedAt = now
-        if status == .approved && clientChanged {
-            status = .submitted
-            reviewReason = nil
+        if material {
+            revision += 1
+            if status == .approved {
+                status = .submitted
+                reviewReason = nil
+            }
         }
     }
 
@@ -201,9 +213,17 @@ extension AppListing {
         updatedAt = now
     }
 
-    public mutating func review(approve: Bool, reason input: String?, at now: Date) throws(DomainError) {
+    /// An operator's decision on the revision they reviewed: approving needs it, and it must
+    /// still be the app's (a change made while the app waited means reviewing it again).
+    public mutating func review(approve: Bool, reason input: String?, revision reviewed: Int?, at now: Date) throws(DomainError) {
         guard status == .submitted else {
             throw .conflict(field: "status", code: "not_submitted", message: "Only a submitted app can be reviewed; this one is \(status.rawValue).")
+        }
+        if approve && reviewed == nil {
+            throw .invalid(field: "revision", code: "required", message: "Send the revision you reviewed (the app's \"revision\", now \(revision)), so that only what you saw is approved.")
+        }
+        if let reviewed, reviewed != revision {
+            throw .conflict(field: "revision", code: "changed_since_review", message: "The app changed since you opened it (revision \(reviewed), now \(revision)): review it again.")
         }
         let reason: String
         do {

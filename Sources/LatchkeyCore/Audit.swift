@@ -99,12 +99,19 @@ public struct Actor: Sendable {
         self.userID = user.id
     }
 
+    /// An entry for `owner`'s log (the actor's own by default). An operator acting on a
+    /// seller's object appears there as "platform operator", without e-mail or address.
     public func entry(
         _ action: AuditAction, objectType: String, objectID: String, at now: Date, owner: String? = nil, detail: String? = nil
     ) -> AuditEntry {
-        AuditEntry(
-            sellerID: owner ?? sellerID, actor: name, action: action, objectType: objectType, objectID: objectID,
-            at: now, sourceIP: sourceIP, detail: detail
+        let onOthers = owner.map { $0 != sellerID } ?? false
+        let anonymous = onOthers && role == .operator
+        return AuditEntry(
+            sellerID: owner ?? sellerID, actor: anonymous ? Self.operatorName : name, action: action, objectType: objectType, objectID: objectID,
+            at: now, sourceIP: anonymous ? nil : sourceIP, detail: detail
         )
     }
+
+    /// How operators appear in a seller's activity.
+    public static let operatorName = "platform operator"
 }

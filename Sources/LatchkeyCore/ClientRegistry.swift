@@ -40,11 +40,13 @@ public struct ClientRegistry: Sendable {
         public var availability: String?
         public var idTokenSignedResponseAlg: String?
         public var isPublic: Bool?
+        public var isResourceServer: Bool?
 
         public init(
             friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
-            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil
+            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil
         ) {
+            self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.isPublic = isPublic
             self.friendlyName = friendlyName
@@ -54,6 +56,11 @@ public struct ClientRegistry: Sendable {
             self.availability = availability
         }
     }
+
+    static let resourceServersByOperators = FieldIssue(
+        field: "resourceServer", code: "operators_only",
+        message: "Only platform operators register resource servers (clients that introspect other clients' tokens); leave it false."
+    )
 
     /// SPEC §1: the Client ID is generated together with its first secret, the signing one.
     public func create(_ input: NewClient, by actor: Actor) async throws -> (OAuthClient, IssuedSecret) {
@@ -69,6 +76,7 @@ public struct ClientRegistry: Sendable {
         }
         let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
         let idTokenAlgorithm = issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: input.idTokenSignedResponseAlg) }
+        if input.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
         try issues.throwIfAny()
         guard let details, let validity, let availability, let idTokenAlgorithm else { throw DomainError.invalid(issues.issues) }
 
@@ -77,7 +85,8 @@ public struct ClientRegistry: Sendable {
         var client = OAuthClient(
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
-            secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false
+            secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false,
+            isResourceServer: input.isResourceServer ?? false
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -99,11 +108,13 @@ public struct ClientRegistry: Sendable {
         public var redirectURL: String?
         public var idTokenSignedResponseAlg: String?
         public var isPublic: Bool?
+        public var isResourceServer: Bool?
 
         public init(
             friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil,
-            isPublic: Bool? = nil
+            isPublic: Bool? = nil, isResourceServer: Bool? = nil
         ) {
+            self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.isPublic = isPublic
             self.friendlyName = friendlyName
@@ -119,6 +130,7 @@ public struct ClientRegistry: Sendable {
         let algorithm = edit.idTokenSignedResponseAlg.flatMap { text in
             issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: text) }
         }
+        if edit.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
         try issues.throwIfAny()
         let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
             let details = try ClientDetails(
@@ -131,6 +143,7 @@ public struct ClientRegistry: Sendable {
             client.redirectURL = details.redirectURL
             if let algorithm { client.idTokenAlgorithm = algorithm }
             if let isPublic = edit.isPublic { client.isPublic = isPublic }
+            if let isResourceServer = edit.isResourceServer { client.isResourceServer = isResourceServer }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }
         return updated

@@ -16,6 +16,16 @@ public struct FieldIssue: Error, Sendable, Equatable, Codable {
 
 /// The closed set of ways a management operation fails. Every case says which object or field
 /// is at fault; the HTTP layer maps each case to one status code.
+/// Too much work already waits (password hashing under a flood of sign-ins): answered with
+/// 503 and `Retry-After`, nothing changed.
+public struct ServiceBusy: Error, Sendable {
+    public let retryAfter: Int
+
+    public init(retryAfter: Int) {
+        self.retryAfter = retryAfter
+    }
+}
+
 public enum DomainError: Error, Sendable, Equatable {
     /// The input breaks a rule: one issue per field (422).
     case invalid([FieldIssue])

@@ -128,6 +128,7 @@ public protocol TenantStore: Sendable {
     func users(in tenantID: String) async throws -> [PlatformUser]
     func user(_ id: String) async throws -> PlatformUser?
     func user(email: String) async throws -> (user: PlatformUser, passwordHash: String)?
+    func updatePasswordHash(userID: String, to hash: String) async throws
     /// Deletes the user with their consents and refresh tokens; `false` if absent.
     func deleteUser(_ id: String, in tenantID: String, audit: AuditEntry) async throws -> Bool
     /// Writes an entry that goes with no change (a sign-in).

@@ -24,12 +24,17 @@ public struct OAuthClient: Sendable, Equatable {
     /// by its id alone at the token endpoint, for the authorization code and refresh token
     /// grants, and must use PKCE (RFC 7636; RFC 9700 §2.1.1). Its secrets still sign inbound data.
     public var isPublic: Bool
+    /// One of the platform's own APIs (set by an operator): it may introspect any client's
+    /// tokens and follow the revocation feed. Other clients introspect only their own tokens.
+    public var isResourceServer: Bool
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
-        secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false
+        secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false,
+        isResourceServer: Bool = false
     ) {
+        self.isResourceServer = isResourceServer
         self.idTokenAlgorithm = idTokenAlgorithm
         self.isPublic = isPublic
         self.id = id

@@ -29,14 +29,26 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
             throw issue("invalid_url", "The redirect URL must not contain spaces or non-ASCII characters; percent-encode them.")
         }
-        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
-            throw issue("invalid_url", "Enter an absolute URL with a host, for example https://app.contoso.com/auth.")
+        guard text.utf8.count <= Self.maximumLength else {
+            throw issue("too_long", "The redirect URL must be at most \(Self.maximumLength) characters.")
         }
-        guard components.fragment == nil else {
+        guard !text.contains("#") else {
             throw issue("fragment_not_allowed", "The redirect URL must not contain a #fragment.")
         }
-        guard components.user == nil, components.password == nil else {
+        let authority = Self.authority(of: text)
+        guard !authority.contains("@") else {
             throw issue("userinfo_not_allowed", "The redirect URL must not contain a user name or password.")
+        }
+        // Browsers and URL parsers disagree on what an encoded or backslashed authority means:
+        // the host checked here must be the host the browser goes to.
+        guard !authority.contains("%"), !authority.contains("\\") else {
+            throw issue("invalid_host", "The redirect URL's host must be written plainly, without % escapes or backslashes.")
+        }
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+            host.allSatisfy({ $0.isASCIIDigit || $0.isLetter || $0 == "-" || $0 == "." }),
+            components.port.map({ (1...65535).contains($0) }) ?? !authority.hasSuffix(":")
+        else {
+            throw issue("invalid_url", "Enter an absolute URL with a host, for example https://app.contoso.com/auth.")
         }
         if let appDomain, !appDomain.covers(host: host) {
             throw issue(
@@ -44,8 +56,29 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
                 "The redirect URL's host (\(host)) must be the app domain (\(appDomain.host)) or a subdomain of it."
             )
         }
-        self.value = text
+        // Stored and compared in one form: scheme and host in lower case, no default port,
+        // a path of at least "/".
+        var normalized = URLComponents()
+        normalized.scheme = components.scheme?.lowercased()
+        normalized.host = host.lowercased()
+        let defaultPort = normalized.scheme == "https" ? 443 : 80
+        normalized.port = components.port == defaultPort ? nil : components.port
+        normalized.percentEncodedPath = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        normalized.percentEncodedQuery = components.percentEncodedQuery
+        guard let value = normalized.string else {
+            throw issue("invalid_url", "Enter an absolute URL with a host, for example https://app.contoso.com/auth.")
+        }
+        self.value = value
         self.host = host.lowercased()
+    }
+
+    public static let maximumLength = 2048
+
+    /// The text between `://` and the first `/`, `?` or `#` after it.
+    static func authority(of text: String) -> Substring {
+        guard let start = text.range(of: "://")?.upperBound else { return "" }
+        let rest = text[start...]
+        return rest[..<(rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex)]
     }
 
     /// `https://`, or `http://` on the host `localhost` (the same rule for events URLs).

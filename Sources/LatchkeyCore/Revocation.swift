@@ -4,7 +4,8 @@ import Foundation
 /// revocation feed) so that they stop honouring them without introspecting each call: every
 /// token whose claims match all the fields given and that was issued no later than
 /// `issuedBefore` is revoked. A revoked token names its `jti`; a revoked consent names the
-/// client, tenant and user; an uninstallation the client and tenant; a deleted user the user.
+/// client, tenant and user; an uninstallation the client and tenant; a deleted user the user;
+/// a deleted client secret the client and the secret's id (`client_secret_id`).
 public struct Revocation: Sendable, Equatable, Codable {
     public let id: String
     public let createdAt: Date
@@ -13,12 +14,15 @@ public struct Revocation: Sendable, Equatable, Codable {
     public let tenantID: String?
     /// The token's `sub`: a user, or the client for app-only tokens.
     public let subject: String?
+    /// The token's `client_secret_id`: the secret it was obtained with.
+    public let secretID: String?
     public let issuedBefore: Date
 
     public init(
         id: String = ObjectID.generate(), createdAt: Date, tokenID: String? = nil, clientID: String? = nil, tenantID: String? = nil,
-        subject: String? = nil, issuedBefore: Date? = nil
+        subject: String? = nil, secretID: String? = nil, issuedBefore: Date? = nil
     ) {
+        self.secretID = secretID
         self.id = id
         self.createdAt = createdAt
         self.tokenID = tokenID
@@ -31,8 +35,9 @@ public struct Revocation: Sendable, Equatable, Codable {
     /// How long rules are kept: the longest an access token lives.
     public static let retention: TimeInterval = 3600
 
-    public func matches(tokenID: String, clientID: String, tenantID: String?, subject: String, issuedAt: Date) -> Bool {
+    public func matches(tokenID: String, clientID: String, tenantID: String?, subject: String, secretID: String? = nil, issuedAt: Date) -> Bool {
         issuedAt <= issuedBefore
+            && (self.secretID.map { $0 == secretID } ?? true)
             && (self.tokenID.map { $0 == tokenID } ?? true)
             && (self.clientID.map { $0 == clientID } ?? true)
             && (self.tenantID.map { $0 == tenantID } ?? true)

@@ -70,6 +70,10 @@ public struct SellerRegistration: Sendable {
         guard let password, password.count >= minimumPasswordLength else {
             throw FieldIssue(field: "password", code: "too_short", message: "Choose a password of at least \(minimumPasswordLength) characters.")
         }
+        // bcrypt reads a password as a C string: everything after a NUL would be ignored.
+        guard !password.unicodeScalars.contains("\u{0}") else {
+            throw FieldIssue(field: "password", code: "invalid_character", message: "A password cannot contain the NUL character (U+0000).")
+        }
         guard password.utf8.count <= maximumPasswordBytes else {
             throw FieldIssue(field: "password", code: "too_long", message: "Choose a password of at most \(maximumPasswordBytes) bytes.")
         }

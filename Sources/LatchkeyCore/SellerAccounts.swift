@@ -2,8 +2,36 @@ import Foundation
 
 /// A seller API token just issued: its value is returned once and stored only as a digest.
 public struct IssuedAPIToken: Sendable {
-    public let id: String
+    public let record: APITokenRecord
     public let value: String
+    public var id: String { record.id }
+}
+
+/// What is kept of a seller API token: never its value.
+public struct APITokenRecord: Sendable, Equatable {
+    public let id: String
+    public let sellerID: String
+    public let createdAt: Date
+    public let expiresAt: Date
+
+    public init(id: String, sellerID: String, createdAt: Date, expiresAt: Date) {
+        self.id = id
+        self.sellerID = sellerID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
+    /// 30 days unless asked otherwise; from 1 to 365.
+    public static let defaultLifetimeDays = 30
+    public static let lifetimeDays = 1...365
+
+    public static func validateLifetime(days: Int?) throws(DomainError) -> Int {
+        let days = days ?? defaultLifetimeDays
+        guard lifetimeDays.contains(days) else {
+            throw .invalid(field: "expiresInDays", code: "out_of_range", message: "Choose a lifetime from \(lifetimeDays.lowerBound) to \(lifetimeDays.upperBound) days (default \(defaultLifetimeDays)).")
+        }
+        return days
+    }
 }
 
 /// Sign-up, sign-in and API tokens.
@@ -30,10 +58,20 @@ public struct SellerAccounts: Sendable {
         let registration = try SellerRegistration(email: email, displayName: displayName, password: password, passwordRequired: passwordRequired)
         let now = clock()
         let seller = Seller(id: ObjectID.generate(), email: registration.email, displayName: registration.displayName, role: role, createdAt: now)
-        let hash: String? = if let password = registration.password { await hasher.hash(password) } else { nil }
+        let hash: String? = if let password = registration.password { try await hasher.hash(password) } else { nil }
         let actor = Actor(seller: seller, sourceIP: sourceIP)
         try await sellers.insert(seller, passwordHash: hash, audit: actor.entry(.sellerSignUp, objectType: "seller", objectID: seller.id, at: now, detail: role.rawValue))
         return seller
+    }
+
+    /// Sign-up that does not tell whether the email was taken: the same work and the same
+    /// answer (the normalized email) either way. Invalid input is still an error.
+    public func registerQuietly(email: String?, displayName: String?, password: String?, sourceIP: String?) async throws -> String {
+        do {
+            return try await register(email: email, displayName: displayName, password: password, sourceIP: sourceIP).email
+        } catch DomainError.conflict(let issue) where issue.field == "email" {
+            return (email ?? "").trimmingWhitespace().lowercased()
+        }
     }
 
     /// Checks email and password; the same answer, after the same work, for an unknown email
@@ -41,26 +79,36 @@ public struct SellerAccounts: Sendable {
     public func authenticate(email: String?, password: String?) async throws -> Seller? {
         let found = try await sellers.seller(email: (email ?? "").trimmingWhitespace().lowercased())
         guard let found, let hash = found.passwordHash else {
-            _ = await hasher.verify(password ?? "", hash: hasher.decoyHash)
+            _ = try await hasher.verify(password ?? "", hash: hasher.decoyHash)
             return nil
         }
-        return await hasher.verify(password ?? "", hash: hash) ? found.seller : nil
+        guard try await hasher.verify(password ?? "", hash: hash) else { return nil }
+        if hasher.needsRehash(hash), let password {
+            try await sellers.updatePasswordHash(sellerID: found.seller.id, to: try await hasher.hash(password))
+        }
+        return found.seller
     }
 
-    public func issueToken(for seller: Seller, sourceIP: String?) async throws -> IssuedAPIToken {
+    /// A new API token, valid `days` (default 30).
+    public func issueToken(for seller: Seller, days: Int? = nil, sourceIP: String?) async throws -> IssuedAPIToken {
+        let days = try APITokenRecord.validateLifetime(days: days)
         let generated = GeneratedSecret.generate()
         let value = Self.tokenPrefix + generated.value.replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let id = ObjectID.generate()
         let now = clock()
-        let audit = Actor(seller: seller, sourceIP: sourceIP).entry(.tokenCreate, objectType: "api_token", objectID: id, at: now)
-        try await tokens.insert(tokenID: id, digest: SecretDigest(of: value), sellerID: seller.id, createdAt: now, audit: audit)
-        return IssuedAPIToken(id: id, value: value)
+        let record = APITokenRecord(id: ObjectID.generate(), sellerID: seller.id, createdAt: now, expiresAt: now.addingTimeInterval(Double(days) * 86_400))
+        let audit = Actor(seller: seller, sourceIP: sourceIP).entry(.tokenCreate, objectType: "api_token", objectID: record.id, at: now)
+        try await tokens.insert(record, digest: SecretDigest(of: value), audit: audit)
+        return IssuedAPIToken(record: record, value: value)
     }
 
     public func seller(forToken value: String) async throws -> (seller: Seller, tokenID: String)? {
         guard value.hasPrefix(Self.tokenPrefix) else { return nil }
-        return try await tokens.seller(forToken: SecretDigest(of: value))
+        return try await tokens.seller(forToken: SecretDigest(of: value), at: clock())
+    }
+
+    public func tokens(of actor: Actor) async throws -> [APITokenRecord] {
+        try await tokens.tokens(of: actor.sellerID, at: clock())
     }
 
     public func seller(id: String) async throws -> Seller? {
@@ -72,7 +120,14 @@ public struct SellerAccounts: Sendable {
         try await sellers.seller(email: email.trimmingWhitespace().lowercased())?.seller
     }
 
+    /// Revokes one of the actor's own tokens; `notFound` for any other id.
     public func revoke(tokenID: String, by actor: Actor) async throws {
-        try await tokens.revoke(tokenID: tokenID, audit: actor.entry(.tokenRevoke, objectType: "api_token", objectID: tokenID, at: clock()))
+        let audit = actor.entry(.tokenRevoke, objectType: "api_token", objectID: tokenID, at: clock())
+        guard try await tokens.revoke(tokenID: tokenID, of: actor.sellerID, audit: audit) else { throw DomainError.notFound("api token") }
+    }
+
+    /// Revokes every token of the actor (a leaked one unknown by id, or leaving): returns how many.
+    public func revokeAllTokens(by actor: Actor) async throws -> Int {
+        try await tokens.revokeAll(of: actor.sellerID, audit: actor.entry(.tokenRevoke, objectType: "api_token", objectID: "all", at: clock(), detail: "all tokens"))
     }
 }

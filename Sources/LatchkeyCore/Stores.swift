@@ -8,12 +8,19 @@ public protocol SellerStore: Sendable {
     func insert(_ seller: Seller, passwordHash: String?, audit: AuditEntry) async throws
     func seller(email: String) async throws -> (seller: Seller, passwordHash: String?)?
     func seller(id: String) async throws -> Seller?
+    func updatePasswordHash(sellerID: String, to hash: String) async throws
 }
 
 public protocol APITokenStore: Sendable {
-    func insert(tokenID: String, digest: SecretDigest, sellerID: String, createdAt: Date, audit: AuditEntry) async throws
-    func seller(forToken digest: SecretDigest) async throws -> (seller: Seller, tokenID: String)?
-    func revoke(tokenID: String, audit: AuditEntry) async throws
+    func insert(_ token: APITokenRecord, digest: SecretDigest, audit: AuditEntry) async throws
+    /// The seller of an unexpired token.
+    func seller(forToken digest: SecretDigest, at now: Date) async throws -> (seller: Seller, tokenID: String)?
+    /// The seller's unexpired tokens, newest first.
+    func tokens(of sellerID: String, at now: Date) async throws -> [APITokenRecord]
+    /// `false` when the seller has no such token.
+    func revoke(tokenID: String, of sellerID: String, audit: AuditEntry) async throws -> Bool
+    /// Revokes every token of the seller; returns how many.
+    func revokeAll(of sellerID: String, audit: AuditEntry) async throws -> Int
 }
 
 public protocol ClientStore: Sendable {
@@ -56,8 +63,12 @@ public protocol AuditStore: Sendable {
 
 /// Password hashing is slow on purpose; implementations run it off the request threads.
 public protocol PasswordHasher: Sendable {
-    func hash(_ password: String) async -> String
-    func verify(_ password: String, hash: String) async -> Bool
+    /// Both throw `ServiceBusy` when too many passwords wait to be checked.
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, hash: String) async throws -> Bool
+    /// Whether a stored hash was made at a lower cost than today's: then a successful sign-in
+    /// stores the password hashed again.
+    func needsRehash(_ hash: String) -> Bool
     /// A hash of no one's password, made at the same cost, verified against when an email is
     /// unknown so that the answer takes as long as for a wrong password.
     var decoyHash: String { get }

@@ -61,7 +61,7 @@ public struct TenantDirectory: Sendable {
             id: ObjectID.generate(), tenantID: tenant.id, email: registration.email, displayName: registration.displayName,
             isAdmin: registration.isAdmin, createdAt: now
         )
-        let hash = await hasher.hash(registration.password)
+        let hash = try await hasher.hash(registration.password)
         let detail = registration.isAdmin ? "\(user.email) (admin)" : user.email
         try await tenants.insert(user, passwordHash: hash, audit: actor.entry(.userCreate, objectType: "user", objectID: user.id, at: now, owner: tenant.id, detail: detail))
         return user
@@ -88,12 +88,15 @@ public struct TenantDirectory: Sendable {
     public func authenticate(email: String?, password: String?, sourceIP: String?) async throws -> PlatformUser? {
         let found = try await tenants.user(email: (email ?? "").trimmingWhitespace().lowercased())
         guard let found else {
-            _ = await hasher.verify(password ?? "", hash: hasher.decoyHash)
+            _ = try await hasher.verify(password ?? "", hash: hasher.decoyHash)
             return nil
         }
-        let valid = await hasher.verify(password ?? "", hash: found.passwordHash)
+        let valid = try await hasher.verify(password ?? "", hash: found.passwordHash)
         let actor = Actor(user: found.user, sourceIP: sourceIP)
         try await tenants.record(actor.entry(valid ? .userSignIn : .userSignInFailed, objectType: "user", objectID: found.user.id, at: clock()))
+        if valid, hasher.needsRehash(found.passwordHash), let password {
+            try await tenants.updatePasswordHash(userID: found.user.id, to: try await hasher.hash(password))
+        }
         return valid ? found.user : nil
     }
 

@@ -104,7 +104,7 @@ public struct ACSTokenEndpoint: Sendable {
         switch grantType {
         case "client_credentials":
             let (tenantID, roles) = try await clientCredentials.authorize(client: registered, tenant: realm)
-            return Self.json(try minter.appOnlyToken(client: registered.id, tenantID: tenantID, roles: roles, audience: audience), resource: audience)
+            return Self.json(try minter.appOnlyToken(client: registered, tenantID: tenantID, roles: roles, audience: audience), resource: audience)
         case "refresh_token":
             guard let refresh, refresh.clientID == registered.id else {
                 throw OAuthError(.invalidGrant, "The refresh token was issued to another client.")
@@ -115,14 +115,14 @@ public struct ACSTokenEndpoint: Sendable {
             let (_, user) = try await directory.checkDelegatedGrant(
                 client: registered, appID: refresh.appID, userID: refresh.userID, tenantID: refresh.tenantID, scopes: refresh.scopes
             )
-            let (response, _) = try minter.userAccessToken(client: registered.id, user: user, scopes: refresh.scopes, audience: audience)
+            let (response, _) = try minter.userAccessToken(client: registered, user: user, scopes: refresh.scopes, audience: audience)
             return Self.json(response, resource: audience)
         default:
             let (response, refreshToken) = try await authorizationCode.redeem(form, client: registered) { code, app, user in
                 guard code.tenantID == realm else {
                     throw OAuthError(.invalidGrant, "The code was issued in another realm than \(realm).")
                 }
-                let (response, accessTokenID) = try minter.userAccessToken(client: registered.id, user: user, scopes: code.scopes, audience: audience)
+                let (response, accessTokenID) = try minter.userAccessToken(client: registered, user: user, scopes: code.scopes, audience: audience)
                 let refresh = ACSRefreshToken(
                     clientID: registered.id, appID: app.id, userID: user.id, tenantID: realm, scopes: code.scopes,
                     authTime: Int(code.authTime.timeIntervalSince1970), expiresAt: (response.notBefore ?? 0) + ACSRefreshToken.lifetime

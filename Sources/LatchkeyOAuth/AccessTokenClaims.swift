@@ -18,10 +18,14 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var scp: String?
     /// App-only permissions (RFC 9068 §2.2.3.1).
     public var roles: [String]?
+    /// The id (not the value) of the client secret the token was obtained with: deleting that
+    /// secret ends the token. Absent for public clients.
+    public var secretID: String?
 
     enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, iat, jti, tid, scp, roles
         case clientID = "client_id"
+        case secretID = "client_secret_id"
     }
 
     public init(
@@ -51,8 +55,10 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     /// The claims as JSON, members in lexical order.
     var jsonText: String {
         var members: [(String, JSONText.Value)] = [
-            ("aud", .string(aud)), ("client_id", .token(clientID)), ("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss)), ("jti", .token(jti)),
+            ("aud", .string(aud)), ("client_id", .token(clientID)),
         ]
+        if let secretID { members.append(("client_secret_id", .token(secretID))) }
+        members += [("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss)), ("jti", .token(jti))]
         if let roles { members.append(("roles", .strings(roles))) }
         if let scp { members.append(("scp", .string(scp))) }
         members.append(("sub", .token(sub)))

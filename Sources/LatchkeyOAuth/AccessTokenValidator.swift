@@ -29,6 +29,7 @@ public struct AccessTokenValidator: Sendable {
         guard let claims = try? await signer.verify(token), claims.iss == settings.issuer,
             claims.exp > Int(clock().timeIntervalSince1970),
             let clientID = ClientID(claims.clientID), let client = try await clients.client(clientID),
+            claims.secretID.map(client.hasSecret) ?? true,
             try await !revokedTokens.isRevoked(claims.jti)
         else { return nil }
         guard let tenantID = claims.tid else { return claims }

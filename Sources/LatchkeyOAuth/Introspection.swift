@@ -38,18 +38,23 @@ public struct IntrospectionEndpoint: Sendable {
         static let inactive = Response(active: false)
     }
 
+    /// A resource server (marked by an operator) may introspect any token; any other client
+    /// only its own, and learns nothing of others' (`active: false`, RFC 7662 §2.2).
     public func respond(form: FormParameters, authorization: String?) async throws -> Response {
-        _ = try await authenticator.authenticate(authorization: authorization, form: form)
+        let caller = try await authenticator.authenticate(authorization: authorization, form: form)
         guard let token = try form.value("token") else {
             throw OAuthError(.invalidRequest, "token is missing: send the token to introspect as the token parameter.")
         }
+        let mayRead = { (clientID: String) in caller.registration.isResourceServer || clientID == caller.id.rawValue }
         if let claims = try await validator.activeClaims(token) {
+            guard mayRead(claims.clientID) else { return .inactive }
             return Response(
                 active: true, clientID: claims.clientID, sub: claims.sub, aud: claims.aud, iss: claims.iss, exp: claims.exp,
                 iat: claims.iat, jti: claims.jti, tokenType: "Bearer", scope: claims.scp ?? claims.roles?.joined(separator: " "), tid: claims.tid
             )
         }
         if let grant = try await grants.refreshGrant(SecretDigest(of: token), at: clock()) {
+            guard mayRead(grant.clientID.rawValue) else { return .inactive }
             return Response(
                 active: true, clientID: grant.clientID.rawValue, sub: grant.userID, iss: validator.settings.issuer,
                 exp: Int(grant.expiresAt.timeIntervalSince1970), iat: Int(grant.createdAt.timeIntervalSince1970),

@@ -37,13 +37,23 @@ public struct OAuthError: Error, Sendable, Equatable {
 
     public let code: Code
     public let description: String
+    /// Set on a refusal by rate limit: seconds for `Retry-After`, with status 429.
+    public private(set) var retryAfter: Int?
 
     public init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
     }
 
-    public var status: Int { code.status }
+    /// `429 Too Many Requests` with `temporarily_unavailable` (RFC 6749 §4.1.2.1's code for a
+    /// server that cannot take the request now) and `Retry-After`.
+    public static func rateLimited(retryAfter: Int, _ description: String) -> OAuthError {
+        var error = OAuthError(.temporarilyUnavailable, description)
+        error.retryAfter = retryAfter
+        return error
+    }
+
+    public var status: Int { retryAfter == nil ? code.status : 429 }
 
     /// RFC 6749 §5.2: a failed client authentication carries a challenge for the scheme we offer.
     public var challenge: String? {

@@ -8,6 +8,9 @@ public struct RegisteredClient: Sendable {
     public let sellerID: String
     public let secrets: [SecretCheck]
     public let registration: OAuthClient
+    /// The secret this request authenticated with (nil for a public client or before
+    /// authentication): tokens minted now name it, and stop working when it is deleted.
+    public internal(set) var authenticatedSecretID: String?
 
     public struct SecretCheck: Sendable {
         public let id: String
@@ -35,6 +38,11 @@ public struct RegisteredClient: Sendable {
             }
         }
         return matched
+    }
+
+    /// Whether a secret of this id is still registered (active or not).
+    public func hasSecret(_ id: String) -> Bool {
+        secrets.contains { $0.id == id }
     }
 }
 

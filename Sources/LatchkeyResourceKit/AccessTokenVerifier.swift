@@ -80,6 +80,7 @@ public final class AccessTokenVerifier: Sendable {
         var tid: String?
         var scp: String?
         var roles: [String]?
+        var client_secret_id: String?
 
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
@@ -122,7 +123,9 @@ public final class AccessTokenVerifier: Sendable {
             throw AccessTokenError(description: "The access token has expired.")
         }
         if let feed = configuration.revocations,
-            feed.isRevoked(tokenID: claims.jti, clientID: claims.client_id, tenantID: claims.tid, subject: claims.sub, issuedAt: claims.iat.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+            feed.isRevoked(
+                tokenID: claims.jti, clientID: claims.client_id, tenantID: claims.tid, subject: claims.sub, secretID: claims.client_secret_id,
+                issuedAt: claims.iat.map { Date(timeIntervalSince1970: TimeInterval($0)) })
         {
             throw AccessTokenError(description: "The access token has been revoked.")
         }

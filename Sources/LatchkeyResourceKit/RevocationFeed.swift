@@ -17,6 +17,7 @@ public final class RevocationFeed: Sendable {
         let clientID: String?
         let tenantID: String?
         let subject: String?
+        let secretID: String?
         let issuedBefore: Double
     }
 
@@ -74,7 +75,8 @@ public final class RevocationFeed: Sendable {
         state.withLock { state in
             for entry in page.revocations {
                 state.rules[entry.id] = Rule(
-                    created: entry.created, jti: entry.jti, clientID: entry.client_id, tenantID: entry.tid, subject: entry.sub, issuedBefore: Double(entry.issued_before)
+                    created: entry.created, jti: entry.jti, clientID: entry.client_id, tenantID: entry.tid, subject: entry.sub, secretID: entry.client_secret_id,
+                    issuedBefore: Double(entry.issued_before)
                 )
             }
             state.rules = state.rules.filter { $0.value.created >= oldest }
@@ -84,7 +86,7 @@ public final class RevocationFeed: Sendable {
     }
 
     /// Whether a published rule covers the token.
-    public func isRevoked(tokenID: String?, clientID: String, tenantID: String?, subject: String, issuedAt: Date?) -> Bool {
+    public func isRevoked(tokenID: String?, clientID: String, tenantID: String?, subject: String, secretID: String? = nil, issuedAt: Date?) -> Bool {
         let issued = issuedAt?.timeIntervalSince1970 ?? 0
         return state.withLock { state in
             state.rules.values.contains { rule in
@@ -93,6 +95,7 @@ public final class RevocationFeed: Sendable {
                     && (rule.clientID.map { $0 == clientID } ?? true)
                     && (rule.tenantID.map { $0 == tenantID } ?? true)
                     && (rule.subject.map { $0 == subject } ?? true)
+                    && (rule.secretID.map { $0 == secretID } ?? true)
             }
         }
     }
@@ -105,6 +108,7 @@ public final class RevocationFeed: Sendable {
             let client_id: String?
             let tid: String?
             let sub: String?
+            let client_secret_id: String?
             let issued_before: Int
         }
         let revocations: [Entry]

@@ -12,6 +12,26 @@ import ServiceLifecycle
 /// last-used writer, grant pruner) under the application's service group, so that SIGTERM
 /// drains requests, then flushes last-used times, then closes the database.
 public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws -> some ApplicationProtocol {
+    let (router, services) = try await buildRouter(latchkey, logger: logger)
+    let configuration = latchkey.configuration
+    return Application(
+        router: router,
+        server: try Transport.server(configuration),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
+        services: services,
+        eventLoopGroupProvider: configuration.tasksRunOnEventLoops
+            ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
+        logger: logger
+    )
+}
+
+/// Every route the server answers, as "METHOD /path/{capture}": what the OpenAPI document and
+/// the authorization matrix are checked against.
+public func routeDescriptions(_ latchkey: Latchkey, logger: Logger) async throws -> [String] {
+    try await buildRouter(latchkey, logger: logger).router.routes.map { "\($0.method) \($0.path)" }
+}
+
+func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: Router<LatchkeyRequestContext>, services: [any Service]) {
     let configuration = latchkey.configuration
     let clock = latchkey.clock
     let keys = latchkey.signingKeys
@@ -20,12 +40,16 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         store: latchkey.clients, interval: configuration.lastUsedFlushInterval, granularity: configuration.lastUsedGranularity, logger: logger
     )
     let settings = IssuerSettings(issuer: configuration.publicURL)
+    let limits = RateLimiters(configuration.rateLimits)
     let authenticator = ClientAuthenticator(directory: latchkey.cache, uses: recorder, clock: clock)
+    // The token endpoints count each authenticated client's requests; introspection,
+    // revocation and the feed do not.
+    let tokenAuthenticator = authenticator.limited { limits.tokensPerClient.admit($0.rawValue) }
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
     let clientCredentials = ClientCredentialsGrant(minter: minter, directory: latchkey.access)
     let authorizationCode = AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock)
     let acsRefreshTokens = ACSRefreshTokens(masterSealer: latchkey.sealer)
-    let tokenEndpoint = TokenEndpoint(authenticator: authenticator, grants: [
+    let tokenEndpoint = TokenEndpoint(authenticator: tokenAuthenticator, grants: [
         authorizationCode,
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
         clientCredentials,
@@ -36,9 +60,10 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     let metrics = ServerMetrics()
     let router = Router(context: LatchkeyRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
-    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestIDMiddleware(strictTransportSecurity: configuration.publicURL.hasPrefix("https://")))
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ErrorMiddleware())
+    let routes = RouteTable()
+    router.add(middleware: ErrorMiddleware(routes: routes))
 
     HealthController(database: latchkey.database).addRoutes(to: router)
     MetricsController(metrics: metrics, latchkey: latchkey).addRoutes(to: router)
@@ -52,16 +77,16 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
         signer: signer,
         acs: ACSTokenEndpoint(
-            authenticator: authenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
+            authenticator: tokenAuthenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
             refreshTokens: acsRefreshTokens, minter: minter, clock: clock
         ),
-        metrics: metrics
+        metrics: metrics, addressLimit: limits.tokensPerAddress
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")
     let document = try OpenAPIDocument.load()
     api.get("openapi.json") { _, _ in document.response }
-    let sellers = SellerController(accounts: latchkey.accounts)
+    let sellers = SellerController(accounts: latchkey.accounts, limits: limits)
     sellers.addPublicRoutes(to: api)
     MeController(validator: validator, directory: latchkey.directory).addRoutes(to: api)
 
@@ -80,18 +105,18 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
     )
     let web = router.group(context: WebContext.self)
         .add(middleware: SecurityHeadersMiddleware())
-        .add(middleware: SessionMiddleware(
-            storage: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock, lifetime: latchkey.cacheLifetime, changes: latchkey.database.changes),
-            configuration: .init(sessionCookieParameters: sessionCookie, keyPrefix: "session.", defaultSessionExpiration: .seconds(12 * 3600))
+        .add(middleware: WebSessionMiddleware(
+            driver: SessionPersistDriver(store: SQLKeyValueStore(provider: latchkey.database), clock: clock, lifetime: latchkey.cacheLifetime, changes: latchkey.database.changes),
+            cookie: sessionCookie, keyPrefix: "session.", lifetime: SessionPersistDriver.defaultLifetime
         ))
         .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))
-    DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages)
+    DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages, limits: limits)
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: pages))
     AuthorizePages(
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
         grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
     ).addRoutes(to: accountPages)
-    UserPages(directory: latchkey.directory, pages: pages, clock: clock).addRoutes(to: accountPages)
+    UserPages(directory: latchkey.directory, pages: pages, clock: clock, limits: limits).addRoutes(to: accountPages)
     LaunchPages(
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog,
         consentPage: ConsentPage(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages),
@@ -99,17 +124,12 @@ public func buildApplication(_ latchkey: Latchkey, logger: Logger) async throws 
         configuration: configuration, pages: pages
     ).addRoutes(to: accountPages)
 
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "latchkey"),
-        services: [
-            latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
-            SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
-        ] + (configuration.deliversEvents ? deliveryServices(latchkey, logger: logger) : []),
-        eventLoopGroupProvider: configuration.tasksRunOnEventLoops
-            ? .singleton : .shared(MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)),
-        logger: logger
-    )
+    routes.fill(router.routes.map { ($0.method, $0.path.description) })
+    let services: [any Service] = [
+        latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
+        SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
+    ] + (configuration.deliversEvents ? deliveryServices(latchkey, logger: logger) : [])
+    return (router, services)
 }
 
 /// Delivering app events and expiry notices, and scanning for the latter.

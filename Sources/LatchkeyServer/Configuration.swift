@@ -53,6 +53,16 @@ public struct Configuration: Sendable {
     public var siteURLTemplate: String?
     /// How often each node looks for app events due for delivery.
     public var eventPollInterval: Duration = .seconds(1)
+    /// `LATCHKEY_TLS_CERT` / `LATCHKEY_TLS_KEY`: PEM files; with both, the server speaks HTTPS.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// `LATCHKEY_READ_TIMEOUT`: how long a connection may take to send a whole request (or sit
+    /// idle between requests) before it is closed: slow clients do not hold sockets.
+    public var readTimeout: Duration = .seconds(30)
+    /// `LATCHKEY_DATABASE_WAIT`: how long start-up waits for the database to answer.
+    public var databaseWait: Duration = .seconds(30)
+    /// Requests per minute (sustained; a burst of as many is allowed) before `429`.
+    public var rateLimits = RateLimits()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
@@ -78,6 +88,7 @@ public struct Configuration: Sendable {
     }
 
     public var usesPostgres: Bool { databaseURL != nil }
+    public var servesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 
     /// The tenant's site URL: by default `{public URL}/sites/{realm}`.
     public func siteURL(realm: String) -> String {
@@ -85,7 +96,7 @@ public struct Configuration: Sendable {
     }
 
     /// The issuer: the URL clients reach this deployment at; by default the address it listens on.
-    public var publicURL: String { configuredPublicURL ?? "http://\(host):\(port)" }
+    public var publicURL: String { configuredPublicURL ?? "\(servesTLS ? "https" : "http")://\(host):\(port)" }
 
     /// Reads the `LATCHKEY_*` variables (README lists them); unset ones keep their defaults.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Configuration {
@@ -157,6 +168,18 @@ public struct Configuration: Sendable {
             configuration.deliversEvents = flag
         }
         configuration.expiryScanInterval = .seconds(try integer("LATCHKEY_EXPIRY_SCAN_INTERVAL", in: 1...86_400, default: 3600))
+        configuration.tlsCertificatePath = value("LATCHKEY_TLS_CERT")
+        configuration.tlsKeyPath = value("LATCHKEY_TLS_KEY")
+        if (configuration.tlsCertificatePath == nil) != (configuration.tlsKeyPath == nil) {
+            let missing = configuration.tlsCertificatePath == nil ? "LATCHKEY_TLS_CERT" : "LATCHKEY_TLS_KEY"
+            throw ConfigurationError(variable: missing, message: "set both LATCHKEY_TLS_CERT and LATCHKEY_TLS_KEY (PEM files) to serve HTTPS, or neither")
+        }
+        configuration.readTimeout = .seconds(try integer("LATCHKEY_READ_TIMEOUT", in: 1...3_600, default: 30))
+        configuration.databaseWait = .seconds(try integer("LATCHKEY_DATABASE_WAIT", in: 0...3_600, default: 30))
+        configuration.rateLimits.tokensPerClient = try integer("LATCHKEY_RATE_TOKENS_PER_CLIENT", in: 0...10_000_000, default: configuration.rateLimits.tokensPerClient)
+        configuration.rateLimits.tokensPerAddress = try integer("LATCHKEY_RATE_TOKENS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.tokensPerAddress)
+        configuration.rateLimits.signInsPerAccount = try integer("LATCHKEY_RATE_SIGNINS_PER_ACCOUNT", in: 0...100_000, default: configuration.rateLimits.signInsPerAccount)
+        configuration.rateLimits.signInsPerAddress = try integer("LATCHKEY_RATE_SIGNINS_PER_IP", in: 0...100_000, default: configuration.rateLimits.signInsPerAddress)
         return configuration
     }
 }

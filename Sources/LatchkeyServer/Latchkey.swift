@@ -39,7 +39,9 @@ public struct Latchkey: Sendable {
         do {
             try await Migrations.migrate(database, logger: logger)
             let sealer = try SecretSealer(masterKey: try MasterKey.resolve(configuration))
-            return Latchkey(configuration: configuration, database: database, sealer: sealer, clock: clock)
+            let latchkey = Latchkey(configuration: configuration, database: database, sealer: sealer, clock: clock)
+            try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
+            return latchkey
         } catch {
             try? await database.close()
             throw error
@@ -106,7 +108,14 @@ public struct Latchkey: Sendable {
 
     static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {
         if let url = configuration.databaseURL {
-            return try PostgresProvider(url: url, heartbeat: configuration.noticeHeartbeat, logger: logger)
+            let provider = try PostgresProvider(url: url, heartbeat: configuration.noticeHeartbeat, logger: logger)
+            do {
+                try await provider.waitUntilReachable(within: configuration.databaseWait)
+            } catch {
+                try? await provider.close()
+                throw error
+            }
+            return provider
         }
         let directory = URL(fileURLWithPath: configuration.dataDirectory)
         do {

@@ -98,8 +98,13 @@ public struct ManagementCommands: Sendable {
     }
 
     /// `reviewer`: an operator's email.
-    public func reviewApp(reviewer: String, id: String, approve: Bool, reason: String?) async throws -> String {
-        let app = try await latchkey.catalog.review(id, approve: approve, reason: reason, by: try await actor(reviewer))
+    /// Approving without `revision` approves the revision the app has now, which the command
+    /// prints: at a terminal, the operator names the app they just read.
+    public func reviewApp(reviewer: String, id: String, approve: Bool, reason: String?, revision: Int? = nil) async throws -> String {
+        let actor = try await actor(reviewer)
+        var revision = revision
+        if approve && revision == nil { revision = try await latchkey.catalog.app(id, of: actor).revision }
+        let app = try await latchkey.catalog.review(id, approve: approve, reason: reason, revision: revision, by: actor)
         return try output(AppResponse(app)) { ["app \(app.id) is \(app.status.rawValue)"] }
     }
 

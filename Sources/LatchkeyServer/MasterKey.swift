@@ -2,30 +2,75 @@ import Foundation
 import LatchkeyCore
 import LatchkeyStorage
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The master key that seals signing secrets and private keys (SPEC §4): from the environment,
 /// or, in embedded mode, a key file generated on first start and readable by its owner only.
+///
+/// The file is created with `O_CREAT | O_EXCL` and mode 0600 in one step (never a moment at the
+/// umask's mode); when two nodes start at once, the one that loses the race reads the winner's
+/// key. A key file or data directory that others may read or write is refused.
 enum MasterKey {
     static let fileName = "master.key"
 
     static func resolve(_ configuration: Configuration) throws -> [UInt8] {
         if let key = configuration.masterKey { return key }
-        let path = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(fileName).path
-        let files = FileManager.default
-        if files.fileExists(atPath: path) {
+        let directory = configuration.dataDirectory
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
+        try checkPermissions(directory, allowed: 0o755, what: "the data directory")
+        let key = SecretSealer.generateMasterKey()
+        let text = Array((Data(key).base64EncodedString() + "\n").utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            defer { close(descriptor) }
+            let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written == text.count, fsync(descriptor) == 0 else {
+                unlink(path)
+                throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            return key
+        }
+        guard errno == EEXIST else {
+            throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot create \(path): \(String(cString: strerror(errno))); check the directory's owner and permissions")
+        }
+        return try read(path)
+    }
+
+    /// Reads an existing key file, after checking that only its owner can read it. A file still
+    /// empty is another node's, being written: read again shortly.
+    static func read(_ path: String) throws -> [UInt8] {
+        try checkPermissions(path, allowed: 0o600, what: "the master key file")
+        for attempt in 0..<50 {
             let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty && attempt < 49 {
+                usleep(20_000)
+                continue
+            }
             guard let key = Data(base64Encoded: text), key.count == SecretSealer.keyByteCount else {
                 throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "\(path) does not hold base64 of 32 bytes; restore it from backup")
             }
             return Array(key)
         }
-        let key = SecretSealer.generateMasterKey()
-        let created = files.createFile(
-            atPath: path, contents: Data((Data(key).base64EncodedString() + "\n").utf8),
-            attributes: [.posixPermissions: 0o600]
-        )
-        guard created else {
-            throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot write \(path); check the directory's permissions")
+        throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "\(path) stayed empty; remove it only if this is a new installation")
+    }
+
+    /// Refuses a path whose mode grants more than `allowed`: a key file others may read, a
+    /// directory others may write (and so replace the key in).
+    static func checkPermissions(_ path: String, allowed: mode_t, what: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
         }
-        return key
+        let mode = status.st_mode & 0o777
+        guard mode & ~allowed == 0 else {
+            throw ConfigurationError(
+                variable: "LATCHKEY_DATA_DIR",
+                message: "\(what) \(path) has mode \(String(mode, radix: 8)), open to other users; run chmod \(String(allowed & 0o700 == allowed ? allowed : 0o700, radix: 8)) \(path)"
+            )
+        }
     }
 }

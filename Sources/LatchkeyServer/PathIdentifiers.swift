@@ -13,6 +13,10 @@ extension Parameters {
         try objectID("secretId", kind: "secret")
     }
 
+    func tokenID() throws(DomainError) -> String {
+        try objectID("tokenId", kind: "api token")
+    }
+
     func appID() throws(DomainError) -> String {
         try objectID("appId", kind: "app")
     }

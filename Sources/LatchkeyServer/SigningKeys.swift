@@ -27,6 +27,21 @@ struct SigningKeys: Sendable {
         return try Self.published(stored, at: clock()).map(open)
     }
 
+    /// Fails in words when the stored keys do not open under this master key (another
+    /// installation's key, or a typo): nothing sealed in this database could be read.
+    func checkMasterKey(named variable: String) async throws {
+        guard let newest = try await store.keys().max(by: { $0.createdAt < $1.createdAt }) else { return }
+        do {
+            _ = try sealer.open(newest.sealedPrivateKey)
+        } catch {
+            throw ConfigurationError(
+                variable: variable,
+                message: "the master key does not match this database: the signing keys stored in it were sealed with another key. Use the key this database was created with"
+                    + (variable == "LATCHKEY_DATA_DIR" ? " (its master.key file)" : "") + "."
+            )
+        }
+    }
+
     /// Adds a newer key of every algorithm; returns their ids.
     func rotate() async throws -> [String] {
         var kids: [String] = []

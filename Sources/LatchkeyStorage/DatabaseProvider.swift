@@ -8,7 +8,8 @@ public enum DatabaseEngine: String, Sendable {
 }
 
 /// Hands out a database for one unit of work. Every repository goes through `read` or
-/// `transaction`, so one set of queries runs on both engines.
+/// `transaction`, so one set of queries runs on both engines. The drivers' query logging is
+/// off: it prints bound values, which include session keys, digests and sealed secrets.
 /// A service too: it runs until graceful shutdown, then closes after the services that write.
 public protocol DatabaseProvider: Service {
     var engine: DatabaseEngine { get }

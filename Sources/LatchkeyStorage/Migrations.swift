@@ -292,6 +292,20 @@ public enum Migrations {
             "CREATE INDEX client_secrets_ends ON client_secrets (ends_at)",
             "CREATE INDEX event_deliveries_seller ON event_deliveries (seller_id, created_at)",
         ]),
+        // Hardening: sessions are kept under the digest of their id (the ones stored under the
+        // id itself are dropped: everyone signs in again); API tokens expire (those issued
+        // before expire 30 days after they were issued); an app's revision is what an operator approves; an
+        // operator marks the clients of the platform's own APIs; revocation rules can name a
+        // client secret.
+        Migration(version: 13, name: "hash_sessions_expire_api_tokens_app_revisions_resource_servers", statements: [
+            "DELETE FROM key_values",
+            "ALTER TABLE api_tokens ADD COLUMN expires_at DOUBLE PRECISION",
+            "UPDATE api_tokens SET expires_at = created_at + 2592000",
+            "ALTER TABLE apps ADD COLUMN revision INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE clients ADD COLUMN resource_server INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE revocations ADD COLUMN secret_id TEXT",
+            "CREATE INDEX api_tokens_seller ON api_tokens (seller_id)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

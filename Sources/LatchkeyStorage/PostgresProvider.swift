@@ -66,7 +66,10 @@ public final class PostgresProvider: DatabaseProvider, Service {
             password: components.password?.removingPercentEncoding, database: database, tls: listenerTLS
         )
         listener.options.additionalStartupParameters = [("application_name", "latchkey listener \(changes.nodeID)")]
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool reports each failed connection attempt at info: only warnings and worse.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         self.maximumConnections = maximumConnections
         self.changes = changes
@@ -77,12 +80,12 @@ public final class PostgresProvider: DatabaseProvider, Service {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await self.use.lend { try await body(connection.sql()) } }
+        try await client.withConnection { connection in try await self.use.lend { try await body(connection.sql(queryLogLevel: nil)) } }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await self.use.lend { try await self.inTransaction(on: connection.sql(), begin: "BEGIN", body) }
+            try await self.use.lend { try await self.inTransaction(on: connection.sql(queryLogLevel: nil), begin: "BEGIN", body) }
         }
     }
 
@@ -107,6 +110,57 @@ public final class PostgresProvider: DatabaseProvider, Service {
             try? await Task.sleep(for: delay)
         }
         changes.setFollowing(false)
+    }
+
+    /// Where the database is, for messages: `host:port/database`.
+    public var address: String {
+        "\(listenerConfiguration.host ?? "?"):\(listenerConfiguration.port ?? 5432)/\(listenerConfiguration.database ?? "")"
+    }
+
+    /// Returns once the database answers a query; until then warns every few seconds, and after
+    /// `within` fails in words naming the server. A start-up against a database that is down
+    /// ends instead of retrying for ever.
+    public func waitUntilReachable(within: Duration) async throws {
+        let deadline = ContinuousClock.now + within
+        var lastWarning: ContinuousClock.Instant?
+        while true {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: listenerConfiguration, id: 1, logger: quiet)
+                defer { Task { try? await connection.close() } }
+                _ = try await connection.query("SELECT 1", logger: quiet).collect()
+                return
+            } catch {
+                let reason = Self.describe(error)
+                if ContinuousClock.now >= deadline {
+                    throw ConfigurationError(
+                        variable: "LATCHKEY_DATABASE_URL",
+                        message: "cannot reach PostgreSQL at \(address) (\(reason)) after waiting \(within.components.seconds) s. Check that it runs and that the URL's host, port, user and password are right; LATCHKEY_DATABASE_WAIT sets the wait"
+                    )
+                }
+                if lastWarning.map({ $0.duration(to: .now) >= .seconds(5) }) ?? true {
+                    logger.warning("database not reachable yet; retrying", metadata: ["database": "\(address)", "reason": "\(reason)"])
+                    lastWarning = .now
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// A connection failure in words: the server's message, or the socket's.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return String(describing: underlying) }
+            return String(describing: error.code)
+        }
+        return String(describing: error)
+    }
+
+    /// The driver's own logging of failed connections, which would repeat each attempt at info.
+    private var quiet: Logger {
+        var logger = logger
+        logger.logLevel = .critical
+        return logger
     }
 
     private func listen() async throws {

@@ -37,8 +37,10 @@ struct ClientRow: Codable, Sendable {
     var createdAt: Double
     var idTokenSignedResponseAlg: String
     var publicClient: Int
+    var resourceServer: Int
 
     init(_ client: OAuthClient) {
+        resourceServer = client.isResourceServer ? 1 : 0
         idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
         publicClient = client.isPublic ? 1 : 0
         id = client.id.rawValue
@@ -60,7 +62,7 @@ struct ClientRow: Codable, Sendable {
             secretValidity: (try? SecretValidity(years: secretValidityYears)) ?? .recommended,
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
             designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256,
-            isPublic: publicClient != 0
+            isPublic: publicClient != 0, isResourceServer: resourceServer != 0
         )
     }
 }
@@ -114,8 +116,10 @@ struct AppRow: Codable, Sendable {
     var permissions: String
     var appOnlyPermissions: String
     var eventsUrl: String?
+    var revision: Int
 
     init(_ app: AppListing) {
+        revision = app.revision
         eventsUrl = app.eventsURL?.value
         permissions = app.permissions.joined(separator: " ")
         appOnlyPermissions = app.appOnlyPermissions.joined(separator: " ")
@@ -141,7 +145,7 @@ struct AppRow: Codable, Sendable {
             createdAt: Date(unixSeconds: createdAt), updatedAt: Date(unixSeconds: updatedAt),
             permissions: permissions.split(separator: " ").map(String.init),
             appOnlyPermissions: appOnlyPermissions.split(separator: " ").map(String.init),
-            eventsURL: eventsUrl.map(EventsURL.init(stored:))
+            eventsURL: eventsUrl.map(EventsURL.init(stored:)), revision: revision
         )
     }
 }

@@ -73,6 +73,7 @@ public struct SQLAppStore: AppStore {
                 .set("app_only_permissions", to: row.appOnlyPermissions)
                 .set("events_url", to: row.eventsUrl)
                 .set("updated_at", to: row.updatedAt)
+                .set("revision", to: row.revision)
                 .where("id", .equal, id)
                 .run()
             try await db.notify(.app(id: id))

@@ -74,6 +74,11 @@ public struct SQLClientStore: ClientStore {
         let afterIDs = Set(after.secrets.map(\.id))
         for removed in beforeIDs.subtracting(afterIDs) {
             try await db.delete(from: "client_secrets").where("id", .equal, removed).run()
+            // Whatever the secret obtained ends with it: a deleted secret may have been stolen.
+            try await db.publish(Revocation(createdAt: Date(), clientID: after.id.rawValue, secretID: removed))
+        }
+        if before.appDomain != after.appDomain || before.redirectURL != after.redirectURL {
+            try await Self.returnAppsToReview(using: after.id, on: db)
         }
         for secret in after.secrets where !beforeIDs.contains(secret.id) {
             try await db.insert(SecretRow(secret, clientID: after.id), into: "client_secrets")
@@ -86,8 +91,22 @@ public struct SQLClientStore: ClientStore {
             .set("signing_secret_id", to: row.signingSecretId)
             .set("id_token_signed_response_alg", to: row.idTokenSignedResponseAlg)
             .set("public_client", to: row.publicClient)
+            .set("resource_server", to: row.resourceServer)
             .where("id", .equal, row.id)
             .run()
+    }
+
+    /// A Client ID's domain or redirect URL is part of what operators approved: its apps go back
+    /// into review with a new revision.
+    static func returnAppsToReview(using id: ClientID, on db: any SQLDatabase) async throws {
+        let affected = try await db.select().column("id").from("apps").where("client_id", .equal, id.rawValue)
+            .where("status", .in, [AppStatus.approved.rawValue, AppStatus.submitted.rawValue])
+            .all(decodingColumn: "id", as: String.self)
+        guard !affected.isEmpty else { return }
+        try await db.update("apps").set("status", to: AppStatus.submitted.rawValue).set("review_reason", to: SQLLiteral.null)
+            .set(SQLIdentifier("revision"), to: SQLBinaryExpression(SQLIdentifier("revision"), .add, SQLLiteral.numeric("1")))
+            .where("id", .in, affected).run()
+        for app in affected { try await db.notify(.app(id: app)) }
     }
 
     public func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {

@@ -3,7 +3,7 @@ import LatchkeyCore
 import SQLKit
 
 /// Short-lived values shared by every node (dashboard sessions): text under a key, with an
-/// optional expiry. Expired values read as absent and are swept on write.
+/// expiry. Expired values read as absent and are swept on write.
 public struct SQLKeyValueStore: Sendable {
     let provider: any DatabaseProvider
 
@@ -17,26 +17,28 @@ public struct SQLKeyValueStore: Sendable {
         var expiresAt: Double?
     }
 
-    /// Inserts; `false` when the key is taken by a live value.
-    public func create(key: String, value: String, expiresAt: Date?, now: Date) async throws -> Bool {
+    /// Inserts; `false` when the key is taken by a live value. Every value has an expiry.
+    public func create(key: String, value: String, expiresAt: Date, now: Date) async throws -> Bool {
         try await provider.transaction { db in
             if try await Self.live(key, now: now, on: db) != nil { return false }
             try await db.delete(from: "key_values").where("key", .equal, key).run()
-            try await db.insert(Row(key: key, value: value, expiresAt: expiresAt?.unixSeconds), into: "key_values")
+            try await db.insert(Row(key: key, value: value, expiresAt: expiresAt.unixSeconds), into: "key_values")
             try await db.notify(.session(key: key))
             try await db.delete(from: "key_values").where("expires_at", .lessThan, now.unixSeconds).run()
             return true
         }
     }
 
-    /// Inserts or replaces; `expiresAt == nil` keeps the current expiry of an existing value.
-    public func set(key: String, value: String, expiresAt: Date?, now: Date) async throws {
+    /// Replaces the value of a live key, keeping its expiry (or setting a new one); `false`, and
+    /// nothing written, when the key has expired or was removed: a value is never brought back.
+    public func update(key: String, value: String, expiresAt: Date? = nil, now: Date) async throws -> Bool {
         try await provider.transaction { db in
-            let existing = try await Self.live(key, now: now, on: db)
-            try await db.delete(from: "key_values").where("key", .equal, key).run()
-            let expiry = expiresAt?.unixSeconds ?? existing?.expiresAt
-            try await db.insert(Row(key: key, value: value, expiresAt: expiry), into: "key_values")
+            guard try await Self.live(key, now: now, on: db) != nil else { return false }
+            var update = db.update("key_values").set("value", to: value)
+            if let expiresAt { update = update.set("expires_at", to: expiresAt.unixSeconds) }
+            try await update.where("key", .equal, key).run()
             try await db.notify(.session(key: key))
+            return true
         }
     }
 

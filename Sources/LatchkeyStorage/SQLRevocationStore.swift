@@ -16,6 +16,7 @@ public struct SQLRevocationStore: RevocationStore {
         var clientId: String?
         var tenantId: String?
         var subject: String?
+        var secretId: String?
         var issuedBefore: Double
     }
 
@@ -26,7 +27,7 @@ public struct SQLRevocationStore: RevocationStore {
         }.map {
             Revocation(
                 id: $0.id, createdAt: Date(unixSeconds: $0.createdAt), tokenID: $0.tokenId, clientID: $0.clientId, tenantID: $0.tenantId,
-                subject: $0.subject, issuedBefore: Date(unixSeconds: $0.issuedBefore)
+                subject: $0.subject, secretID: $0.secretId, issuedBefore: Date(unixSeconds: $0.issuedBefore)
             )
         }
     }
@@ -37,7 +38,7 @@ extension SQLDatabase {
     func publish(_ revocation: Revocation) async throws {
         let row = SQLRevocationStore.Row(
             id: revocation.id, createdAt: revocation.createdAt.unixSeconds, tokenId: revocation.tokenID, clientId: revocation.clientID,
-            tenantId: revocation.tenantID, subject: revocation.subject, issuedBefore: revocation.issuedBefore.unixSeconds
+            tenantId: revocation.tenantID, subject: revocation.subject, secretId: revocation.secretID, issuedBefore: revocation.issuedBefore.unixSeconds
         )
         try await insert(into: "revocations").model(row, with: rowEncoder).run()
         try await notify(.revocation)

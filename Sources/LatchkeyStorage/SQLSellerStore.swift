@@ -37,11 +37,17 @@ public struct SQLSellerStore: SellerStore, APITokenStore {
         }?.seller
     }
 
-    public func insert(tokenID: String, digest: SecretDigest, sellerID: String, createdAt: Date, audit: AuditEntry) async throws {
+    public func updatePasswordHash(sellerID: String, to hash: String) async throws {
+        try await provider.transaction { db in
+            try await db.update("sellers").set("password_hash", to: hash).where("id", .equal, sellerID).run()
+        }
+    }
+
+    public func insert(_ token: APITokenRecord, digest: SecretDigest, audit: AuditEntry) async throws {
         try await provider.transaction { db in
             try await db.insert(into: "api_tokens")
-                .columns("id", "seller_id", "token_digest", "created_at")
-                .values(SQLBind(tokenID), SQLBind(sellerID), SQLBind(digest.hex), SQLBind(createdAt.unixSeconds))
+                .columns("id", "seller_id", "token_digest", "created_at", "expires_at")
+                .values(SQLBind(token.id), SQLBind(token.sellerID), SQLBind(digest.hex), SQLBind(token.createdAt.unixSeconds), SQLBind(token.expiresAt.unixSeconds))
                 .run()
             try await db.record(audit)
         }
@@ -58,7 +64,7 @@ public struct SQLSellerStore: SellerStore, APITokenStore {
 
     /// The digest is of a 256-bit random token, so looking it up by index reveals nothing a
     /// timing attack could use.
-    public func seller(forToken digest: SecretDigest) async throws -> (seller: Seller, tokenID: String)? {
+    public func seller(forToken digest: SecretDigest, at now: Date) async throws -> (seller: Seller, tokenID: String)? {
         let row = try await provider.read { db in
             try await db.select()
                 .column(SQLColumn("id", table: "api_tokens"), as: "token_id")
@@ -66,6 +72,7 @@ public struct SQLSellerStore: SellerStore, APITokenStore {
                 .from("api_tokens")
                 .join("sellers", on: SQLColumn("seller_id", table: "api_tokens"), .equal, SQLColumn("id", table: "sellers"))
                 .where(SQLColumn("token_digest", table: "api_tokens"), .equal, SQLBind(digest.hex))
+                .where(SQLColumn("expires_at", table: "api_tokens"), .greaterThan, SQLBind(now.unixSeconds))
                 .first(decoding: TokenOwnerRow.self, with: rowDecoder)
         }
         guard let row else { return nil }
@@ -73,10 +80,38 @@ public struct SQLSellerStore: SellerStore, APITokenStore {
         return (seller, row.tokenId)
     }
 
-    public func revoke(tokenID: String, audit: AuditEntry) async throws {
+    struct TokenRow: Decodable {
+        var id: String
+        var sellerId: String
+        var createdAt: Double
+        var expiresAt: Double
+    }
+
+    public func tokens(of sellerID: String, at now: Date) async throws -> [APITokenRecord] {
+        try await provider.read { db in
+            try await db.select().columns("id", "seller_id", "created_at", "expires_at").from("api_tokens")
+                .where("seller_id", .equal, sellerID).where("expires_at", .greaterThan, now.unixSeconds)
+                .orderBy("created_at", .descending).orderBy("id", .descending)
+                .all(decoding: TokenRow.self, with: rowDecoder)
+        }.map { APITokenRecord(id: $0.id, sellerID: $0.sellerId, createdAt: Date(unixSeconds: $0.createdAt), expiresAt: Date(unixSeconds: $0.expiresAt)) }
+    }
+
+    public func revoke(tokenID: String, of sellerID: String, audit: AuditEntry) async throws -> Bool {
         try await provider.transaction { db in
+            guard try await db.select().column("id").from("api_tokens").where("id", .equal, tokenID).where("seller_id", .equal, sellerID).first() != nil
+            else { return false }
             try await db.delete(from: "api_tokens").where("id", .equal, tokenID).run()
             try await db.record(audit)
+            return true
+        }
+    }
+
+    public func revokeAll(of sellerID: String, audit: AuditEntry) async throws -> Int {
+        try await provider.transaction { db in
+            let ids = try await db.select().column("id").from("api_tokens").where("seller_id", .equal, sellerID).all(decodingColumn: "id", as: String.self)
+            try await db.delete(from: "api_tokens").where("seller_id", .equal, sellerID).run()
+            try await db.record(audit)
+            return ids.count
         }
     }
 }

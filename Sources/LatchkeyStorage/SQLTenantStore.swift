@@ -94,6 +94,12 @@ public struct SQLTenantStore: TenantStore, PermissionStore {
         }.map { ($0.user, $0.passwordHash) }
     }
 
+    public func updatePasswordHash(userID: String, to hash: String) async throws {
+        try await provider.transaction { db in
+            try await db.update("users").set("password_hash", to: hash).where("id", .equal, userID).run()
+        }
+    }
+
     public func deleteUser(_ id: String, in tenantID: String, audit: AuditEntry) async throws -> Bool {
         try await provider.transaction { db in
             guard try await db.select().column("id").from("users").where("id", .equal, id).where("tenant_id", .equal, tenantID).first() != nil else {

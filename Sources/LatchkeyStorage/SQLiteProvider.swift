@@ -34,12 +34,12 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock { try await self.use.lend { try await body(self.connection.sql()) } }
+        try await lock.withLock { try await self.use.lend { try await body(self.connection.sql(queryLogLevel: nil)) } }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await self.use.lend { try await self.inTransaction(on: self.connection.sql(), begin: "BEGIN IMMEDIATE", body) }
+            try await self.use.lend { try await self.inTransaction(on: self.connection.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
         }
     }
 

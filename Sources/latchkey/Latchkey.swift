@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LatchkeyCore
 import LatchkeyServer
+import LatchkeyStorage
 import Logging
 import NIOCore
 import NIOPosix
@@ -61,13 +62,39 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = environment.logger(configuration)
-        let latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
+        let latchkey: Latchkey
+        do {
+            latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
         logger.info("starting", metadata: [
             "database": "\(latchkey.database.engine.rawValue)", "issuer": "\(configuration.publicURL)",
             "address": "\(configuration.host):\(configuration.port)",
         ])
-        let app = try await buildApplication(latchkey, logger: logger)
-        try await app.runService()
+        let app: any ApplicationProtocol
+        do {
+            app = try await buildApplication(latchkey, logger: logger)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        do {
+            try await app.runService()
+        } catch where Self.isAddressInUse(error) {
+            FileHandle.standardError.write(Data(
+                "latchkey: port \(configuration.port) on \(configuration.host) is in use by another program: stop it, or choose another port with LATCHKEY_PORT or --port.\n".utf8
+            ))
+            throw ExitCode(1)
+        }
+    }
+
+    /// A failed bind because the address is taken (EADDRINUSE), however the service group
+    /// wrapped it.
+    static func isAddressInUse(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == EADDRINUSE }
+        return String(describing: error).contains("Address already in use")
     }
 }
 

@@ -133,7 +133,10 @@ struct Apps: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve an app in review (operators).")
         @OptionGroup var account: AccountOptions
         @Argument(help: "The app's id.") var appId: String
-        func run() async throws { try await account.run { try await $0.reviewApp(reviewer: account.seller, id: appId, approve: true, reason: nil) } }
+        @Option(help: "The revision you reviewed (apps list shows it); refused if the app changed since.") var revision: Int?
+        func run() async throws {
+            try await account.run { try await $0.reviewApp(reviewer: account.seller, id: appId, approve: true, reason: nil, revision: revision) }
+        }
     }
 
     struct Reject: AsyncParsableCommand {

@@ -11,9 +11,11 @@ struct AppTests {
         id == worldwideClient ? .worldwide : id == chinaClient ? .china : nil
     }
 
-    func details(markets: [String] = ["US"], serverToServer: Bool? = true, client: ClientID?) throws(DomainError) -> AppDetails {
+    func details(
+        markets: [String] = ["US"], serverToServer: Bool? = true, client: ClientID?, name: String = "Trip calendar", description: String = ""
+    ) throws(DomainError) -> AppDetails {
         try AppDetails(
-            name: "Trip calendar", description: "", markets: markets, requiresServerToServerAuth: serverToServer,
+            name: name, description: description, markets: markets, requiresServerToServerAuth: serverToServer,
             clientID: client?.rawValue, clientAvailability: lookup
         )
     }
@@ -60,7 +62,7 @@ struct AppTests {
 
     func app(status: AppStatus = .draft, client: ClientID?) -> AppListing {
         AppListing(
-            id: "app", sellerID: "s", name: "Trip", description: "", markets: Markets(stored: ["US"]),
+            id: "app", sellerID: "s", name: "Trip calendar", description: "", markets: Markets(stored: ["US"]),
             requiresServerToServerAuth: true, clientID: client, status: status, reviewReason: nil,
             createdAt: Fixture.t0, updatedAt: Fixture.t0
         )
@@ -71,14 +73,45 @@ struct AppTests {
         try app.submit(at: Fixture.t0)
         #expect(app.status == .submitted)
         #expect(throws: DomainError.self) { try app.submit(at: Fixture.t0) }
-        #expect(throws: DomainError.self) { try app.review(approve: false, reason: "  ", at: Fixture.t0) }
-        try app.review(approve: false, reason: "Privacy policy missing", at: Fixture.t0)
+        #expect(throws: DomainError.self) { try app.review(approve: false, reason: "  ", revision: nil, at: Fixture.t0) }
+        try app.review(approve: false, reason: "Privacy policy missing", revision: nil, at: Fixture.t0)
         #expect(app.status == .rejected && app.reviewReason == "Privacy policy missing")
         try app.submit(at: Fixture.t0)
         #expect(app.reviewReason == nil)
-        try app.review(approve: true, reason: nil, at: Fixture.t0)
+        try app.review(approve: true, reason: nil, revision: app.revision, at: Fixture.t0)
         #expect(app.status == .approved)
-        #expect(throws: DomainError.self) { try app.review(approve: true, reason: nil, at: Fixture.t0) }
+        #expect(throws: DomainError.self) { try app.review(approve: true, reason: nil, revision: app.revision, at: Fixture.t0) }
+    }
+
+    /// Defect 4: what an operator approves is the revision they saw; any material change after
+    /// an approval, or while waiting, means reviewing again.
+    @Test func approvalIsOfTheReviewedRevision() throws {
+        var app = app(client: worldwideClient)
+        try app.submit(at: Fixture.t0)
+        let seen = app.revision
+        app.apply(try details(client: worldwideClient, name: "Trip Planner"), at: Fixture.t0)
+        #expect(app.status == .submitted && app.revision == seen + 1)
+        #expect {
+            try app.review(approve: true, reason: nil, revision: seen, at: Fixture.t0)
+        } throws: { error in
+            guard case .conflict(let issue) = error as? DomainError else { return false }
+            return issue.field == "revision" && issue.code == "changed_since_review"
+        }
+        #expect(throws: DomainError.self) { try app.review(approve: true, reason: nil, revision: nil, at: Fixture.t0) }
+        try app.review(approve: true, reason: nil, revision: app.revision, at: Fixture.t0)
+        #expect(app.status == .approved)
+        for edit in [
+            try details(client: worldwideClient, name: "Trip Planner", description: "Now with hotels"),
+            try details(markets: ["US", "DE"], client: worldwideClient, name: "Trip Planner"),
+            try details(serverToServer: false, client: nil, name: "Trip Planner"),
+        ] {
+            var approved = app
+            approved.apply(edit, at: Fixture.t0)
+            #expect(approved.status == .submitted && approved.revision == app.revision + 1)
+        }
+        var same = app
+        same.apply(try details(client: worldwideClient, name: "Trip Planner"), at: Fixture.t0)
+        #expect(same.status == .approved && same.revision == app.revision)
     }
 
     @Test func serviceAppWithoutClientCannotBeSubmitted() {
@@ -93,7 +126,7 @@ struct AppTests {
         #expect(app.status == .approved)
         let other = ClientID.generate()
         let swapped = try AppDetails(
-            name: "Trip", description: "", markets: ["US"], requiresServerToServerAuth: true, clientID: other.rawValue,
+            name: "Trip calendar", description: "", markets: ["US"], requiresServerToServerAuth: true, clientID: other.rawValue,
             clientAvailability: { _ in .worldwide }
         )
         app.apply(swapped, at: Fixture.t0)
@@ -119,6 +152,16 @@ struct SellerRegistrationTests {
     @Test func passwordOptionalForOfflineAccounts() throws {
         #expect(try SellerRegistration(email: "a@b.co", displayName: "A", password: nil, passwordRequired: false).password == nil)
         #expect(throws: DomainError.self) { try SellerRegistration(email: "a@b.co", displayName: "A", password: String(repeating: "x", count: 73)) }
+    }
+
+    /// Defect 10: bcrypt stops at a NUL, so "long password\0x" would equal "long password".
+    @Test func passwordsCannotContainNUL() {
+        #expect {
+            try SellerRegistration(email: "a@b.co", displayName: "A", password: "a long password\u{0}anything")
+        } throws: { error in
+            guard case .invalid(let issues) = error as? DomainError else { return false }
+            return issues.map(\.field) == ["password"] && issues.map(\.code) == ["invalid_character"]
+        }
     }
 }
 
@@ -148,12 +191,12 @@ struct SpoofingTests {
         var app = AppTests().app(client: AppTests().worldwideClient)
         try app.submit(at: Fixture.t0)
         #expect {
-            try app.review(approve: false, reason: "Fine\u{202E}", at: Fixture.t0)
+            try app.review(approve: false, reason: "Fine\u{202E}", revision: nil, at: Fixture.t0)
         } throws: { error in
             guard case .invalid(let issues) = error as? DomainError else { return false }
             return issues.map(\.field) == ["reason"]
         }
-        try app.review(approve: false, reason: "Privacy policy missing.\nAdd it, then submit again.", at: Fixture.t0)
+        try app.review(approve: false, reason: "Privacy policy missing.\nAdd it, then submit again.", revision: nil, at: Fixture.t0)
         #expect(app.status == .rejected)
     }
 }

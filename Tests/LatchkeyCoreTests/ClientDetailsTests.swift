@@ -79,6 +79,16 @@ struct RedirectURLTests {
         ("https://app.contoso.com/a b", "invalid_url"),
         ("https://", "invalid_url"),
         ("", "required"),
+        // Defect 8: what a browser reads as another host.
+        ("https://app.contoso.com%40evil.example/auth", "invalid_host"),
+        ("https://app.contoso.com%2F@evil.example/auth", "userinfo_not_allowed"),
+        ("https://evil.example%2F.app.contoso.com/auth", "invalid_host"),
+        ("https://evil.example%5C.app.contoso.com/auth", "invalid_host"),
+        ("https://evil.example\\.app.contoso.com/auth", "invalid_host"),
+        ("https://app.contoso.com@evil.example/auth", "userinfo_not_allowed"),
+        ("https://app.contoso.com:99999/auth", "invalid_url"),
+        ("https://app.contoso.com:/auth", "invalid_url"),
+        ("https://app.contoso.com/" + String(repeating: "a", count: 2048), "too_long"),
     ])
     func rejects(_ input: String, code: String) {
         #expect {
@@ -86,6 +96,14 @@ struct RedirectURLTests {
         } throws: { error in
             (error as? FieldIssue)?.code == code && (error as? FieldIssue)?.field == "redirectUrl"
         }
+    }
+
+    /// Defect 8: stored as it is compared: scheme and host in lower case, no default port; a
+    /// port of its own is kept.
+    @Test func storesTheNormalizedForm() throws {
+        #expect(try RedirectURL(validating: "HTTPS://App.Contoso.COM:443/Auth?x=1", appDomain: domain).value == "https://app.contoso.com/Auth?x=1")
+        #expect(try RedirectURL(validating: "https://app.contoso.com", appDomain: domain).value == "https://app.contoso.com/")
+        #expect(try RedirectURL(validating: "https://app.contoso.com:8443/auth", appDomain: domain).value == "https://app.contoso.com:8443/auth")
     }
 
     @Test func acceptsPlainHTTPOnLocalhostOnly() throws {

@@ -67,13 +67,15 @@ struct AppRoutesTests {
             #expect(rejected.string("status") == "rejected" && rejected.string("reviewReason") == "Add a privacy policy")
             #expect(try await api.send(.get, "/api/v1/apps/\(appID)", token: token).string("reviewReason") == "Add a privacy policy")
 
-            #expect(try await api.send(.post, "/api/v1/apps/\(appID)/submit", token: token).status == .ok)
-            #expect(try await api.send(.post, "/api/v1/apps/\(appID)/approve", token: operatorToken, json: [:]).string("status") == "approved")
+            let resubmitted = try await api.send(.post, "/api/v1/apps/\(appID)/submit", token: token)
+            let revision = try #require(resubmitted["revision"] as? Int)
+            let unsaid = try await api.send(.post, "/api/v1/apps/\(appID)/approve", token: operatorToken, json: [:])
+            #expect(unsaid.status == .unprocessableContent && unsaid.issueFields == ["revision"])
+            #expect(try await api.send(.post, "/api/v1/apps/\(appID)/approve", token: operatorToken, json: ["revision": revision]).string("status") == "approved")
 
-            let renamed = try await api.send(.patch, "/api/v1/apps/\(appID)", token: token, json: ["description": "Trips on a calendar"])
-            #expect(renamed.string("status") == "approved")
             let swapped = try await api.send(.patch, "/api/v1/apps/\(appID)", token: token, json: ["clientId": otherID])
             #expect(swapped.status == .ok && swapped.string("status") == "submitted" && swapped.string("clientId") == otherID)
+            #expect(swapped["revision"] as? Int == revision + 1)
         }
     }
 

@@ -105,7 +105,7 @@ struct ClientRoutesTests {
             let (token, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: token)
             let (otherID, otherSecret, _) = try await api.newClient(token: token)
-            try await api.enable(id, sellerToken: token)
+            let enabled = try await api.enable(id, sellerToken: token)
             let issued = try #require(try await api.token(id, secret).string("access_token"))
             let introspect = { (clientID: String, secret: String) in
                 try await api.send(
@@ -114,7 +114,11 @@ struct ClientRoutesTests {
                 )
             }
             #expect(try await introspect(id, secret)["active"] as? Bool == true)
-            let seen = try await introspect(otherID, otherSecret)
+            // Defect 6: another client learns nothing of the token; a resource server does.
+            let unseen = try await introspect(otherID, otherSecret)
+            #expect(unseen.status == .ok && unseen.json.count == 1 && unseen["active"] as? Bool == false)
+            let (resourceServer, resourceSecret, _) = try await api.newClient(token: enabled.operatorToken, ["resourceServer": true])
+            let seen = try await introspect(resourceServer, resourceSecret)
             #expect(seen["active"] as? Bool == true && seen.string("client_id") == id && seen.string("token_type") == "Bearer")
 
             #expect(try await api.send(.delete, "/api/v1/clients/\(id)", token: token).status == .noContent)

@@ -23,15 +23,17 @@ extension EventTests {
         try await live().run { api, clock in
             let receiver = EventReceiver()
             try await receiver.run { url in
-                let (token, _) = try await api.newSeller()
-                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: token).status == .notFound)
-                let refused = try await api.send(.put, "/api/v1/sellers/me/webhook", token: token, json: ["url": "ftp://ops.contoso.com/notices"])
+                let (_, email) = try await api.newSeller()
+                // The clock jumps past API tokens' lifetime: a fresh one for each call.
+                let token = { try await api.signIn(email) }
+                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token()).status == .notFound)
+                let refused = try await api.send(.put, "/api/v1/sellers/me/webhook", token: try await token(), json: ["url": "ftp://ops.contoso.com/notices"])
                 #expect(refused.status == .unprocessableContent && refused.issueFields == ["url"], "\(refused.body)")
 
-                let (clientID, _, created) = try await api.newClient(token: token)
+                let (clientID, _, created) = try await api.newClient(token: try await token())
                 let endsAt = try secretEnd(created)
-                let secret = try await setWebhook(api, token: token, url: url)
-                let shown = try await api.send(.get, "/api/v1/sellers/me/webhook", token: token)
+                let secret = try await setWebhook(api, token: try await token(), url: url)
+                let shown = try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token())
                 #expect(shown.string("url") == url && shown["secret"] == nil && shown.string("secretHint") == String(secret.prefix(3)))
                 // The test's clock runs weeks ahead of the first deliveries' timestamps (and on
                 // PostgreSQL another test's server, on its own clock, may deliver one).
@@ -64,17 +66,17 @@ extension EventTests {
                 let thresholds = try all.dropFirst().map { try verifier.verifyNotice(body: $0.body, signature: $0.signature).data.thresholdDays }
                 #expect(thresholds == [30, 7, 1])
 
-                let deliveries = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: token)["deliveries"] as? [[String: Any]] ?? []
+                let deliveries = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await token())["deliveries"] as? [[String: Any]] ?? []
                 #expect(deliveries.count == 3 && deliveries.allSatisfy { $0["status"] as? String == "delivered" && $0["type"] as? String == "secret.expiring" })
-                let audit = try await api.send(.get, "/api/v1/audit", token: token)["entries"] as? [[String: Any]] ?? []
+                let audit = try await api.send(.get, "/api/v1/audit", token: try await token())["entries"] as? [[String: Any]] ?? []
                 #expect(audit.filter { $0["action"] as? String == "event.delivery" && $0["objectType"] as? String == "webhook" }.count == 4)
                 #expect(audit.contains { $0["action"] as? String == "webhook.set" })
 
                 // A new secret signs from then on; the old one no longer verifies.
-                let rotated = try await api.send(.put, "/api/v1/sellers/me/webhook", token: token, json: ["url": url, "rotateSecret": true])
+                let rotated = try await api.send(.put, "/api/v1/sellers/me/webhook", token: try await token(), json: ["url": url, "rotateSecret": true])
                 #expect(try #require(rotated.string("secret")) != secret)
-                #expect(try await api.send(.delete, "/api/v1/sellers/me/webhook", token: token).status == .noContent)
-                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: token).status == .notFound)
+                #expect(try await api.send(.delete, "/api/v1/sellers/me/webhook", token: try await token()).status == .noContent)
+                #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token()).status == .notFound)
             }
         }
     }
@@ -83,17 +85,19 @@ extension EventTests {
         try await Harness().runTwoNodes(deliversEvents: true) { a, _, clock in
             let receiver = EventReceiver()
             try await receiver.run { url in
-                let (token, _) = try await a.newSeller()
-                let (_, _, created) = try await a.newClient(token: token)
+                let (_, email) = try await a.newSeller()
+                // The clock jumps past API tokens' lifetime: a fresh one for each call.
+                let token = { try await a.signIn(email) }
+                let (_, _, created) = try await a.newClient(token: try await token())
                 let endsAt = try secretEnd(created)
-                _ = try await setWebhook(a, token: token, url: url)
+                _ = try await setWebhook(a, token: try await token(), url: url)
                 clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
                 _ = try await receiver.wait(for: 1)
                 // Both nodes scan every 50 ms and deliver every 50 ms: still one notice.
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(receiver.all.count == 1)
                 // Tests share a PostgreSQL database: leave no webhook at a port another test may get.
-                #expect(try await a.send(.delete, "/api/v1/sellers/me/webhook", token: token).status == .noContent)
+                #expect(try await a.send(.delete, "/api/v1/sellers/me/webhook", token: try await token()).status == .noContent)
             }
         }
     }

@@ -49,8 +49,9 @@ extension API {
         ])
         #expect(created.status == .created, "\(created.body)")
         let appID = try #require(created.string("id"))
-        #expect(try await send(.post, "/api/v1/apps/\(appID)/submit", token: sellerToken).status == .ok)
-        let approved = try await send(.post, "/api/v1/apps/\(appID)/approve", token: operatorToken, json: [:])
+        let submitted = try await send(.post, "/api/v1/apps/\(appID)/submit", token: sellerToken)
+        #expect(submitted.status == .ok)
+        let approved = try await send(.post, "/api/v1/apps/\(appID)/approve", token: operatorToken, json: ["revision": submitted["revision"] as? Int ?? 0])
         #expect(approved.status == .ok, "\(approved.body)")
         return appID
     }

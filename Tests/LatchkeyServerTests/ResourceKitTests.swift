@@ -88,10 +88,16 @@ struct ResourceKitTests {
             // The feed is for clients: no credentials, no rules.
             let anonymous = try await api.send(.get, "/oauth2/revocations")
             #expect(anonymous.status == .unauthorized && anonymous.string("error") == "invalid_client")
-            let badWait = try await api.send(.get, "/oauth2/revocations?wait=600", headers: [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()])
+            // Defect 6: the feed names every seller's clients and tenants: resource servers only.
+            let app = try await api.send(.get, "/oauth2/revocations", headers: [.authorization: "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()])
+            #expect(app.status == .badRequest && app.string("error") == "unauthorized_client")
+            let (server, serverSecret, _) = try await api.newClient(token: enabled.operatorToken, ["resourceServer": true])
+            let badWait = try await api.send(
+                .get, "/oauth2/revocations?wait=600", headers: [.authorization: "Basic " + Data("\(server):\(serverSecret)".utf8).base64EncodedString()]
+            )
             #expect(badWait.status == .badRequest && badWait.string("error_description")?.contains("wait") == true)
 
-            let feed = RevocationFeed(issuer: "http://127.0.0.1:\(port)", clientID: id, clientSecret: secret, wait: 5)
+            let feed = RevocationFeed(issuer: "http://127.0.0.1:\(port)", clientID: server, clientSecret: serverSecret, wait: 5)
             let following = Task { await feed.run() }
             defer { following.cancel() }
             var configuration = verifier(port: port).configuration

@@ -75,26 +75,28 @@ struct SecretRoutesTests {
 
     @Test func expiredSecretsStopWorkingAndSigningFallsBack() async throws {
         try await Harness().run { api, clock in
-            let (token, _) = try await api.newSeller()
-            let (id, first, _) = try await api.newClient(token: token)
-            try await api.enable(id, sellerToken: token)
+            let (_, email) = try await api.newSeller()
+                // The clock jumps past API tokens' lifetime: a fresh one for each call.
+                let token = { try await api.signIn(email) }
+            let (id, first, _) = try await api.newClient(token: try await token())
+            try await api.enable(id, sellerToken: try await token())
             clock.advance(by: 100 * 86_400)
-            let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: token, json: ["validityYears": 2])
+            let added = try await api.send(.post, "/api/v1/clients/\(id)/secrets", token: try await token(), json: ["validityYears": 2])
             let second = try #require(added.string("value"))
             let secondID = try #require(added.string("id"))
 
             clock.advance(by: 250 * 86_400)  // 350 days: the first ends within 30 days
-            let soon = try await secrets(api, token, id)
+            let soon = try await secrets(api, try await token(), id)
             #expect(soon.first { $0["isSigning"] as? Bool == true }?["expiresSoon"] as? Bool == true)
 
             clock.advance(by: 16 * 86_400)  // past the first secret's end
             #expect(try await api.token(id, first).status == .unauthorized)
             #expect(try await api.token(id, second).status == .ok)
-            let after = try await secrets(api, token, id)
+            let after = try await secrets(api, try await token(), id)
             #expect(after.first { $0["status"] as? String == "expired" } != nil)
             #expect(after.first { $0["isSigning"] as? Bool == true }?["id"] as? String == secondID)
             let expiredID = try #require(after.first { $0["status"] as? String == "expired" }?["id"] as? String)
-            let refused = try await api.send(.put, "/api/v1/clients/\(id)/signing-secret", token: token, json: ["secretId": expiredID])
+            let refused = try await api.send(.put, "/api/v1/clients/\(id)/signing-secret", token: try await token(), json: ["secretId": expiredID])
             #expect(refused.status == .conflict && refused.string("error") == "secret_not_active")
         }
     }

@@ -19,11 +19,20 @@ struct SellerRoutesTests {
         }
     }
 
-    @Test func duplicateEmailIsAConflict() async throws {
+    /// Defect 10: sign-up does not tell whether an email has an account; the account keeps its
+    /// password.
+    @Test func signUpAnswersAlikeForATakenEmail() async throws {
         try await Harness().run { api, _ in
             let (_, email) = try await api.newSeller()
+            let fresh = "new-\(UUID().uuidString.prefix(8).lowercased())@contoso.example"
+            let new = try await api.send(.post, "/api/v1/sellers", json: ["email": fresh, "password": "another password", "displayName": "X"])
             let again = try await api.send(.post, "/api/v1/sellers", json: ["email": email.uppercased(), "password": "another password", "displayName": "X"])
-            #expect(again.status == .conflict && again.issueFields == ["email"])
+            #expect(new.status == .accepted && again.status == .accepted)
+            #expect(Set(new.json.keys) == Set(again.json.keys) && new.string("message") == again.string("message"))
+            #expect(again.string("email") == email)
+            #expect(try await api.send(.post, "/api/v1/tokens", json: ["email": email, "password": "another password"]).status == .unauthorized)
+            #expect(try await api.send(.post, "/api/v1/tokens", json: ["email": email, "password": "correct horse battery"]).status == .created)
+            #expect(try await api.send(.post, "/api/v1/tokens", json: ["email": fresh, "password": "another password"]).status == .created)
         }
     }
 

@@ -48,11 +48,15 @@ def is_gone(element):
 
 
 def sign_up(browser, email, name="Contoso"):
+    """Sign-up does not tell whether the email had an account: it sends everyone to sign in."""
     browser.get(f"{BASE}/dashboard/signup")
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "displayName").send_keys(name)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     navigate(browser, By.CSS_SELECTOR, "form button[type=submit]")
+    assert browser.current_url.endswith("/dashboard/signin")
+    assert f"If {email} had no account, it has one now" in browser.page_source
+    sign_in(browser, email)
     assert browser.current_url.endswith("/dashboard/clients")
 
 

@@ -21,9 +21,12 @@ class Platform:
         reply.raise_for_status()
         return reply.json()["token"]
 
-    def client(self, seller, domain="app.contoso.com", availability="worldwide"):
-        created = self.call("POST", "/clients", seller, {
+    def client(self, seller, domain="app.contoso.com", availability="worldwide", resource_server=False):
+        """A Client ID of `seller`; with `resource_server`, the operator's own, for one of the
+        platform's APIs (it may introspect any client's tokens)."""
+        created = self.call("POST", "/clients", self.operator if resource_server else seller, {
             "friendlyName": "trip calendar", "appDomain": domain, "redirectUrl": f"https://{domain}/auth", "availability": availability,
+            "resourceServer": resource_server,
         })
         return created["clientId"], created["secret"]["value"]
 
@@ -38,8 +41,8 @@ class Platform:
             "name": "Trip Calendar", "description": "Your trips on your calendar.", "markets": list(markets),
             "requiresServerToServerAuth": True, "clientId": client_id, "permissions": list(permissions), "appOnlyPermissions": list(app_only),
         })
-        self.call("POST", f"/apps/{app['id']}/submit", seller)
-        self.call("POST", f"/apps/{app['id']}/approve", self.operator, {})
+        submitted = self.call("POST", f"/apps/{app['id']}/submit", seller)
+        self.call("POST", f"/apps/{app['id']}/approve", self.operator, {"revision": submitted["revision"]})
         return app["id"]
 
     def tenant(self, region="worldwide"):

@@ -28,9 +28,9 @@ public struct ClientCredentialsGrant: TokenGrant {
             guard unknown.isEmpty else {
                 throw OAuthError(.invalidScope, "\(unknown.joined(separator: " ")) \(unknown.count == 1 ? "is" : "are") not among the app-only permissions this tenant's admin consented to: \(roles.joined(separator: " ")).")
             }
-            return try minter.appOnlyToken(client: request.client.id, tenantID: tenantID, roles: requested)
+            return try minter.appOnlyToken(client: request.client, tenantID: tenantID, roles: requested)
         }
-        return try minter.appOnlyToken(client: request.client.id, tenantID: tenantID, roles: roles)
+        return try minter.appOnlyToken(client: request.client, tenantID: tenantID, roles: roles)
     }
 
     /// The tenant's id and the permissions granted to the app there, or what is missing.

@@ -102,11 +102,20 @@ public struct ClientAuthenticator: Sendable {
     let directory: any ClientDirectory
     let uses: any SecretUseSink
     let clock: Clock
+    /// Asked once a client has authenticated: `nil` admits it, a number of seconds refuses it
+    /// (`429`, `Retry-After`) — the token endpoints' per-client rate limit.
+    let admit: (@Sendable (ClientID) -> Int?)?
 
-    public init(directory: any ClientDirectory, uses: any SecretUseSink, clock: @escaping Clock) {
+    public init(directory: any ClientDirectory, uses: any SecretUseSink, clock: @escaping Clock, admit: (@Sendable (ClientID) -> Int?)? = nil) {
         self.directory = directory
         self.uses = uses
         self.clock = clock
+        self.admit = admit
+    }
+
+    /// The same authentication with a rate limit per client.
+    public func limited(by admit: @escaping @Sendable (ClientID) -> Int?) -> ClientAuthenticator {
+        ClientAuthenticator(directory: directory, uses: uses, clock: clock, admit: admit)
     }
 
     /// The authenticated client; with `allowingPublic`, also a public client that names itself.
@@ -123,12 +132,24 @@ public struct ClientAuthenticator: Sendable {
             guard allowingPublic, client.registration.isPublic else {
                 throw OAuthError(.invalidClient, "client_secret is missing: this client authenticates with a secret.")
             }
+            try checkRate(id)
             return client
         }
         let now = clock()
         guard let secretID = client.authenticate(credentials.secretCandidates, at: now) else { throw failure }
         uses.recordUse(secretID: secretID, at: now)
-        return client
+        try checkRate(id)
+        var authenticated = client
+        authenticated.authenticatedSecretID = secretID
+        return authenticated
+    }
+}
+
+extension ClientAuthenticator {
+    func checkRate(_ id: ClientID) throws(OAuthError) {
+        if let wait = admit?(id) {
+            throw OAuthError.rateLimited(retryAfter: wait, "This client asks for tokens faster than allowed: retry after \(wait) s, and reuse tokens until they expire.")
+        }
     }
 }
 

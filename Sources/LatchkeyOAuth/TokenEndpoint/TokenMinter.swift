@@ -16,25 +16,28 @@ public struct TokenMinter: Sendable {
 
     /// An app-only token (client credentials): the subject is the client, `roles` its permissions.
     /// `audience` is the platform unless a profile names a resource (the ACS `resource`).
-    func appOnlyToken(client: ClientID, tenantID: String, roles: [String], audience: String? = nil) throws -> TokenResponse {
+    func appOnlyToken(client registered: RegisteredClient, tenantID: String, roles: [String], audience: String? = nil) throws -> TokenResponse {
+        let client = registered.id
         let now = Int(clock().timeIntervalSince1970)
-        let claims = AccessTokenClaims(
+        var claims = AccessTokenClaims(
             iss: settings.issuer, sub: client.rawValue, aud: audience ?? settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
             jti: Self.tokenID(), clientID: client.rawValue, tid: tenantID, roles: roles
         )
+        claims.secretID = registered.authenticatedSecretID
         return TokenResponse(accessToken: try signer.sign(claims), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: roles.joined(separator: " "), notBefore: now)
     }
 
     /// An access token for the app acting for `user` with `scopes`; `audience` as in
     /// `appOnlyToken`. Returns the response and the token's id.
-    func userAccessToken(client: ClientID, user: PlatformUser, scopes: [String], audience: String? = nil) throws -> (TokenResponse, String) {
+    func userAccessToken(client registered: RegisteredClient, user: PlatformUser, scopes: [String], audience: String? = nil) throws -> (TokenResponse, String) {
         let now = Int(clock().timeIntervalSince1970)
         let jti = Self.tokenID()
         let scope = scopes.joined(separator: " ")
-        let access = AccessTokenClaims(
+        var access = AccessTokenClaims(
             iss: settings.issuer, sub: user.id, aud: audience ?? settings.audience, exp: now + settings.accessTokenLifetime, iat: now,
-            jti: jti, clientID: client.rawValue, tid: user.tenantID, scp: scope
+            jti: jti, clientID: registered.id.rawValue, tid: user.tenantID, scp: scope
         )
+        access.secretID = registered.authenticatedSecretID
         return (TokenResponse(accessToken: try signer.sign(access), tokenType: "Bearer", expiresIn: settings.accessTokenLifetime, scope: scope, notBefore: now), jti)
     }
 
@@ -47,7 +50,7 @@ public struct TokenMinter: Sendable {
         let client = registered.id
         let now = clock()
         let seconds = Int(now.timeIntervalSince1970)
-        var (response, jti) = try userAccessToken(client: client, user: user, scopes: scopes)
+        var (response, jti) = try userAccessToken(client: registered, user: user, scopes: scopes)
         if scopes.contains("openid") {
             let id = IDTokenClaims(
                 iss: settings.issuer, sub: user.id, aud: client.rawValue, exp: seconds + settings.idTokenLifetime, iat: seconds,

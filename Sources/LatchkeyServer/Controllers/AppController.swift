@@ -55,12 +55,12 @@ struct AppController {
 
     @Sendable func approve(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
         let body = try await request.decodeJSON(ReviewRequest.self, context: context)
-        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: true, reason: body.reason, by: try context.actor()))
+        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: true, reason: body.reason, revision: body.revision, by: try context.actor()))
     }
 
     @Sendable func reject(_ request: Request, context: LatchkeyRequestContext) async throws -> AppResponse {
         let body = try await request.decodeJSON(ReviewRequest.self, context: context)
-        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: false, reason: body.reason, by: try context.actor()))
+        return AppResponse(try await catalog.review(try context.parameters.appID(), approve: false, reason: body.reason, revision: body.revision, by: try context.actor()))
     }
 
     @Sendable func reviewQueue(_ request: Request, context: LatchkeyRequestContext) async throws -> AppListResponse {

@@ -17,6 +17,8 @@ struct OAuthController {
     let signer: TokenSigner
     let acs: ACSTokenEndpoint
     let metrics: ServerMetrics
+    /// Token requests per remote address, checked before anything is read.
+    let addressLimit: RateLimiter
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.post("oauth2/token", use: token)
@@ -35,7 +37,7 @@ struct OAuthController {
     }
 
     @Sendable func acsToken(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context, counting: (metrics, "acs")) { form, _ in
+        try await Self.answer(request, context: context, counting: (metrics, "acs"), limit: addressLimit) { form, _ in
             var pathRealm: String?
             if let text = context.parameters.get("realm") {
                 guard let realm = ObjectID.canonical(text) else {
@@ -56,7 +58,7 @@ struct OAuthController {
     }
 
     @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context, counting: (metrics, "oauth2")) { form, authorization in
+        try await Self.answer(request, context: context, counting: (metrics, "oauth2"), limit: addressLimit) { form, authorization in
             let response = try await tokenEndpoint.respond(form: form, authorization: authorization)
             return Self.response(ByteBuffer(string: response.jsonText), status: .ok)
         }
@@ -79,7 +81,7 @@ struct OAuthController {
         do {
             return try Self.json(try await userInfo.respond(authorization: request.headers[.authorization]), status: .ok)
         } catch let error as OAuthError {
-            return Self.response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+            return Self.failure(error)
         }
     }
 
@@ -87,11 +89,14 @@ struct OAuthController {
     /// either becomes its RFC 6749 §5.2 JSON response. `counting` names the token endpoint whose
     /// outcomes `/metrics` counts by grant type.
     static func answer(
-        _ request: Request, context: LatchkeyRequestContext, counting: (ServerMetrics, String)? = nil,
+        _ request: Request, context: LatchkeyRequestContext, counting: (ServerMetrics, String)? = nil, limit: RateLimiter? = nil,
         _ body: (FormParameters, String?) async throws -> Response
     ) async throws -> Response {
         var grant = "none"
         do {
+            if let limit, let address = context.remoteAddress, let wait = limit.admit(address) {
+                throw OAuthError.rateLimited(retryAfter: wait, "Too many token requests from this address: retry after \(wait) s.")
+            }
             let form = try await form(of: request, context: context)
             if counting != nil { grant = Self.grantLabel(try? form.value("grant_type")) }
             let response = try await body(form, request.headers[.authorization])
@@ -99,7 +104,7 @@ struct OAuthController {
             return response
         } catch let error as OAuthError {
             counting.map { $0.0.recordToken(endpoint: $0.1, grant: grant, outcome: error.code.rawValue) }
-            return response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+            return failure(error)
         }
     }
 
@@ -143,6 +148,13 @@ struct OAuthController {
         if cacheControl == "no-store" { headers[Self.pragma] = "no-cache" }
         if let challenge { headers[.wwwAuthenticate] = challenge }
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// An error as RFC 6749 §5.2 JSON, with its challenge, and `Retry-After` when rate limited.
+    static func failure(_ error: OAuthError) -> Response {
+        var response = response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+        if let wait = error.retryAfter { response.headers[.retryAfter] = String(wait) }
+        return response
     }
 
     static let pragma = HTTPField.Name("Pragma")!

@@ -9,7 +9,8 @@ import Synchronization
 /// `GET /oauth2/revocations?since={unix seconds}&wait={seconds}`: the revocation rules published
 /// after `since`, for resource servers that check tokens themselves (LatchkeyResourceKit follows
 /// it). A long poll: with nothing new, the answer waits up to `wait` seconds (at most 30) for a
-/// rule from any node. The caller authenticates as a client (HTTP Basic), as for introspection.
+/// rule from any node. The caller authenticates as a client (HTTP Basic) that an operator marked
+/// as a resource server.
 ///
 /// Answers `{"revocations":[…],"next_since":…}`; pass `next_since` back. Rules committed late
 /// may carry a slightly earlier `created`, so each answer repeats the last 5 seconds' rules:
@@ -33,11 +34,13 @@ struct RevocationFeedController {
         let clientId: String?
         let tid: String?
         let sub: String?
+        let clientSecretId: String?
         let issuedBefore: Int
 
         enum CodingKeys: String, CodingKey {
             case id, created, jti, tid, sub
             case clientId = "client_id"
+            case clientSecretId = "client_secret_id"
             case issuedBefore = "issued_before"
         }
     }
@@ -54,7 +57,14 @@ struct RevocationFeedController {
 
     @Sendable func feed(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
         do {
-            _ = try await authenticator.authenticate(authorization: request.headers[.authorization], form: try FormParameters(""))
+            let caller = try await authenticator.authenticate(authorization: request.headers[.authorization], form: try FormParameters(""))
+            // The feed names every seller's clients, tenants and users: resource servers only.
+            guard caller.registration.isResourceServer else {
+                throw OAuthError(
+                    .unauthorizedClient,
+                    "This client is not a resource server: an operator marks the platform's APIs' clients with resourceServer: true."
+                )
+            }
             let query = request.uri.queryParameters
             let now = Date().timeIntervalSince1970
             let oldest = now - Revocation.retention
@@ -89,14 +99,14 @@ struct RevocationFeedController {
                 }
             }
         } catch let error as OAuthError {
-            return OAuthController.response(ByteBuffer(string: error.jsonText), status: .init(code: error.status), challenge: error.challenge)
+            return OAuthController.failure(error)
         }
     }
 
     static func entry(_ rule: Revocation) -> Entry {
         Entry(
             id: rule.id, created: rule.createdAt.timeIntervalSince1970, jti: rule.tokenID, clientId: rule.clientID, tid: rule.tenantID,
-            sub: rule.subject, issuedBefore: Int(rule.issuedBefore.timeIntervalSince1970.rounded(.down))
+            sub: rule.subject, clientSecretId: rule.secretID, issuedBefore: Int(rule.issuedBefore.timeIntervalSince1970.rounded(.down))
         )
     }
 }

@@ -249,6 +249,7 @@ struct AppPages {
         let client: String
         let permissions: String
         let appOnlyPermissions: String
+        let revision: Int
     }
 
     struct ReviewBody: Sendable {
@@ -268,7 +269,8 @@ struct AppPages {
                 description: app.description, markets: app.markets.codes.joined(separator: ", "),
                 serverToServer: app.requiresServerToServerAuth ? "yes" : "no", client: client,
                 permissions: app.permissions.isEmpty ? "—" : app.permissions.joined(separator: " "),
-                appOnlyPermissions: app.appOnlyPermissions.isEmpty ? "—" : app.appOnlyPermissions.joined(separator: " ")
+                appOnlyPermissions: app.appOnlyPermissions.isEmpty ? "—" : app.appOnlyPermissions.joined(separator: " "),
+                revision: app.revision
             ))
         }
         return pages.render("review", title: "Review", tab: .review, body: ReviewBody(apps: rows), context: context)
@@ -284,7 +286,9 @@ struct AppPages {
 
     private func decide(approve: Bool, context: WebContext) async throws -> Response {
         do {
-            let app = try await catalog.review(try context.parameters.appID(), approve: approve, reason: context.field("reason"), by: try context.actor())
+            let app = try await catalog.review(
+                try context.parameters.appID(), approve: approve, reason: context.field("reason"), revision: Int(context.field("revision")), by: try context.actor()
+            )
             context.notify("\(app.name) was \(approve ? "approved" : "rejected").")
         } catch let error as DomainError where error.isFieldError {
             context.notify(FormErrors(error).list.first?.message ?? "The app cannot be reviewed now.")

@@ -1,10 +1,11 @@
 import Hummingbird
 import LatchkeyCore
 
-/// Sellers' sign up, sign in and sign out.
+/// Sellers' sign up, sign in and sign out, and their API tokens (`/dashboard/tokens`).
 struct SellerAccountPages {
     let accounts: SellerAccounts
     let pages: Pages
+    let limits: RateLimiters
 
     func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("signin", use: signInForm)
@@ -12,6 +13,9 @@ struct SellerAccountPages {
         group.get("signup", use: signUpForm)
         group.post("signup", use: signUp)
         group.post("signout", use: signOut)
+        group.get("tokens", use: tokens)
+        group.post("tokens/revoke-all", use: revokeAllTokens)
+        group.post("tokens/{tokenId}/revoke", use: revokeToken)
         group.get("") { _, context in
             Response.redirect(to: context.seller == nil ? "/dashboard/signin" : "/dashboard/clients", type: .normal)
         }
@@ -28,6 +32,10 @@ struct SellerAccountPages {
     }
 
     @Sendable func signIn(_ request: Request, context: WebContext) async throws -> Response {
+        if let wait = limits.admitSignIn(email: context.field("email"), address: context.remoteAddress) {
+            let body = SignInBody(email: context.field("email"), error: Pages.tooManyAttempts(wait))
+            return Pages.retryAfter(wait, pages.render("signin", title: "Sign in", body: body, context: context, status: .tooManyRequests))
+        }
         guard let seller = try await accounts.authenticate(email: context.field("email"), password: context.field("password")) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.")
             return pages.render("signin", title: "Sign in", body: body, context: context, status: .unauthorized)
@@ -45,14 +53,18 @@ struct SellerAccountPages {
     }
 
     @Sendable func signUp(_ request: Request, context: WebContext) async throws -> Response {
+        if let wait = limits.admitSignIn(email: nil, address: context.remoteAddress) {
+            context.notify(Pages.tooManyAttempts(wait))
+            return Pages.retryAfter(wait, .redirect(to: "/dashboard/signup", type: .normal))
+        }
         do {
-            let seller = try await accounts.register(
+            // The same page after, whether the email was new or taken: sign-up does not tell.
+            let email = try await accounts.registerQuietly(
                 email: context.field("email"), displayName: context.field("displayName"), password: context.field("password"),
                 sourceIP: context.remoteAddress
             )
-            startSession(for: seller, context: context)
-            context.notify("Welcome, \(seller.displayName). Add your first Client ID below.")
-            return .redirect(to: "/dashboard/clients", type: .normal)
+            context.notify("If \(email) had no account, it has one now: sign in with the password you chose.")
+            return .redirect(to: "/dashboard/signin", type: .normal)
         } catch let error as DomainError {
             let body = signUpBody(context: context, errors: FormErrors(error))
             return pages.render("signup", title: "Create a seller account", body: body, context: context, status: .unprocessableContent)
@@ -62,6 +74,35 @@ struct SellerAccountPages {
     @Sendable func signOut(_ request: Request, context: WebContext) async throws -> Response {
         context.rotateSession { $0.sellerID = nil }
         return .redirect(to: "/dashboard/signin", type: .normal)
+    }
+
+    struct TokenRow: Sendable {
+        let id: String
+        let created: String
+        let expires: String
+    }
+
+    struct TokensBody: Sendable {
+        let tokens: [TokenRow]
+    }
+
+    @Sendable func tokens(_ request: Request, context: WebContext) async throws -> Response {
+        let rows = try await accounts.tokens(of: try context.actor()).map {
+            TokenRow(id: $0.id, created: DisplayDate.format($0.createdAt), expires: DisplayDate.format($0.expiresAt))
+        }
+        return pages.render("tokens", title: "API tokens", tab: .tokens, body: TokensBody(tokens: rows), context: context)
+    }
+
+    @Sendable func revokeToken(_ request: Request, context: WebContext) async throws -> Response {
+        try await accounts.revoke(tokenID: try context.parameters.tokenID(), by: try context.actor())
+        context.notify("The token was revoked: programs using it are refused from now on.")
+        return .redirect(to: "/dashboard/tokens", type: .normal)
+    }
+
+    @Sendable func revokeAllTokens(_ request: Request, context: WebContext) async throws -> Response {
+        let count = try await accounts.revokeAllTokens(by: try context.actor())
+        context.notify(count == 1 ? "1 token was revoked." : "\(count) tokens were revoked.")
+        return .redirect(to: "/dashboard/tokens", type: .normal)
     }
 
     private func startSession(for seller: Seller, context: WebContext) {

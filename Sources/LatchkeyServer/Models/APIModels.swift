@@ -14,6 +14,18 @@ struct SignUpRequest: Decodable {
 struct TokenRequest: Decodable {
     var email: String?
     var password: String?
+    /// The token's lifetime, 1 to 365 days; 30 when absent.
+    var expiresInDays: Int?
+}
+
+struct SignUpResponse: ResponseEncodable {
+    let email: String
+    let message: String
+
+    init(email: String) {
+        self.email = email
+        self.message = "If this address had no account, it has one now: sign in with POST /api/v1/tokens. If it had one, nothing changed."
+    }
 }
 
 struct SellerResponse: ResponseEncodable {
@@ -35,7 +47,28 @@ struct SellerResponse: ResponseEncodable {
 struct APITokenResponse: ResponseEncodable {
     let token: String
     let tokenType = "Bearer"
+    let id: String
+    let expiresAt: Date
     let seller: SellerResponse
+}
+
+struct APITokenSummary: Encodable {
+    let id: String
+    let createdAt: Date
+    let expiresAt: Date
+    /// The token this request was sent with.
+    let current: Bool
+
+    init(_ record: APITokenRecord, current: Bool) {
+        id = record.id
+        createdAt = record.createdAt
+        expiresAt = record.expiresAt
+        self.current = current
+    }
+}
+
+struct APITokenListResponse: ResponseEncodable {
+    let tokens: [APITokenSummary]
 }
 
 struct CreateClientRequest: Decodable {
@@ -46,6 +79,7 @@ struct CreateClientRequest: Decodable {
     var availability: String?
     var idTokenSignedResponseAlg: String?
     var publicClient: Bool?
+    var resourceServer: Bool?
 }
 
 struct UpdateClientRequest: Decodable {
@@ -54,6 +88,7 @@ struct UpdateClientRequest: Decodable {
     var redirectUrl: String?
     var idTokenSignedResponseAlg: String?
     var publicClient: Bool?
+    var resourceServer: Bool?
 }
 
 struct AddSecretRequest: Decodable {
@@ -121,6 +156,7 @@ struct ClientResponse: ResponseEncodable {
     let signingSecretId: String?
     let idTokenSignedResponseAlg: IDTokenAlgorithm
     let publicClient: Bool
+    let resourceServer: Bool
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
@@ -129,6 +165,7 @@ struct ClientResponse: ResponseEncodable {
         let signingID = client.signingSecret(at: now)?.id
         idTokenSignedResponseAlg = client.idTokenAlgorithm
         publicClient = client.isPublic
+        resourceServer = client.isResourceServer
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description
@@ -184,6 +221,8 @@ struct AppRequest: Decodable {
 
 struct ReviewRequest: Decodable {
     var reason: String?
+    /// The app's revision the operator reviewed; approving needs it.
+    var revision: Int?
 }
 
 struct AppResponse: ResponseEncodable {
@@ -201,8 +240,10 @@ struct AppResponse: ResponseEncodable {
     let permissions: [String]
     let appOnlyPermissions: [String]
     let eventsUrl: String?
+    let revision: Int
 
     init(_ app: AppListing) {
+        revision = app.revision
         eventsUrl = app.eventsURL?.value
         permissions = app.permissions
         appOnlyPermissions = app.appOnlyPermissions

@@ -1,10 +1,22 @@
 import Foundation
 import Hummingbird
+import LatchkeyCore
 
 extension Request {
     /// Decodes a JSON body; a malformed one is a 400 that names the field and the expected type.
+    /// A body must say `Content-Type: application/json`: a browser posts `text/plain` or a form
+    /// to another site without asking, never JSON.
     func decodeJSON<T: Decodable>(_ type: T.Type, context: LatchkeyRequestContext) async throws -> T {
         var request = self
+        let contentType = headers[.contentType]
+        let isJSON = contentType.map(Self.isJSONMediaType) ?? false
+        if contentType != nil && !isJSON || contentType == nil && !Self.hasNoBody(self) {
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Send the body as JSON with Content-Type: application/json.",
+                issues: [FieldIssue(field: "Content-Type", code: "unsupported_media_type", message: "Must be application/json.")]
+            )
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)
@@ -19,6 +31,20 @@ extension Request {
         } catch let error as APIError {
             throw error
         }
+    }
+}
+
+extension Request {
+    /// `application/json`, any `+json` type, with or without parameters.
+    static func isJSONMediaType(_ value: String) -> Bool {
+        let type = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+    }
+
+    /// No body announced: no length, or a length of 0, and not chunked.
+    static func hasNoBody(_ request: Request) -> Bool {
+        if let length = request.headers[.contentLength] { return length == "0" }
+        return request.headers[.transferEncoding] == nil
     }
 }
 

@@ -9,6 +9,7 @@ struct UserPages {
     let directory: TenantDirectory
     let pages: Pages
     let clock: Clock
+    let limits: RateLimiters
 
     func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("signin", use: signInForm)
@@ -46,6 +47,10 @@ struct UserPages {
 
     @Sendable func signIn(_ request: Request, context: WebContext) async throws -> Response {
         let returnTo = Self.safeReturn(context.field("return"))
+        if let wait = limits.admitSignIn(email: context.field("email"), address: context.remoteAddress) {
+            let body = SignInBody(email: context.field("email"), error: Pages.tooManyAttempts(wait), returnTo: returnTo)
+            return Pages.retryAfter(wait, pages.render("user-signin", title: "Sign in", body: body, context: context, status: .tooManyRequests))
+        }
         guard let user = try await directory.authenticate(email: context.field("email"), password: context.field("password"), sourceIP: context.remoteAddress) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.", returnTo: returnTo)
             return pages.render("user-signin", title: "Sign in", body: body, context: context, status: .unauthorized)

@@ -23,7 +23,7 @@ struct Pages: Sendable {
     }
 
     enum Tab {
-        case clients, apps, activity, notices, review, account, organization
+        case clients, apps, activity, notices, tokens, review, account, organization
     }
 
     /// What every page shows around its content.
@@ -31,13 +31,16 @@ struct Pages: Sendable {
         let title: String
         let seller: SellerBar?
         let user: UserBar?
-        let csrf: String
+        /// The session's CSRF token, read only when the page has a form: a page without one
+        /// creates no session.
+        let csrf: @Sendable () -> String
         let notice: String?
         let isOperator: Bool
         let tabClients: Bool
         let tabApps: Bool
         let tabActivity: Bool
         let tabNotices: Bool
+        let tabTokens: Bool
         let tabReview: Bool
         let tabAccount: Bool
         let tabOrganization: Bool
@@ -59,9 +62,9 @@ struct Pages: Sendable {
     ) -> Response {
         let page = Page(
             title: title, seller: context.seller.map { SellerBar(name: $0.displayName) },
-            user: context.user.map { UserBar(name: $0.displayName, email: $0.email, isAdmin: $0.isAdmin) }, csrf: context.session.csrfToken,
+            user: context.user.map { UserBar(name: $0.displayName, email: $0.email, isAdmin: $0.isAdmin) }, csrf: { context.session.csrfToken },
             notice: context.takeNotice(), isOperator: context.seller?.role == .operator,
-            tabClients: tab == .clients, tabApps: tab == .apps, tabActivity: tab == .activity, tabNotices: tab == .notices, tabReview: tab == .review,
+            tabClients: tab == .clients, tabApps: tab == .apps, tabActivity: tab == .activity, tabNotices: tab == .notices, tabTokens: tab == .tokens, tabReview: tab == .review,
             tabAccount: tab == .account, tabOrganization: tab == .organization, body: body
         )
         let html = library.render(page, withTemplate: template) ?? ""
@@ -69,6 +72,16 @@ struct Pages: Sendable {
             status: status, headers: [.contentType: "text/html; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
+    }
+
+    static func tooManyAttempts(_ wait: Int) -> String {
+        "Too many sign-in attempts from here or for this account. Wait \(wait) seconds, then try again."
+    }
+
+    static func retryAfter(_ wait: Int, _ response: Response) -> Response {
+        var response = response
+        response.headers[.retryAfter] = String(wait)
+        return response
     }
 
     struct MessageBody: Sendable {
@@ -91,6 +104,11 @@ struct Pages: Sendable {
             return message(status: .notFound, title: "Not found", text: "There is nothing here among yours. Check the address, or start again from the list.", context: context, account: account)
         case DomainError.forbidden(let text):
             return message(status: .forbidden, title: "Not allowed", text: text, context: context, account: account)
+        case let error as ServiceBusy:
+            return Self.retryAfter(error.retryAfter, message(
+                status: .serviceUnavailable, title: "Busy",
+                text: "Too many sign-ins are being checked right now; nothing was changed. Wait \(error.retryAfter) seconds and try again.", context: context, account: account
+            ))
         case let error as HTTPError:
             throw error
         default:
@@ -166,13 +184,14 @@ extension Pages.Page: MustacheParent {
         case "title": title
         case "seller": seller
         case "user": user
-        case "csrf": csrf
+        case "csrf": csrf()
         case "notice": notice
         case "isOperator": isOperator
         case "tabClients": tabClients
         case "tabApps": tabApps
         case "tabActivity": tabActivity
         case "tabNotices": tabNotices
+        case "tabTokens": tabTokens
         case "tabReview": tabReview
         case "tabAccount": tabAccount
         case "tabOrganization": tabOrganization

@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
 
 /// HummingbirdAuth's session middleware over our key-value table, so that every node sees every
-/// session. Values are stored as JSON. Reads are cached like clients and consents: each write's
-/// change notice drops the session's entry on every node.
+/// session. Values are stored as JSON under the SHA-256 of the session id (the database never
+/// holds a cookie's value). Every session has an expiry; a session that expired or was removed
+/// is never written back. Reads are cached like clients and consents: each write's change notice
+/// drops the session's entry on every node.
 struct SessionPersistDriver: PersistDriver {
     let store: SQLKeyValueStore
     let clock: @Sendable () -> Date
@@ -35,12 +38,18 @@ struct SessionPersistDriver: PersistDriver {
     }
 
     func create<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        let created = try await store.create(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+        let created = try await store.create(key: Self.storageKey(key), value: try encode(value), expiresAt: expiry(expires), now: clock())
         guard created else { throw PersistError.duplicate }
     }
 
+    /// With an expiry: a new session (its id was just drawn). Without: an update of a live one,
+    /// which does nothing once the session has expired or was signed out.
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        try await store.set(key: key, value: try encode(value), expiresAt: expiry(expires), now: clock())
+        if expires != nil {
+            try await create(key: key, value: value, expires: expires)
+        } else {
+            _ = try await store.update(key: Self.storageKey(key), value: try encode(value), now: clock())
+        }
     }
 
     func get<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> Object? {
@@ -49,20 +58,28 @@ struct SessionPersistDriver: PersistDriver {
 
     func getWithTTL<Object: Codable & Sendable>(key: String, as: Object.Type) async throws -> (object: Object, ttl: Duration?)? {
         let now = clock()
-        guard let stored = try await cache.value(for: key), stored.expiresAt.map({ $0 > now }) ?? true else { return nil }
+        guard let stored = try await cache.value(for: Self.storageKey(key)), stored.expiresAt.map({ $0 > now }) ?? true else { return nil }
         let object = try JSONDecoder().decode(Object.self, from: Data(stored.value.utf8))
         return (object, stored.expiresAt.map { .seconds($0.timeIntervalSince(now)) })
     }
 
     func remove(key: String) async throws {
-        try await store.remove(key: key)
+        try await store.remove(key: Self.storageKey(key))
+    }
+
+    /// What the table keeps for a session id: its SHA-256, hex.
+    static func storageKey(_ key: String) -> String {
+        SecretDigest(of: key).hex
     }
 
     private func encode(_ value: some Encodable) throws -> String {
         String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
-    private func expiry(_ duration: Duration?) -> Date? {
-        duration.map { clock().addingTimeInterval(Double($0.components.seconds)) }
+    /// A session without a lifetime gets the shortest one the middleware uses.
+    private func expiry(_ duration: Duration?) -> Date {
+        clock().addingTimeInterval(Double((duration ?? Self.defaultLifetime).components.seconds))
     }
+
+    static let defaultLifetime = Duration.seconds(12 * 3600)
 }

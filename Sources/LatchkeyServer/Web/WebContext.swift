@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import LatchkeyCore
+import NIOConcurrencyHelpers
 
 /// What the web pages keep between requests, in the shared key-value table: who is signed in
 /// (a seller to the dashboard, a platform user to sign-in, consent and account pages, or
@@ -34,6 +35,8 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
     var form: [String: String] = [:]
     /// The body's raw parameters, for the authorization endpoint's own parser.
     var formBody: String = ""
+    /// Set when a sign-in replaced the session: the one the request came with is deleted.
+    let retiresSession = NIOLockedValueBox(false)
 
     init(context: LatchkeyRequestContext) {
         self.coreContext = context.coreContext
@@ -78,8 +81,8 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
         return notice
     }
 
-    /// A fresh session id at every sign-in, so that a session fixed before it is worth nothing;
-    /// the other identity signed in on this browser stays signed in.
+    /// A fresh session id at every sign-in, so that a session fixed before it is worth nothing
+    /// (the previous one is deleted); the other identity signed in on this browser stays signed in.
     func rotateSession(_ change: (inout WebSession) -> Void) {
         var session = sessions.session ?? WebSession.anonymous()
         session.csrfToken = GeneratedSecret.generate().value
@@ -87,6 +90,7 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
         change(&session)
         sessions.clearSession()
         sessions.createSession(session)
+        retiresSession.withLockedValue { $0 = true }
     }
 }
 

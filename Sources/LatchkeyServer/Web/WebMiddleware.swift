@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import LatchkeyCore
 import LatchkeyOAuth
 
@@ -25,6 +26,33 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.referrerPolicy] = "same-origin"
         response.headers[.xContentTypeOptions] = "nosniff"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}
+
+/// HummingbirdAuth's session middleware, plus: when a sign-in replaced the session, the one
+/// the request came with is deleted, so a cookie stolen before it is worth nothing after.
+struct WebSessionMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+    let sessions: SessionMiddleware<WebContext>
+    let driver: SessionPersistDriver
+    let cookieName: String
+    let keyPrefix: String
+
+    init(driver: SessionPersistDriver, cookie: SessionCookieParameters, keyPrefix: String, lifetime: Duration) {
+        self.sessions = SessionMiddleware(
+            storage: driver, configuration: .init(sessionCookieParameters: cookie, keyPrefix: keyPrefix, defaultSessionExpiration: lifetime)
+        )
+        self.driver = driver
+        self.cookieName = cookie.name
+        self.keyPrefix = keyPrefix
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response = try await sessions.handle(request, context: context, next: next)
+        if context.retiresSession.withLockedValue({ $0 }), let previous = request.cookies[cookieName]?.value {
+            try await driver.remove(key: keyPrefix + previous)
+        }
         return response
     }
 }
