@@ -34,7 +34,10 @@ struct AppController {
     }
 
     @Sendable func deliveries(_ request: Request, context: LatchkeyRequestContext) async throws -> EventDeliveryListResponse {
-        let app = try await catalog.app(try context.parameters.appID(), of: try context.actor())
+        // The seller's own plumbing (URLs, failures): not for operators, who see apps to review them.
+        let actor = try context.actor()
+        let app = try await catalog.app(try context.parameters.appID(), of: actor)
+        guard app.sellerID == actor.sellerID else { throw DomainError.notFound("app") }
         return EventDeliveryListResponse(deliveries: try await outbox.deliveries(appID: app.id, limit: 50).map(EventDeliveryResponse.init))
     }
 

@@ -74,11 +74,14 @@ struct ClientController {
 
     @Sendable func setSigningSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> ClientResponse {
         let id = try context.parameters.clientID()
+        let actor = try context.actor()
+        // Whose the client is comes before what the body says: another seller learns nothing.
+        _ = try await registry.client(id, of: actor.sellerID)
         let body = try await request.decodeJSON(SigningSecretRequest.self, context: context)
         guard let raw = body.secretId else {
             throw DomainError.invalid(field: "secretId", code: "required", message: "Name the secret that should sign: {\"secretId\": \"…\"}.")
         }
         guard let secretID = ObjectID.canonical(raw) else { throw DomainError.notFound("secret") }
-        return ClientResponse(try await registry.makeSigningSecret(secretID, of: id, by: try context.actor()), at: clock())
+        return ClientResponse(try await registry.makeSigningSecret(secretID, of: id, by: actor), at: clock())
     }
 }

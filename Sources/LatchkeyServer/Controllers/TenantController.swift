@@ -59,11 +59,14 @@ struct TenantController {
 
     @Sendable func install(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<InstallationResponse> {
         let tenantID = try context.parameters.tenantID()
+        let actor = try context.actor()
+        // Whose the tenant is comes before what the body says.
+        _ = try await directory.tenant(tenantID, for: actor)
         let body = try await request.decodeJSON(InstallationRequest.self, context: context)
         guard let appID = body.appId.flatMap({ ObjectID.canonical($0) }) else {
             throw DomainError.invalid(field: "appId", code: "required", message: "Name the approved app to install: {\"appId\": \"…\"}.")
         }
-        let installation = try await directory.install(appID: appID, in: tenantID, by: try context.actor())
+        let installation = try await directory.install(appID: appID, in: tenantID, by: actor)
         return EditedResponse(status: .created, response: InstallationResponse(installation))
     }
 

@@ -143,7 +143,7 @@ struct UserPages {
 
     @Sendable func organization(_ request: Request, context: WebContext) async throws -> Response {
         let user = try context.user(returningTo: "/account/organization")
-        guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: "Only your organization's admins manage its apps.", context: context, account: true) }
+        guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: Self.adminsOnly, context: context, account: true) }
         let actor = Actor(user: user, sourceIP: context.remoteAddress)
         let tenant = try await directory.tenant(user.tenantID, for: actor)
         let installations = try await directory.installations(in: tenant.id, for: actor)
@@ -164,8 +164,11 @@ struct UserPages {
         return pages.render("organization", title: "Your organization's apps", tab: .organization, body: body, context: context)
     }
 
+    static let adminsOnly = "Only your organization's admins manage its apps."
+
     private func adminAction(_ context: WebContext, _ action: (PlatformUser, Actor) async throws -> String) async throws -> Response {
         let user = try context.user(returningTo: "/account/organization")
+        guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: Self.adminsOnly, context: context, account: true) }
         do {
             context.notify(try await action(user, Actor(user: user, sourceIP: context.remoteAddress)))
         } catch let error as DomainError where error.isFieldError {
