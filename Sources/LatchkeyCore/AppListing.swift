@@ -251,22 +251,12 @@ public struct EventsURL: Hashable, Sendable, CustomStringConvertible {
     public static let limit = 2048
 
     public init(validating input: String) throws(FieldIssue) {
-        let text = input.trimmingWhitespace()
-        func issue(_ code: String, _ message: String) -> FieldIssue {
-            FieldIssue(field: Self.field, code: code, message: message)
+        // The redirect URL's rules, without its app domain: one parser for every URL we call.
+        do {
+            self.value = try RedirectURL(validating: input, appDomain: nil).value
+        } catch {
+            throw FieldIssue(field: Self.field, code: error.code, message: error.message.replacingOccurrences(of: "redirect URL", with: "events URL"))
         }
-        guard RedirectURL.hasAllowedScheme(text.lowercased()) else {
-            throw issue("https_required", "The events URL must start with https:// (http:// only for localhost), for example https://app.contoso.com/latchkey-events.")
-        }
-        guard text.utf8.count <= Self.limit, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }),
-            let components = URLComponents(string: text), components.host?.isEmpty == false
-        else {
-            throw issue("invalid_url", "Enter an absolute URL of at most \(Self.limit) ASCII characters without spaces, for example https://app.contoso.com/latchkey-events.")
-        }
-        guard components.fragment == nil, components.user == nil, components.password == nil else {
-            throw issue("invalid_url", "The events URL must not contain a #fragment, a user name or a password.")
-        }
-        self.value = text
     }
 
     public init(stored: String) {

@@ -30,10 +30,11 @@ public struct ClientDetails: Sendable, Equatable {
                 message: "Enter a name that tells you which app uses this Client ID, for example \"calendar app\"."
             )
         }
-        guard name.count <= friendlyNameLimit else {
+        let length = (input ?? "").unicodeScalars.count
+        guard length <= friendlyNameLimit else {
             throw FieldIssue(
                 field: "friendlyName", code: "too_long",
-                message: "Use at most \(friendlyNameLimit) characters; this name has \(name.count)."
+                message: "Use at most \(friendlyNameLimit) characters; this name has \(length)."
             )
         }
         guard !name.unicodeScalars.contains(where: PlainText.isDisallowed) else {

@@ -7,7 +7,7 @@ public struct Markets: Sendable, Equatable {
     public static let china = "CN"
 
     public init(validating input: [String]?) throws(FieldIssue) {
-        let codes = Set((input ?? []).map { $0.trimmingWhitespace().uppercased() })
+        let codes = Set(input ?? [])
         guard !codes.isEmpty else {
             throw FieldIssue(
                 field: Self.field, code: "required",
@@ -18,7 +18,7 @@ public struct Markets: Sendable, Equatable {
         guard unknown.isEmpty else {
             throw FieldIssue(
                 field: Self.field, code: "unknown_country",
-                message: "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is not an" : "are not") ISO 3166-1 alpha-2 country code\(unknown.count == 1 ? "" : "s"); use two letters such as US, DE or CN."
+                message: "\(unknown.joined(separator: ", ")) \(unknown.count == 1 ? "is not an" : "are not") ISO 3166-1 alpha-2 country code\(unknown.count == 1 ? "" : "s"); use two capital letters such as US, DE or CN."
             )
         }
         self.codes = codes.sorted()

@@ -29,7 +29,7 @@ public struct RedirectURL: Hashable, Sendable, CustomStringConvertible {
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
             throw issue("invalid_url", "The redirect URL must not contain spaces or non-ASCII characters; percent-encode them.")
         }
-        guard text.utf8.count <= Self.maximumLength else {
+        guard input.unicodeScalars.count <= Self.maximumLength else {
             throw issue("too_long", "The redirect URL must be at most \(Self.maximumLength) characters.")
         }
         guard !text.contains("#") else {

@@ -31,7 +31,9 @@ public struct SellerRegistration: Sendable {
 
     public static let minimumPasswordLength = 10
     /// bcrypt reads at most 72 bytes.
-    public static let maximumPasswordBytes = 72
+    /// bcrypt reads 72 bytes at most; passwords are hashed with SHA-256 first, so any length
+    /// counts in full. This bounds the work a request can ask for.
+    public static let maximumPasswordLength = 1024
 
     public init(email: String?, displayName: String?, password: String?, passwordRequired: Bool = true) throws(DomainError) {
         var issues = IssueCollector()
@@ -39,8 +41,8 @@ public struct SellerRegistration: Sendable {
         let name = (displayName ?? "").trimmingWhitespace()
         if name.isEmpty {
             issues.add(FieldIssue(field: "displayName", code: "required", message: "Enter the publisher name users will see next to your apps."))
-        } else if name.count > 100 {
-            issues.add(FieldIssue(field: "displayName", code: "too_long", message: "Use at most 100 characters; this name has \(name.count)."))
+        } else if (displayName ?? "").unicodeScalars.count > 100 {
+            issues.add(FieldIssue(field: "displayName", code: "too_long", message: "Use at most 100 characters; this name has \((displayName ?? "").unicodeScalars.count)."))
         } else if name.unicodeScalars.contains(where: PlainText.isDisallowed) {
             // The publisher's name is shown on consent pages: no text-direction tricks.
             issues.add(FieldIssue(field: "displayName", code: "invalid_characters", message: "Remove line breaks, control characters and text-direction marks from the name."))
@@ -59,7 +61,7 @@ public struct SellerRegistration: Sendable {
         let email = (input ?? "").trimmingWhitespace().lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix("."), email.count <= 254, !email.contains(where: \.isWhitespace)
+            !parts[1].hasSuffix("."), (input ?? "").unicodeScalars.count <= 254, !email.contains(where: \.isWhitespace)
         else {
             throw FieldIssue(field: "email", code: "invalid_email", message: "Enter an email address such as you@contoso.com.")
         }
@@ -67,15 +69,15 @@ public struct SellerRegistration: Sendable {
     }
 
     public static func validatePassword(_ password: String?) throws(FieldIssue) {
-        guard let password, password.count >= minimumPasswordLength else {
+        guard let password, password.unicodeScalars.count >= minimumPasswordLength else {
             throw FieldIssue(field: "password", code: "too_short", message: "Choose a password of at least \(minimumPasswordLength) characters.")
         }
         // bcrypt reads a password as a C string: everything after a NUL would be ignored.
         guard !password.unicodeScalars.contains("\u{0}") else {
             throw FieldIssue(field: "password", code: "invalid_character", message: "A password cannot contain the NUL character (U+0000).")
         }
-        guard password.utf8.count <= maximumPasswordBytes else {
-            throw FieldIssue(field: "password", code: "too_long", message: "Choose a password of at most \(maximumPasswordBytes) bytes.")
+        guard password.unicodeScalars.count <= maximumPasswordLength else {
+            throw FieldIssue(field: "password", code: "too_long", message: "Choose a password of at most \(maximumPasswordLength) characters.")
         }
     }
 }

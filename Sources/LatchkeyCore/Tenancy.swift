@@ -120,8 +120,10 @@ public enum PlainText {
         if required && text.isEmpty {
             throw FieldIssue(field: field, code: "required", message: "Enter the \(field); it is shown to users.")
         }
-        guard text.count <= limit else {
-            throw FieldIssue(field: field, code: "too_long", message: "Use at most \(limit) characters; this has \(text.count).")
+        // Counted as the API's schema counts maxLength: code points of what was sent.
+        let length = (input ?? "").unicodeScalars.count
+        guard length <= limit else {
+            throw FieldIssue(field: field, code: "too_long", message: "Use at most \(limit) characters; this has \(length).")
         }
         let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
         guard !text.unicodeScalars.contains(where: { isDisallowed($0) && !allowed.contains($0) }) else {

@@ -10,8 +10,11 @@ struct AppRoutesTests {
             let (token, _) = try await api.newSeller()
             let (id, _, _) = try await api.newClient(token: token)
             let refused = try await api.send(.post, "/api/v1/apps", token: token, json: ["name": "Trip", "markets": ["US"], "clientId": id])
-            #expect(refused.status == .unprocessableContent && refused.issueFields == ["clientId"])
-            let created = try await api.send(.post, "/api/v1/apps", token: token, json: ["name": "Trip", "markets": ["us"], "requiresServerToServerAuth": true, "clientId": id])
+            // Well-formed, but at odds with another field: 409, as for stored state.
+            #expect(refused.status == .conflict && refused.issueFields == ["clientId"])
+            let lower = try await api.send(.post, "/api/v1/apps", token: token, json: ["name": "Trip", "markets": ["us"], "requiresServerToServerAuth": true, "clientId": id])
+            #expect(lower.status == .unprocessableContent && lower.issueCodes == ["unknown_country"], "codes are upper case, as the document lists them")
+            let created = try await api.send(.post, "/api/v1/apps", token: token, json: ["name": "Trip", "markets": ["US"], "requiresServerToServerAuth": true, "clientId": id])
             #expect(created.status == .created && created.string("clientId") == id && created.string("status") == "draft")
             #expect(created["markets"] as? [String] == ["US"])
             let noMarkets = try await api.send(.post, "/api/v1/apps", token: token, json: ["name": "Trip"])
@@ -40,7 +43,7 @@ struct AppRoutesTests {
             let (other, _) = try await api.newSeller()
             let (id, _, _) = try await api.newClient(token: owner)
             let reply = try await api.send(.post, "/api/v1/apps", token: other, json: ["name": "Trip", "markets": ["US"], "requiresServerToServerAuth": true, "clientId": id])
-            #expect(reply.status == .unprocessableContent && reply.issueCodes == ["unknown_client"])
+            #expect(reply.status == .conflict && reply.issueCodes == ["unknown_client"])
         }
     }
 
@@ -90,7 +93,7 @@ struct AppRoutesTests {
             let after = try await api.send(.get, "/api/v1/apps/\(appID)", token: token)
             #expect(after["clientId"] == nil && after["needsClientId"] as? Bool == true)
             let submit = try await api.send(.post, "/api/v1/apps/\(appID)/submit", token: token)
-            #expect(submit.status == .unprocessableContent && submit.issueFields == ["clientId"])
+            #expect(submit.status == .conflict && submit.issueFields == ["clientId"])
             let cleared = try await api.send(.patch, "/api/v1/apps/\(appID)", token: token, json: ["requiresServerToServerAuth": false, "clientId": NSNull()])
             #expect(cleared.status == .ok && cleared["needsClientId"] as? Bool == false)
             #expect(try await api.send(.delete, "/api/v1/apps/\(appID)", token: token).status == .noContent)

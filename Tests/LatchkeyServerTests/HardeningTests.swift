@@ -296,13 +296,25 @@ struct HardeningTests {
         try await Harness().run { api, _ in
             let (_, email) = try await api.newSeller()
             let store = SQLSellerStore(provider: api.latchkey.database)
-            #expect(try await store.seller(email: email)?.passwordHash?.hasPrefix("$2b$04$") == true)
+            #expect(try await store.seller(email: email)?.passwordHash?.hasPrefix("sha256+$2b$04$") == true)
             let stronger = SellerAccounts(sellers: store, tokens: store, hasher: BcryptHasher(cost: 5), clock: { Date() })
             #expect(try await stronger.authenticate(email: email, password: "wrong password!") == nil)
-            #expect(try await store.seller(email: email)?.passwordHash?.hasPrefix("$2b$04$") == true, "a failed sign-in changes nothing")
+            #expect(try await store.seller(email: email)?.passwordHash?.hasPrefix("sha256+$2b$04$") == true, "a failed sign-in changes nothing")
             #expect(try await stronger.authenticate(email: email, password: "correct horse battery") != nil)
             let rehashed = try #require(try await store.seller(email: email)?.passwordHash)
-            #expect(rehashed.hasPrefix("$2b$05$") && Bcrypt.verify("correct horse battery", hash: rehashed))
+            #expect(rehashed.hasPrefix("sha256+$2b$05$"))
+
+            // A hash of the earlier form (bcrypt of the password itself) verifies once and is
+            // replaced by the current form.
+            let legacy = Bcrypt.hash("correct horse battery", cost: 5)
+            try await store.updatePasswordHash(sellerID: try #require(try await store.seller(email: email)?.seller.id), to: legacy)
+            #expect(try await stronger.authenticate(email: email, password: "correct horse battery") != nil)
+            #expect(try await store.seller(email: email)?.passwordHash?.hasPrefix("sha256+$2b$05$") == true)
+            // Every character of a long password counts (bcrypt alone stops at 72 bytes).
+            let long = String(repeating: "long password ", count: 10)
+            let (_, other) = try await api.newSeller(password: long + "A")
+            #expect(try await api.send(.post, "/api/v1/tokens", json: ["email": other, "password": long + "B"]).status == .unauthorized)
+            #expect(try await api.send(.post, "/api/v1/tokens", json: ["email": other, "password": long + "A"]).status == .created)
         }
     }
 

@@ -77,6 +77,8 @@ struct OperationsTests {
             let paths = try #require(reply["paths"] as? [String: [String: Any]])
             let (_, email) = try await api.newSeller()
             var documented: Set<String> = []
+            let operationIDs = paths.values.flatMap { item in item.compactMap { ($0.value as? [String: Any])?["operationId"] as? String } }
+            #expect(operationIDs.count == Set(operationIDs).count, "operation ids are unique")
             for (path, item) in paths {
                 let concrete = path.replacingOccurrences(of: "{clientId}", with: UUID().uuidString.lowercased())
                     .replacingOccurrences(of: "{secretId}", with: UUID().uuidString.lowercased())

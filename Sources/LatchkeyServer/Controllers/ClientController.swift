@@ -58,7 +58,7 @@ struct ClientController {
 
     @Sendable func addSecret(_ request: Request, context: LatchkeyRequestContext) async throws -> EditedResponse<NewSecretResponse> {
         let id = try context.parameters.clientID()
-        let body = try await request.decodeJSON(AddSecretRequest.self, context: context)
+        let body = try await request.decodeJSON(AddSecretRequest.self, context: context, bodyRequired: false)
         let (client, issued) = try await registry.addSecret(to: id, validityYears: body.validityYears, by: try context.actor())
         let now = clock()
         return EditedResponse(

@@ -50,11 +50,21 @@ struct APIError: HTTPResponseError {
         self.headers = headers
     }
 
+    /// Issues about the relation of a well-formed value to stored objects or to another field.
+    static let conflictCodes: Set<String> = [
+        "unknown_client", "unknown_permission", "wrong_permission_kind", "china_client_requires_china_market", "china_market_requires_china_client",
+        "requires_server_to_server", "client_required", "not_approved", "not_installed", "region_mismatch", "reserved", "host_mismatch",
+        "operators_only",
+    ]
+
     init(_ error: DomainError) {
         switch error {
         case .invalid(let issues):
             let summary = issues.count == 1 ? issues[0].message : "\(issues.count) fields need fixing: " + issues.map(\.field).joined(separator: ", ") + "."
-            self.init(status: .unprocessableContent, code: "validation_failed", message: summary, issues: issues)
+            // 422: the body breaks a rule the OpenAPI document states; 409: it is well formed
+            // but conflicts with what is stored or with another field (no schema can say so).
+            let conflicts = issues.allSatisfy { Self.conflictCodes.contains($0.code) }
+            self.init(status: conflicts ? .conflict : .unprocessableContent, code: conflicts ? "conflict" : "validation_failed", message: summary, issues: issues)
         case .conflict(let issue):
             self.init(status: .conflict, code: issue.code, message: issue.message, issues: [issue])
         case .notFound(let kind):

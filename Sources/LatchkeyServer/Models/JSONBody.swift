@@ -6,7 +6,9 @@ extension Request {
     /// Decodes a JSON body; a malformed one is a 400 that names the field and the expected type.
     /// A body must say `Content-Type: application/json`: a browser posts `text/plain` or a form
     /// to another site without asking, never JSON.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: LatchkeyRequestContext) async throws -> T {
+    /// `bodyRequired`: as the operation's `requestBody.required` says; without it an empty
+    /// body reads as `{}`.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: LatchkeyRequestContext, bodyRequired: Bool = true) async throws -> T {
         var request = self
         let contentType = headers[.contentType]
         let isJSON = contentType.map(Self.isJSONMediaType) ?? false
@@ -22,6 +24,9 @@ extension Request {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)
         } catch {
             throw APIError(status: .contentTooLarge, code: "body_too_large", message: "The request body is larger than \(context.maxUploadSize / 1024) KiB.")
+        }
+        if buffer.readableBytes == 0 && bodyRequired {
+            throw APIError.badRequest("Send a JSON object as the body, with Content-Type: application/json.")
         }
         let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
         do {

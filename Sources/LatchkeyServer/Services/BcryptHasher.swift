@@ -8,7 +8,11 @@ import Synchronization
 import Glibc
 #endif
 
-/// bcrypt for passwords, on threads of its own at the lowest scheduling priority: a flood of
+/// bcrypt over the SHA-256 of the password (so that every byte of a long password counts:
+/// bcrypt alone reads 72), stored as `sha256+$2b$…`; hashes made before, bcrypt of the password
+/// itself, still verify and are replaced at the next sign-in.
+///
+/// On threads of its own at the lowest scheduling priority: a flood of
 /// sign-ins queues here and takes the processors only when the event loops that serve tokens
 /// leave them idle. At most `maximumWaiting` hashes wait; more are refused at once
 /// (`ServiceBusy`, 503), so a flood cannot grow memory or latency without bound either.
@@ -21,7 +25,7 @@ final class BcryptHasher: PasswordHasher {
 
     init(cost: UInt8, threads: Int = 1, maximumWaiting: Int = 256) {
         self.cost = cost
-        self.decoyHash = Bcrypt.hash(GeneratedSecret.generate().value, cost: cost)
+        self.decoyHash = Self.prefix + Bcrypt.hash(Self.prehash(GeneratedSecret.generate().value), cost: cost)
         self.maximumWaiting = maximumWaiting
         let pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
@@ -31,20 +35,30 @@ final class BcryptHasher: PasswordHasher {
         self.pool = pool
     }
 
-    func hash(_ password: String) async throws -> String {
-        let cost = self.cost
-        return try await run { Bcrypt.hash(password, cost: cost) }
+    static let prefix = "sha256+"
+
+    /// The SHA-256 of the password, base64: 44 characters, within bcrypt's 72 bytes.
+    static func prehash(_ password: String) -> String {
+        Data(SecretDigest(of: password).bytes).base64EncodedString()
     }
 
-    /// `$2b$10$...`: the cost is the third field.
+    func hash(_ password: String) async throws -> String {
+        let cost = self.cost
+        return try await run { Self.prefix + Bcrypt.hash(Self.prehash(password), cost: cost) }
+    }
+
+    /// A hash of the old form, or of a lower cost (`$2b$10$...`: the cost is the second field).
     func needsRehash(_ hash: String) -> Bool {
-        let fields = hash.split(separator: "$")
+        guard hash.hasPrefix(Self.prefix) else { return true }
+        let fields = hash.dropFirst(Self.prefix.count).split(separator: "$")
         guard fields.count >= 3, let stored = UInt8(fields[1]) else { return true }
         return stored < cost
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {
-        try await run { Bcrypt.verify(password, hash: hash) }
+        guard hash.hasPrefix(Self.prefix) else { return try await run { Bcrypt.verify(password, hash: hash) } }
+        let bcrypt = String(hash.dropFirst(Self.prefix.count))
+        return try await run { Bcrypt.verify(Self.prehash(password), hash: bcrypt) }
     }
 
     /// Whether another hash would be refused now.
