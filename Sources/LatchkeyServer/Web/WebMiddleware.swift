@@ -74,7 +74,12 @@ struct FormGuardMiddleware: RouterMiddleware {
             if let userID = session.userID { context.user = try await users.user(userID) }
         }
         if request.method == .post {
-            let body = try await request.collectBody(upTo: 64 * 1024)
+            guard let body = try? await request.collectBody(upTo: 64 * 1024) else {
+                return pages.message(
+                    status: .contentTooLarge, title: "This form is too large",
+                    text: "What was sent is larger than any of our forms takes (64 KiB), so nothing was changed. Go back and try again.", context: context
+                )
+            }
             context.formBody = String(decoding: body.readableBytesView, as: UTF8.self)
             context.form = Self.parseForm(context.formBody)
             let expected = context.sessions.session?.csrfToken ?? ""
