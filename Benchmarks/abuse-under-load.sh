@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Does abuse slow honest clients? A release `latchkey serve` with its default bcrypt cost; honest clients ask for tokens at a fixed rate (mixed_load.py: 5 clients, RATE/s)
+# for SECONDS, three times: alone; while a client hammers the token endpoint with a wrong
+# secret (wrk, 4 connections, as fast as it can); while a flood of seller sign-ins arrives (wrk,
+# 8 connections, right and wrong passwords: bcrypt work). Prints the honest tokens' p50/p99 and
+# errors in each run. Not a pass/fail test; docs/reliability.md reports it.
+#
+#   Benchmarks/abuse-under-load.sh [rate=300] [seconds=30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate=${1:-300}
+seconds=${2:-30}
+port=${LATCHKEY_BENCH_PORT:-8193}
+command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
+swift build -c release --product latchkey >&2
+bin=$(swift build -c release --show-bin-path)/latchkey
+venv=.build/bench-venv
+"$venv/bin/python" -c "import aiohttp, requests" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests aiohttp; }
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=error
+# Attackers and honest clients all come from 127.0.0.1 here, and the flood uses one account: the
+# per-address and per-account limits would simply refuse the attack (and the honest clients).
+# Off, so that what is measured is the cost of the attack itself: a wrong secret's check, and
+# bcrypt on its low-priority thread.
+export LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0
+operator=$(echo "bench operator password" | "$bin" operators create --email ops@abuse.example --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+base="http://127.0.0.1:$port"
+curl -fs -X POST "$base/api/v1/sellers" -H 'content-type: application/json' -d '{"email":"flood@contoso.example","password":"a long password","displayName":"Flood"}' >/dev/null
+victim=$(curl -fs -X POST "$base/api/v1/clients" -H "authorization: Bearer $operator" -H 'content-type: application/json' \
+  -d '{"friendlyName":"victim","appDomain":"app.contoso.com","redirectUrl":"https://app.contoso.com/auth"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientId"])')
+wrong=$(printf '%s:%s' "$victim" "not-the-secret" | base64 -w0)
+cat >"$work/hammer.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "grant_type=client_credentials"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic $wrong"
+LUA
+cat >"$work/signin.lua" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  local password = (n % 2 == 0) and "a long password" or "a wrong password"
+  return wrk.format("POST", "/api/v1/tokens", {["Content-Type"] = "application/json"},
+    '{"email":"flood@contoso.example","password":"' .. password .. '"}')
+end
+LUA
+honest() {
+  "$venv/bin/python" Benchmarks/mixed_load.py "$base" "$operator" "$server" "$seconds" "$seconds" --tokens "$rate" --introspect 0 --writes 0 --signins 0 \
+    | grep '"interval"' | python3 -c 'import json,sys; l=json.loads(sys.stdin.read().splitlines()[-1]); t=l["token"]; print(f"{t[\"n\"]} tokens, {t[\"errors\"]} errors, p50 {t[\"p50_ms\"]} ms, p99 {t[\"p99_ms\"]} ms")'
+}
+echo "== honest clients alone ($rate tokens/s, ${seconds}s)"
+honest
+echo "== while one client hammers with a wrong secret"
+wrk -t1 -c4 -d"$((seconds + 10))s" -s "$work/hammer.lua" "$base/oauth2/token" >"$work/hammer.txt" 2>&1 &
+attack=$!
+sleep 2
+honest
+wait $attack || true
+grep -E "Requests/sec|Non-2xx" "$work/hammer.txt" | sed 's/^/  hammer: /'
+echo "== while a flood of sign-ins arrives"
+wrk -t1 -c8 -d"$((seconds + 10))s" -s "$work/signin.lua" "$base/api/v1/tokens" >"$work/signin.txt" 2>&1 &
+attack=$!
+sleep 2
+honest
+wait $attack || true
+grep -E "Requests/sec|Non-2xx" "$work/signin.txt" | sed 's/^/  sign-in flood: /'
