@@ -22,7 +22,7 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -c "import requests
 fi
 
 if [ "${RELIABILITY_LONG:-0}" = 1 ]; then
-  examples=200; fuzz=20000; kills=50
+  examples=300; fuzz=20000; kills=50
 else
   examples=8; fuzz=3000; kills=3
 fi

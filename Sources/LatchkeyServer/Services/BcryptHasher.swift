@@ -12,10 +12,11 @@ import Glibc
 /// bcrypt alone reads 72), stored as `sha256+$2b$…`; hashes made before, bcrypt of the password
 /// itself, still verify and are replaced at the next sign-in.
 ///
-/// On threads of its own at the lowest scheduling priority: a flood of
-/// sign-ins queues here and takes the processors only when the event loops that serve tokens
-/// leave them idle. At most `maximumWaiting` hashes wait; more are refused at once
-/// (`ServiceBusy`, 503), so a flood cannot grow memory or latency without bound either.
+/// On a thread of its own at a low scheduling priority (nice 10: against busy event loops it
+/// gets about a tenth of a processor, so a flood of sign-ins hardly slows token issuance, and
+/// sign-ins still progress on a busy machine). At most `maximumWaiting` checks wait, and none
+/// for longer than `maximumWait`; past either a request is refused (`ServiceBusy`, 503 with
+/// `Retry-After`), so a flood grows neither memory nor latency without bound.
 final class BcryptHasher: PasswordHasher {
     let cost: UInt8
     let decoyHash: String
@@ -23,8 +24,11 @@ final class BcryptHasher: PasswordHasher {
     private let waiting = Atomic<Int>(0)
     let maximumWaiting: Int
 
-    init(cost: UInt8, threads: Int = 1, maximumWaiting: Int = 256) {
+    let maximumWait: Duration
+
+    init(cost: UInt8, threads: Int = 1, maximumWaiting: Int = 256, maximumWait: Duration = .seconds(10)) {
         self.cost = cost
+        self.maximumWait = maximumWait
         self.decoyHash = Self.prefix + Bcrypt.hash(Self.prehash(GeneratedSecret.generate().value), cost: cost)
         self.maximumWaiting = maximumWaiting
         let pool = NIOThreadPool(numberOfThreads: threads)
@@ -70,10 +74,16 @@ final class BcryptHasher: PasswordHasher {
             throw ServiceBusy(retryAfter: 5)
         }
         defer { waiting.subtract(1, ordering: .relaxed) }
-        return try await pool.runIfActive(work)
+        let queued = ContinuousClock.now
+        let maximumWait = self.maximumWait
+        let result: T? = try await pool.runIfActive {
+            queued.duration(to: .now) > maximumWait ? nil : work()
+        }
+        guard let result else { throw ServiceBusy(retryAfter: 5) }
+        return result
     }
 
-    /// nice 19 for the calling thread (Linux schedules threads by their own nice value).
+    /// nice 10 for the calling thread (Linux schedules threads by their own nice value).
     private static func lowerPriority() {
         #if canImport(Glibc)
         var buffer = [CChar](repeating: 0, count: 64)
@@ -81,7 +91,7 @@ final class BcryptHasher: PasswordHasher {
         guard length > 0 else { return }
         let text = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard let id = text.split(separator: "/").last.flatMap({ id_t($0) }) else { return }
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 19)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id, 10)
         #endif
     }
 }
