@@ -42,13 +42,19 @@ struct SessionPersistDriver: PersistDriver {
         guard created else { throw PersistError.duplicate }
     }
 
-    /// With an expiry: a new session (its id was just drawn). Without: an update of a live one,
-    /// which does nothing once the session has expired or was signed out.
+    /// With an expiry: a live session given a new expiry, or else a new one — the middleware
+    /// passes an expiry only when it saves a session under an id it has just drawn (the pages
+    /// never set one on an existing session). Without: an update of a live session, which does
+    /// nothing once it has expired or was signed out: it is never written back.
     func set<Object: Codable & Sendable>(key: String, value: Object, expires: Duration?) async throws {
-        if expires != nil {
-            try await create(key: key, value: value, expires: expires)
+        let stored = Self.storageKey(key)
+        let text = try encode(value)
+        if let expires {
+            let expiresAt = expiry(expires)
+            if try await store.update(key: stored, value: text, expiresAt: expiresAt, now: clock()) { return }
+            _ = try await store.create(key: stored, value: text, expiresAt: expiresAt, now: clock())
         } else {
-            _ = try await store.update(key: Self.storageKey(key), value: try encode(value), now: clock())
+            _ = try await store.update(key: stored, value: text, now: clock())
         }
     }
 
