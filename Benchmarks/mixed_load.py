@@ -41,6 +41,7 @@ async def main():
     parser.add_argument("--writes", type=float, default=5)
     parser.add_argument("--signins", type=float, default=1)
     parser.add_argument("--clients", type=int, default=5)
+    parser.add_argument("--source", default=None, help="local address to send from (e.g. 127.0.0.2): another client address than an attacker's")
     args = parser.parse_args()
     base = args.base
     platform = Platform(base, args.operator)
@@ -58,7 +59,9 @@ async def main():
         platform.install(tenant, app_id)
         platform.call("POST", f"/tenants/{tenant}/installations/{app_id}/app-only-consent", args.operator)
         clients.append("Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode())
-    first = requests.post(f"{base}/oauth2/token", data={"grant_type": "client_credentials", "tenant": tenant}, headers={"Authorization": clients[0]}).json()["access_token"]
+    first = None
+    if args.introspect > 0:
+        first = requests.post(f"{base}/oauth2/token", data={"grant_type": "client_credentials", "tenant": tenant}, headers={"Authorization": clients[0]}).json()["access_token"]
 
     samples = {}
     errors = {}
@@ -107,7 +110,7 @@ async def main():
     async def drive(kind, rate, action):
         if rate <= 0:
             return
-        connector = aiohttp.TCPConnector(limit=32)
+        connector = aiohttp.TCPConnector(limit=32, local_addr=(args.source, 0) if args.source else None)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
             tasks = set()
             n = 0
