@@ -1,4 +1,5 @@
-"""Crash safety: writes under load (Client IDs, secrets, installations and tenant consents, users)
+"""Crash safety: writes under load (Client IDs, secrets, installations and tenant consents, users,
+authorization codes)
 while `latchkey serve` is killed with SIGKILL at random moments, then restarted. After each
 restart: a clean start within its deadline; every acknowledged write is there (each shown secret
 authenticates); no Client ID without a secret or with a signing secret that does not exist; no
@@ -21,7 +22,9 @@ import time
 import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from html_forms import hidden_fields  # noqa: E402
 from platform_setup import Platform  # noqa: E402
+from urllib.parse import parse_qs, urljoin, urlparse  # noqa: E402
 
 
 def free_port():
@@ -83,16 +86,49 @@ def main():
         client_id, _ = platform.client(seller)
         setup_clients.add(client_id)
         apps.append(platform.approved_app(seller, client_id, app_only=["Calendars.Read.All"]))
-    acknowledged = {"clients": {}, "secrets": [], "installations": [], "users": []}
+    # A delegated app installed in the tenant, and a user who signs in and consents: codes.
+    code_client, code_secret = platform.client(seller)
+    code_app = platform.approved_app(seller, code_client, permissions=["Calendars.Read"])
+    platform.install(tenant, code_app)
+    user_email, user_password = platform.user(tenant)
+    acknowledged = {"clients": {}, "secrets": [], "installations": [], "users": [], "codes": []}
     lock = threading.Lock()
     cut_off = {"secrets": 0}
 
+    authorize = (f"/oauth2/authorize?response_type=code&client_id={code_client}&redirect_uri=https%3A%2F%2Fapp.contoso.com%2Fauth"
+                 "&scope=openid%20Calendars.Read&state=s")
+
+    def code(browser):
+        """One authorization code: through sign-in and consent the first time, straight after."""
+        reply = browser.get(server.base + authorize, allow_redirects=False, timeout=10)
+        for _ in range(6):
+            location = reply.headers.get("Location", "")
+            if location.startswith("https://app.contoso.com/"):
+                return parse_qs(urlparse(location).query).get("code", [None])[0]
+            if reply.status_code in (302, 303):
+                reply = browser.get(urljoin(server.base, location), allow_redirects=False, timeout=10)
+            elif 'action="/signin"' in reply.text:
+                reply = browser.post(f"{server.base}/signin", data=hidden_fields(reply.text, "/signin") + [("email", user_email), ("password", user_password)],
+                                     allow_redirects=False, timeout=10)
+            elif 'action="/oauth2/authorize"' in reply.text:
+                reply = browser.post(f"{server.base}/oauth2/authorize", data=hidden_fields(reply.text, "/oauth2/authorize") + [("decision", "allow")],
+                                     allow_redirects=False, timeout=10)
+            else:
+                return None
+        return None
+
     def writer(stop, number):
         session = requests.Session()
+        browser = requests.Session()
         while not stop.is_set():
             kind = rng.random()
             try:
-                if kind < 0.4 or not acknowledged["clients"]:
+                if kind < 0.12:
+                    issued = code(browser)
+                    if issued:
+                        with lock:
+                            acknowledged["codes"].append(issued)
+                elif kind < 0.4 or not acknowledged["clients"]:
                     reply = session.post(f"{server.base}/api/v1/clients", headers={"Authorization": f"Bearer {seller}"}, timeout=10, json={
                         "friendlyName": "crash", "appDomain": "app.contoso.com", "redirectUrl": "https://app.contoso.com/auth"})
                     if reply.status_code == 201:
@@ -132,6 +168,7 @@ def main():
                 time.sleep(0.02)
 
     problems = []
+    redeemed = [0]
     for kill in range(kills):
         stop = threading.Event()
         threads = [threading.Thread(target=writer, args=(stop, n)) for n in range(4)]
@@ -146,8 +183,18 @@ def main():
             thread.join()
         starts.append(server.start())
         problems += verify(server.base, seller, operator, tenant, acknowledged, in_flight, kill, setup_clients)
+        # Every code acknowledged since the last check is redeemable, once (codes live a minute).
+        with lock:
+            codes, acknowledged["codes"] = acknowledged["codes"], []
+        for issued in codes:
+            reply = requests.post(f"{server.base}/oauth2/token", data={"grant_type": "authorization_code", "code": issued,
+                                  "redirect_uri": "https://app.contoso.com/auth"}, auth=(code_client, code_secret))
+            if reply.status_code != 200:
+                problems.append(f"kill {kill}: an acknowledged code was not redeemable: {reply.status_code} {reply.text[:120]}")
+        redeemed[0] += len(codes)
     server.kill()
     counts = {key: len(value) for key, value in acknowledged.items()}
+    counts["codes"] = redeemed[0]
     print(json.dumps({"engine": "postgres" if postgres else "sqlite", "kills": kills, "acknowledged": counts,
                       "restart_seconds_max": round(max(starts), 2), "restart_seconds_mean": round(sum(starts) / len(starts), 2), "problems": len(problems)}))
     for problem in problems[:20]:
