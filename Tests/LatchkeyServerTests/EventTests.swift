@@ -70,9 +70,14 @@ extension API {
 
     /// The app's deliveries, listed again (up to five seconds) until `done` holds of them.
     func deliveries(of app: DelegatedApp, until done: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        try await deliveries(at: "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken, until: done)
+    }
+
+    /// The deliveries listed at `path`, listed again (up to five seconds) until `done` holds of them.
+    func deliveries(at path: String, token: String, until done: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
         var deliveries: [[String: Any]] = []
         for _ in 0..<100 {
-            let listed = try await send(.get, "/api/v1/apps/\(app.appID)/event-deliveries", token: app.sellerToken)
+            let listed = try await send(.get, path, token: token)
             deliveries = listed["deliveries"] as? [[String: Any]] ?? []
             if done(deliveries) { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -117,7 +122,10 @@ struct EventTests {
 
                 // Four requests: the failed one and three deliveries. Ten seconds later the
                 // failed event goes again.
+                // The clock moves only once the failure is written: a retry is scheduled from
+                // the clock's time when the failed attempt ends.
                 _ = try await receiver.wait(for: 4)
+                _ = try await api.deliveries(of: app) { $0.reduce(0) { $0 + ($1["attempts"] as? Int ?? 0) } == 4 }
                 clock.advance(by: 11)
                 let received = try await receiver.wait(for: 5)
                 try #require(received.count == 5)

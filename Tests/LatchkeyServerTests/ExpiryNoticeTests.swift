@@ -48,6 +48,12 @@ extension EventTests {
                 receiver.fail(with: [.internalServerError])
                 clock.advance(by: 2 * 86_400)
                 let firstTry = try await receiver.wait(for: 1)
+                // The clock moves only once the failure is written: the retry is scheduled from
+                // the clock's time when the failed attempt ends.
+                let failed = try await api.deliveries(at: "/api/v1/sellers/me/webhook/deliveries", token: try await token()) {
+                    $0.first?["attempts"] as? Int == 1 && $0.first?["lastResult"] as? String == "HTTP 500"
+                }
+                #expect(failed.first?["status"] as? String == "pending", "\(failed)")
                 clock.advance(by: 11)
                 let retried = try await receiver.wait(for: 2)
                 try #require(retried.count == 2 && firstTry.count == 1)
@@ -66,7 +72,9 @@ extension EventTests {
                 let thresholds = try all.dropFirst().map { try verifier.verifyNotice(body: $0.body, signature: $0.signature).data.thresholdDays }
                 #expect(thresholds == [30, 7, 1])
 
-                let deliveries = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await token())["deliveries"] as? [[String: Any]] ?? []
+                let deliveries = try await api.deliveries(at: "/api/v1/sellers/me/webhook/deliveries", token: try await token()) {
+                    $0.count == 3 && $0.allSatisfy { $0["status"] as? String == "delivered" }
+                }
                 #expect(deliveries.count == 3 && deliveries.allSatisfy { $0["status"] as? String == "delivered" && $0["type"] as? String == "secret.expiring" })
                 let audit = try await api.send(.get, "/api/v1/audit", token: try await token())["entries"] as? [[String: Any]] ?? []
                 #expect(audit.filter { $0["action"] as? String == "event.delivery" && $0["objectType"] as? String == "webhook" }.count == 4)
