@@ -11,24 +11,20 @@ cd "$(dirname "$0")/.."
 rate=${1:-300}
 seconds=${2:-30}
 port=${LATCHKEY_BENCH_PORT:-8193}
-command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
-swift build -c release --product latchkey >&2
-bin=$(swift build -c release --show-bin-path)/latchkey
-venv=.build/bench-venv
-"$venv/bin/python" -c "import aiohttp, requests" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests aiohttp; }
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=error
+. Benchmarks/lib.sh
+bench_wrk
+bench_binary
+bench_venv aiohttp
+bench_work
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_LOG_LEVEL=error
 # Honest clients send from 127.0.0.2, attackers from 127.0.0.1. The hammer meets the per-address
 # limit (default) unless HAMMER_UNLIMITED=1; the sign-in flood uses one account from one address,
 # which the sign-in limits would simply refuse: they are off, so that what is measured is bcrypt
 # on its low-priority thread.
 export LATCHKEY_RATE_SIGNINS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0
 [ "${HAMMER_UNLIMITED:-0}" = 1 ] && export LATCHKEY_RATE_TOKENS_PER_IP=0
-operator=$(echo "bench operator password" | "$bin" operators create --email ops@abuse.example --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+operator=$(bench_operator ops@abuse.example)
+bench_serve "$port" "$work/server.log"
 base="http://127.0.0.1:$port"
 curl -fs -X POST "$base/api/v1/sellers" -H 'content-type: application/json' -d '{"email":"flood@contoso.example","password":"a long password","displayName":"Flood"}' >/dev/null
 victim=$(curl -fs -X POST "$base/api/v1/clients" -H "authorization: Bearer $operator" -H 'content-type: application/json' \

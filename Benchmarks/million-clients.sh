@@ -13,30 +13,16 @@ cd "$(dirname "$0")/.."
 count=${1:-1000000}
 seconds=${2:-10}
 port=8481
-command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
-swift build -c release --product latchkey >&2
-bin=$(swift build -c release --show-bin-path)/latchkey
-venv=.build/bench-venv
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests; }
-
-work=$(mktemp -d)
-chmod 755 "$work"
-server=""
-stop_server() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
-}
-cleanup() { stop_server; if [ -d "$work/pg" ]; then scripts/throwaway-postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; fi; rm -rf "$work"; }
-trap cleanup EXIT
+. Benchmarks/lib.sh
+bench_wrk
+bench_binary
+bench_venv
+bench_work
+bench_cleanup_extra() { if [ -d "$work/pg" ]; then scripts/throwaway-postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; fi; }
 # One client at thousands of requests a second from one address: the rate limits would refuse it.
-export LATCHKEY_RATE_TOKENS_PER_CLIENT=0 LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0 LATCHKEY_RATE_SIGNINS_PER_IP=0
-export LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=4
-
-start_server() {
-  "$bin" serve >>"$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
-  echo "server did not start" >&2; tail "$work/server.log" >&2; exit 1
-}
+bench_unlimited
+export LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=4
+start_server() { bench_serve "$port" "$work/server.log"; }
 
 rss() { ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}'; }
 misses() { curl -fs "http://127.0.0.1:$port/metrics" | awk '/^latchkey_cache_misses_total\{cache="clients"\}/ {printf "%d", $2}'; }
@@ -67,7 +53,7 @@ measure() { # label script seconds
 prepare() { # engine: fresh database, operator, seller, tenant; leaves the server running
   rm -rf "$work/data"
   export LATCHKEY_DATA_DIR="$work/data"
-  operator=$(echo "benchmark operator" | "$bin" operators create --email "ops@bench.example" --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
+  operator=$(bench_operator ops@bench.example)
   start_server
   local api="http://127.0.0.1:$port/api/v1"
   curl -fs -X POST "$api/sellers" -H 'content-type: application/json' -d '{"email":"bench@contoso.example","password":"a long password","displayName":"Bench"}' >/dev/null
@@ -78,7 +64,7 @@ prepare() { # engine: fresh database, operator, seller, tenant; leaves the serve
     -d '{"description":"Read every calendar","adminConsentRequired":true,"appOnly":true}' >/dev/null
   tenant=$(curl -fs -X POST "$api/tenants" -H "authorization: Bearer $operator" -H 'content-type: application/json' -d '{"displayName":"Fabrikam","region":"worldwide"}' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  stop_server
+  bench_stop_servers
 }
 
 load() { # engine n
@@ -102,7 +88,7 @@ run_engine() { # engine
   script "$work/s100.lua" "math.random(0, 99)"
   wrk -t2 -c32 -d3s -s "$work/s100.lua" "http://127.0.0.1:$port/oauth2/token" >/dev/null
   measure "100 clients registered, 100 asked" "$work/s100.lua" "$seconds"
-  stop_server
+  bench_stop_servers
   if [ "$1" = postgres ]; then psql -q "$LATCHKEY_DATABASE_URL" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null; fi
   prepare "$1"
   load "$1" "$count"
@@ -139,7 +125,7 @@ LUA
   # Clients 1, 3, 5, …: none was asked for before (the passes above used multiples of 10).
   script "$work/cold.lua" "math.random(0, $(( count / 2 - 1 ))) * 2 + 1"
   measure "$count registered, first touch" "$work/cold.lua" "$seconds"
-  stop_server
+  bench_stop_servers
 }
 
 echo "method: wrk -t2 -c32 on $(nproc) cores shared with the server; release build; p50/p99 in ms"

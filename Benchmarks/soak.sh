@@ -10,17 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
 port=${LATCHKEY_BENCH_PORT:-8191}
-swift build -c release --product latchkey >&2
-bin=$(swift build -c release --show-bin-path)/latchkey
-venv=.build/bench-venv
-"$venv/bin/python" -c "import aiohttp, requests" 2>/dev/null || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests aiohttp; }
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning
-operator=$(echo "soak operator password" | "$bin" operators create --email ops@soak.example --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+. Benchmarks/lib.sh
+bench_binary
+bench_venv aiohttp
+bench_work
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_LOG_LEVEL=warning
+operator=$(bench_operator ops@soak.example)
+bench_serve "$port" "$work/server.log"
 echo "soak: $minutes min, commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ)"
 "$venv/bin/python" Benchmarks/mixed_load.py "http://127.0.0.1:$port" "$operator" "$server" "$((minutes * 60))" 60 \
   --tokens "${2:-200}" --introspect "${3:-50}" --writes "${4:-5}" --signins "${5:-1}"

@@ -23,22 +23,16 @@ seconds=${2:-10}
 threads=${3:-2}
 port=${LATCHKEY_BENCH_PORT:-8181}
 
-command -v wrk >/dev/null || { echo "installing wrk" >&2; apt-get install -y -q wrk >/dev/null; }
-swift build -c release --product latchkey >&2
-bin=$(swift build -c release --show-bin-path)/latchkey
-
-venv=.build/bench-venv
-[ -x "$venv/bin/python" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q requests; }
-
-work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+. Benchmarks/lib.sh
+bench_wrk
+bench_binary
+bench_venv
+bench_work
 # One client at thousands of requests a second from one address: the rate limits would refuse it.
-export LATCHKEY_RATE_TOKENS_PER_CLIENT=0 LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0 LATCHKEY_RATE_SIGNINS_PER_IP=0
-export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=${LATCHKEY_BCRYPT_COST:-10}
-operator=$(echo "benchmark operator" | "$bin" operators create --email ops@bench.example --display-name Ops --password-stdin | sed -n 's/^API token (shown once): //p')
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+bench_unlimited
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_LOG_LEVEL=warning LATCHKEY_BCRYPT_COST=${LATCHKEY_BCRYPT_COST:-10}
+operator=$(bench_operator ops@bench.example)
+bench_serve "$port" "$work/server.log"
 
 "$venv/bin/python" Benchmarks/bench_setup.py "http://127.0.0.1:$port" "$operator" >"$work/setup.env"
 # shellcheck disable=SC1091

@@ -127,6 +127,20 @@ struct TransportTests {
         return (process, pipe)
     }
 
+    /// Runs a tool to its end: its exit status and what it printed on standard output.
+    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
     static func finish(_ process: Process, _ pipe: Pipe, within timeout: Duration) async throws -> Run {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
@@ -176,16 +190,11 @@ struct TransportTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = [
+        let openssl = try Self.run("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost",
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate,
-        ]
-        openssl.standardError = Pipe()
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0)
+        ])
+        try #require(openssl.status == 0)
         let port = try LoopbackSocket.freePort()
         let (process, pipe) = try await Self.serve([
             "LATCHKEY_DATA_DIR": directory.appendingPathComponent("data").path, "LATCHKEY_PORT": String(port),
@@ -194,15 +203,9 @@ struct TransportTests {
         defer { if process.isRunning { process.terminate() } }
         var headers = ""
         for _ in 0..<100 {
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-s", "-D", "-", "-o", "/dev/null", "--cacert", certificate, "https://127.0.0.1:\(port)/dashboard/signin"]
-            let out = Pipe()
-            curl.standardOutput = out
-            try curl.run()
-            curl.waitUntilExit()
-            headers = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            if curl.terminationStatus == 0 { break }
+            let curl = try Self.run("/usr/bin/curl", ["-s", "-D", "-", "-o", "/dev/null", "--cacert", certificate, "https://127.0.0.1:\(port)/dashboard/signin"])
+            headers = curl.output
+            if curl.status == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         let lower = headers.lowercased()
@@ -210,14 +213,8 @@ struct TransportTests {
         #expect(lower.contains("strict-transport-security: max-age=31536000"))
         #expect(lower.contains("set-cookie: latchkey_session=") && lower.contains("; secure"))
         // Plain HTTP on the TLS port gets nothing useful.
-        let plain = Process()
-        plain.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        plain.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://127.0.0.1:\(port)/healthz"]
-        let out = Pipe()
-        plain.standardOutput = out
-        try plain.run()
-        plain.waitUntilExit()
-        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) != "200")
+        let plain = try Self.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://127.0.0.1:\(port)/healthz"])
+        #expect(plain.output != "200")
         process.terminate()
         _ = try await Self.finish(process, pipe, within: .seconds(10))
     }
