@@ -60,6 +60,9 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     let metrics = ServerMetrics()
     let router = Router(context: LatchkeyRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    if !configuration.trustedProxies.isEmpty {
+        router.add(middleware: ForwardedForMiddleware(proxies: configuration.trustedProxies))
+    }
     router.add(middleware: RequestIDMiddleware(strictTransportSecurity: configuration.publicURL.hasPrefix("https://")))
     router.add(middleware: LogRequestsMiddleware(.debug))
     let routes = RouteTable()

@@ -63,6 +63,8 @@ public struct Configuration: Sendable {
     public var databaseWait: Duration = .seconds(30)
     /// Requests per minute (sustained; a burst of as many is allowed) before `429`.
     public var rateLimits = RateLimits()
+    /// `LATCHKEY_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
+    public var trustedProxies = TrustedProxies.none
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
@@ -180,6 +182,7 @@ public struct Configuration: Sendable {
         configuration.rateLimits.tokensPerAddress = try integer("LATCHKEY_RATE_TOKENS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.tokensPerAddress)
         configuration.rateLimits.signInsPerAccount = try integer("LATCHKEY_RATE_SIGNINS_PER_ACCOUNT", in: 0...100_000, default: configuration.rateLimits.signInsPerAccount)
         configuration.rateLimits.signInsPerAddress = try integer("LATCHKEY_RATE_SIGNINS_PER_IP", in: 0...100_000, default: configuration.rateLimits.signInsPerAddress)
+        configuration.trustedProxies = try TrustedProxies(parsing: value("LATCHKEY_TRUSTED_PROXIES") ?? "")
         return configuration
     }
 }

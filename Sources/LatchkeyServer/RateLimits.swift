@@ -72,6 +72,16 @@ final class RateLimiter: Sendable {
     }
 }
 
+extension RateLimiter {
+    /// Takes one request from the bucket of a client address. IPv6 addresses count by their /64:
+    /// one host commonly holds a whole /64 and could otherwise take a fresh bucket per request.
+    func admit(address: String) -> Int? {
+        guard perMinute > 0 else { return nil }
+        guard address.contains(":"), let parsed = IPAddress(address), parsed.bytes.count == 16 else { return admit(address) }
+        return admit(IPAddress(network: parsed, prefix: 64).description + "/64")
+    }
+}
+
 /// The limiters of one server, built from the configuration.
 struct RateLimiters: Sendable {
     let tokensPerClient: RateLimiter
@@ -89,7 +99,7 @@ struct RateLimiters: Sendable {
     /// A sign-in (or sign-up) attempt: per address, then per account; the seconds to wait when
     /// refused. Counted before the password is checked, so a refused attempt costs no bcrypt.
     func admitSignIn(email: String?, address: String?) -> Int? {
-        if let address, let wait = signInsPerAddress.admit(address) { return wait }
+        if let address, let wait = signInsPerAddress.admit(address: address) { return wait }
         let account = (email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         if !account.isEmpty, let wait = signInsPerAccount.admit(account) { return wait }
         return nil

@@ -16,8 +16,15 @@ public struct LatchkeyRequestContext: RequestContext {
         self.channel = source.channel
     }
 
-    /// The peer's IP address, for the audit log; read only when needed, as formatting it costs.
-    public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
+    /// The client's address as a trusted proxy forwarded it (`ForwardedForMiddleware`).
+    var forwardedClient: String?
+
+    /// The client's IP address, for rate limits and the audit log: the peer's, or the one a
+    /// trusted proxy forwarded. Read only when needed, as formatting it costs.
+    public var remoteAddress: String? { forwardedClient ?? peerAddress }
+
+    /// The address of the other end of the connection.
+    var peerAddress: String? { channel.remoteAddress?.ipAddress }
 
     /// JSON bodies of the management API are small.
     public var maxUploadSize: Int { 256 * 1024 }

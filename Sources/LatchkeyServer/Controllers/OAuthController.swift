@@ -94,7 +94,7 @@ struct OAuthController {
     ) async throws -> Response {
         var grant = "none"
         do {
-            if let limit, let address = context.remoteAddress, let wait = limit.admit(address) {
+            if let limit, let address = context.remoteAddress, let wait = limit.admit(address: address) {
                 throw OAuthError.rateLimited(retryAfter: wait, "Too many token requests from this address: retry after \(wait) s.")
             }
             let form = try await form(of: request, context: context)
