@@ -14,10 +14,21 @@ public struct AuditEntry: Sendable, Equatable {
     public let sourceIP: String?
     /// A short human-readable note (never a secret value).
     public let detail: String?
+    /// When an operator acted on another's object: the same entry for the operator's own log,
+    /// naming them and their address (the owner's entry says only "platform operator"). Written
+    /// with this entry, in the same transaction.
+    public let actorsCopy: Copy?
+
+    /// The operator's log and name for `actorsCopy`; the rest is the entry's own.
+    public struct Copy: Sendable, Equatable {
+        public let sellerID: String
+        public let actor: String
+        public let sourceIP: String?
+    }
 
     public init(
         id: String = ObjectID.generate(), sellerID: String, actor: String, action: AuditAction,
-        objectType: String, objectID: String, at: Date, sourceIP: String?, detail: String? = nil
+        objectType: String, objectID: String, at: Date, sourceIP: String?, detail: String? = nil, actorsCopy: Copy? = nil
     ) {
         self.id = id
         self.sellerID = sellerID
@@ -28,6 +39,14 @@ public struct AuditEntry: Sendable, Equatable {
         self.at = at
         self.sourceIP = sourceIP
         self.detail = detail
+        self.actorsCopy = actorsCopy
+    }
+
+    /// The entry as the acting operator's log keeps it, if it has a copy there.
+    public var copyForActor: AuditEntry? {
+        actorsCopy.map {
+            AuditEntry(sellerID: $0.sellerID, actor: $0.actor, action: action, objectType: objectType, objectID: objectID, at: at, sourceIP: $0.sourceIP, detail: detail)
+        }
     }
 }
 
@@ -100,7 +119,8 @@ public struct Actor: Sendable {
     }
 
     /// An entry for `owner`'s log (the actor's own by default). An operator acting on a
-    /// seller's object appears there as "platform operator", without e-mail or address.
+    /// seller's object appears there as "platform operator", without e-mail or address; the
+    /// operator's own log gets the entry with both.
     public func entry(
         _ action: AuditAction, objectType: String, objectID: String, at now: Date, owner: String? = nil, detail: String? = nil
     ) -> AuditEntry {
@@ -108,7 +128,8 @@ public struct Actor: Sendable {
         let anonymous = onOthers && role == .operator
         return AuditEntry(
             sellerID: owner ?? sellerID, actor: anonymous ? Self.operatorName : name, action: action, objectType: objectType, objectID: objectID,
-            at: now, sourceIP: anonymous ? nil : sourceIP, detail: detail
+            at: now, sourceIP: anonymous ? nil : sourceIP, detail: detail,
+            actorsCopy: anonymous ? AuditEntry.Copy(sellerID: sellerID, actor: name, sourceIP: sourceIP) : nil
         )
     }
 

@@ -200,6 +200,11 @@ extension SQLDatabase {
     /// Columns named here rather than encoded from the row: the audit entry is written with
     /// every grant, and the encoder's key conversion showed in the authorization flow's profile.
     func record(_ entry: AuditEntry) async throws {
+        try await recordOne(entry)
+        if let copy = entry.copyForActor { try await recordOne(copy) }
+    }
+
+    private func recordOne(_ entry: AuditEntry) async throws {
         try await insert(into: "audit_log")
             .columns("id", "seller_id", "actor", "action", "object_type", "object_id", "at", "source_ip", "detail")
             .values(

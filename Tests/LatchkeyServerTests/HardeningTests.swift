@@ -185,7 +185,7 @@ struct HardeningTests {
         }
     }
 
-    @Test func operatorsDoNotReviewTheirOwnAppsAndStayAnonymousInSellersLogs() async throws {
+    @Test func operatorsDoNotReviewTheirOwnAppsAndStayAnonymousInSellersLogsButNotTheirOwn() async throws {
         try await Harness().run { api, _ in
             let operatorToken = try await api.operatorToken()
             let own = try await api.send(.post, "/api/v1/apps", token: operatorToken, json: ["name": "Ops tool", "markets": ["US"]])
@@ -201,6 +201,11 @@ struct HardeningTests {
             let approval = try #require(entries.first { $0["action"] as? String == "app.approve" && $0["objectId"] as? String == appID })
             #expect(approval["actor"] as? String == "platform operator" && approval["sourceIp"] == nil)
             #expect(!String(describing: entries).contains("@platform.example"))
+            // The operator's own log says which operator it was.
+            let operators = try await api.send(.get, "/api/v1/audit", token: operatorToken)["entries"] as? [[String: Any]] ?? []
+            let logged = try #require(operators.first { $0["action"] as? String == "app.approve" && $0["objectId"] as? String == appID }, "\(operators)")
+            let me = try await api.send(.get, "/api/v1/sellers/me", token: operatorToken)
+            #expect(logged["actor"] as? String == me.string("email") && logged["at"] as? String == approval["at"] as? String)
         }
     }
 
