@@ -93,7 +93,11 @@ struct HardeningTests {
                 let reply = try await api.send(.get, path)
                 #expect(reply.headers[.setCookie] == nil, "\(path)")
             }
-            #expect(try await sessionRows(api).count == before)
+            // On PostgreSQL every test shares the table, and others sign in meanwhile: only a
+            // database of its own shows that none of these requests wrote a row.
+            if Harness.postgresURL == nil {
+                #expect(try await sessionRows(api).count == before)
+            }
             // A sign-in form needs one.
             let form = try await api.send(.get, "/signin")
             #expect(form.headers[.setCookie]?.hasPrefix("latchkey_session=") == true)
