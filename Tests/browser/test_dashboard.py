@@ -364,7 +364,7 @@ def test_expiry_notice_webhook(browser):
     navigate(browser, By.CSS_SELECTOR, "form.form button[type=submit]")
     secret = browser.find_element(By.ID, "webhook-secret").get_attribute("value")
     assert len(base64.b64decode(secret)) == 32
-    shot(browser, "notices")
+    shot(browser, "19-expiry-notices")
     # Shown once: the page again names only its first characters.
     browser.get(f"{BASE}/dashboard/notices")
     assert not browser.find_elements(By.ID, "webhook-secret") and secret not in browser.page_source
@@ -372,3 +372,50 @@ def test_expiry_notice_webhook(browser):
     assert "No notices yet" in browser.page_source
     navigate(browser, By.CSS_SELECTOR, "form[action='/dashboard/notices/remove'] button")
     assert browser.find_element(By.ID, "url").get_attribute("value") == ""
+
+
+def api_token(email):
+    """An API token for the seller, as a program obtains one."""
+    reply = urllib.request.urlopen(urllib.request.Request(
+        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    ))
+    return json.load(reply)["token"]
+
+
+def api_status(token):
+    """The status of GET /api/v1/sellers/me with TOKEN."""
+    request = urllib.request.Request(f"{BASE}/api/v1/sellers/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_api_tokens_listed_and_revoked(browser):
+    email = new_email()
+    sign_up(browser, email)
+    tokens = [api_token(email), api_token(email)]
+    navigate(browser, By.LINK_TEXT, "API TOKENS")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "API tokens"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 2
+    assert not any(token in browser.page_source for token in tokens)
+    shot(browser, "20-api-tokens")
+
+    navigate(browser, By.CSS_SELECTOR, "tbody tr:first-child button")
+    assert "The token was revoked" in browser.page_source
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tbody tr")) == 1
+    assert sorted(api_status(token) for token in tokens) == [200, 401]
+
+    # Revoking them all asks first.
+    browser.find_element(By.CSS_SELECTOR, "a[href='#revoke-all']").click()
+    assert dialog_visible(browser, "revoke-all")
+    shot(browser, "21-revoke-all-tokens-dialog")
+    navigate(browser, By.XPATH, "//dialog[@id='revoke-all']//button[text()='YES']")
+    assert "1 token was revoked" in browser.page_source
+    assert "No API tokens" in browser.page_source
+    assert [api_status(token) for token in tokens] == [401, 401]
+    # The dashboard's own session is not an API token: still signed in.
+    browser.get(f"{BASE}/dashboard/clients")
+    assert browser.current_url.endswith("/dashboard/clients")
