@@ -29,11 +29,16 @@ extension API {
         return try await latchkey.accounts.issueToken(for: seller, sourceIP: nil).value
     }
 
+    /// What consent pages say of the permissions tests use. On PostgreSQL every test shares the
+    /// permissions table: each name is always defined with the same text.
+    static let permissionDescriptions = ["Calendars.Read": "Read your calendars", "Calendars.ReadWrite": "Read and change your calendars"]
+
     /// Defines a platform permission (PUT is idempotent, so tests on one database share it).
-    func definePermission(_ name: String, operatorToken: String, appOnly: Bool = false, adminConsentRequired: Bool = false, description: String? = nil) async throws {
+    func definePermission(_ name: String, operatorToken: String, appOnly: Bool = false, adminConsentRequired: Bool = false) async throws {
+        let description = Self.permissionDescriptions[name] ?? "Read \(name)"
         let reply = try await send(
             .put, "/api/v1/permissions/\(name)", token: operatorToken,
-            json: ["description": description ?? "Read \(name)", "appOnly": appOnly, "adminConsentRequired": adminConsentRequired]
+            json: ["description": description, "appOnly": appOnly, "adminConsentRequired": adminConsentRequired]
         )
         #expect(reply.status == .ok, "\(reply.body)")
     }
@@ -112,8 +117,8 @@ extension API {
     func delegatedApp(clientFields: [String: any Sendable] = [:], region: String = "worldwide") async throws -> DelegatedApp {
         let (sellerToken, _) = try await newSeller()
         let operatorToken = try await operatorToken()
-        try await definePermission("Calendars.Read", operatorToken: operatorToken, description: "Read your calendars")
-        try await definePermission("Calendars.ReadWrite", operatorToken: operatorToken, adminConsentRequired: true, description: "Read and change your calendars")
+        try await definePermission("Calendars.Read", operatorToken: operatorToken)
+        try await definePermission("Calendars.ReadWrite", operatorToken: operatorToken, adminConsentRequired: true)
         let (clientID, secret, _) = try await newClient(token: sellerToken, clientFields)
         let appID = try await approvedApp(
             clientID: clientID, sellerToken: sellerToken, operatorToken: operatorToken, serviceApp: true, china: region == "china",
