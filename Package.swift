@@ -74,6 +74,7 @@ let package = Package(
                 "LatchkeyCore",
                 "LatchkeyStorage",
                 "LatchkeyOAuth",
+                "LatchkeyHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -87,10 +88,13 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strict
         ),
+        // URLSession requests that a cancelled task cannot hang (server, and both kits).
+        .target(name: "LatchkeyHTTP", swiftSettings: strict),
         // For resource servers: access-token validation as Hummingbird middleware.
         .target(
             name: "LatchkeyResourceKit",
             dependencies: [
+                "LatchkeyHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
@@ -100,6 +104,7 @@ let package = Package(
         .target(
             name: "LatchkeyAppKit",
             dependencies: [
+                "LatchkeyHTTP",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -151,6 +156,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 "LatchkeyResourceKit",
                 "LatchkeyAppKit",
+                "LatchkeyHTTP",
                 "LatchkeyStorage",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],

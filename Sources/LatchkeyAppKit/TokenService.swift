@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyHTTP
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -70,7 +71,7 @@ public struct TokenServiceClient: Sendable {
         request.httpMethod = "POST"
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         request.httpBody = Data(fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&").utf8)
-        let (data, response) = try await session.data(for: request)
+        let (data, response) = try await session.cancellableData(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         guard status == 200, let value = json["access_token"] as? String else {

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import LatchkeyHTTP
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -143,7 +144,7 @@ public final class AccessTokenVerifier: Sendable {
         if !refresh, let cached = keySet.withLock({ $0 }), Date().timeIntervalSince(cached.fetchedAt) < configuration.keySetLifetime {
             return cached.keys
         }
-        let (data, response) = try await session.data(from: configuration.jwksURL)
+        let (data, response) = try await session.cancellableData(for: URLRequest(url: configuration.jwksURL))
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw AccessTokenError(description: "The issuer's JWK Set could not be fetched.") }
         let collection = try await JWTKeyCollection().add(jwksJSON: String(decoding: data, as: UTF8.self))
         var keys: [String: (alg: String, algorithm: any JWTAlgorithm)] = [:]
@@ -187,7 +188,7 @@ public final class AccessTokenVerifier: Sendable {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         request.httpBody = Data(("token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")).utf8)
         do {
-            let (data, _) = try await session.data(for: request)
+            let (data, _) = try await session.cancellableData(for: request)
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             return object?["active"] as? Bool == true
         } catch {

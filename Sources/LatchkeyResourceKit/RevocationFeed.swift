@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyHTTP
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -68,7 +69,7 @@ public final class RevocationFeed: Sendable {
         var request = URLRequest(url: components.url!)
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
         request.timeoutInterval = TimeInterval(wait + 10)
-        let (data, response) = try await session.data(for: request)
+        let (data, response) = try await session.cancellableData(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw AccessTokenError(description: "The revocation feed refused the request.") }
         let page = try JSONDecoder().decode(Page.self, from: data)
         let oldest = Date().timeIntervalSince1970 - 3600 - 300
