@@ -15,6 +15,8 @@ final class EventReceiver: Sendable {
     }
 
     private let received = Mutex<[Received]>([])
+    /// While holding, requests get no answer until `release()`.
+    private let held = Mutex<(holding: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
     /// Statuses to answer with, in order, before answering 204.
     private let failures = Mutex<[HTTPResponse.Status]>([])
     let redirected = Mutex(0)
@@ -23,6 +25,19 @@ final class EventReceiver: Sendable {
 
     func fail(with statuses: [HTTPResponse.Status]) {
         failures.withLock { $0 = statuses }
+    }
+
+    func hold() {
+        held.withLock { $0.holding = true }
+    }
+
+    func release() {
+        let waiting = held.withLock { state in
+            state.holding = false
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 
     /// Each receiver's own path: tests sharing a PostgreSQL database also share its outbox, and a
@@ -36,6 +51,13 @@ final class EventReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             self.received.withLock {
                 $0.append(Received(body: Data(bytes.readableBytesView), signature: request.headers[HTTPField.Name("Latchkey-Signature")!], eventID: request.headers[HTTPField.Name("Latchkey-Event-Id")!]))
+            }
+            await withCheckedContinuation { continuation in
+                let answerNow = self.held.withLock { state in
+                    if state.holding { state.waiting.append(continuation) }
+                    return !state.holding
+                }
+                if answerNow { continuation.resume() }
             }
             let status = self.failures.withLock { $0.isEmpty ? HTTPResponse.Status.noContent : $0.removeFirst() }
             // A redirect points elsewhere on this receiver, which records any request made there.

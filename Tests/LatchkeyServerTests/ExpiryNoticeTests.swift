@@ -13,6 +13,17 @@ extension EventTests {
         return try #require(reply.string("secret"))
     }
 
+    /// Runs `body`; should it throw, removes the seller's webhook first. On PostgreSQL a webhook
+    /// left behind would draw notices in every later run, to a port long closed.
+    func removingWebhookOnFailure(_ api: API, token: () async throws -> String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            _ = try? await api.send(.delete, "/api/v1/sellers/me/webhook", token: try await token())
+            throw error
+        }
+    }
+
     /// When the first secret of a newly created client ends.
     func secretEnd(_ created: Reply) throws -> Date {
         let text = try #require((created["secret"] as? [String: Any])?["endsAt"] as? String)
@@ -33,25 +44,26 @@ extension EventTests {
                 let (clientID, _, created) = try await api.newClient(token: try await token())
                 let endsAt = try secretEnd(created)
                 let secret = try await setWebhook(api, token: try await token(), url: url)
-                let shown = try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token())
-                #expect(shown.string("url") == url && shown["secret"] == nil && shown.string("secretHint") == String(secret.prefix(3)))
-                // The test's clock runs weeks ahead of the first deliveries' timestamps (and on
-                // PostgreSQL another test's server, on its own clock, may deliver one).
-                let verifier = try EventVerifier(secrets: [secret], tolerance: 400 * 86_400, now: { clock.now })
+                try await removingWebhookOnFailure(api, token: token) {
+                    let shown = try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token())
+                    #expect(shown.string("url") == url && shown["secret"] == nil && shown.string("secretHint") == String(secret.prefix(3)))
+                    // The test's clock runs weeks ahead of the first deliveries' timestamps (and on
+                    // PostgreSQL another test's server, on its own clock, may deliver one).
+                    let verifier = try EventVerifier(secrets: [secret], tolerance: 400 * 86_400, now: { clock.now })
 
-                // 31 days before the end: nothing yet.
-                clock.advance(by: endsAt.timeIntervalSince(clock.now) - 31 * 86_400)
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(receiver.all.isEmpty)
+                    // 31 days before the end: nothing yet.
+                    clock.advance(by: endsAt.timeIntervalSince(clock.now) - 31 * 86_400)
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(receiver.all.isEmpty)
 
-                // Within 30 days: one notice; the first attempt fails and is retried 10 s later.
-                receiver.fail(with: [.internalServerError])
-                clock.advance(by: 2 * 86_400)
-                let firstTry = try await receiver.wait(for: 1)
-                // The clock moves only once the failure is written: the retry is scheduled from
-                // the clock's time when the failed attempt ends.
-                let failed = try await api.deliveries(at: "/api/v1/sellers/me/webhook/deliveries", token: try await token()) {
-                    $0.first?["attempts"] as? Int == 1 && $0.first?["lastResult"] as? String == "HTTP 500"
+                    // Within 30 days: one notice; the first attempt fails and is retried 10 s later.
+                    receiver.fail(with: [.internalServerError])
+                    clock.advance(by: 2 * 86_400)
+                    let firstTry = try await receiver.wait(for: 1)
+                    // The clock moves only once the failure is written: the retry is scheduled from
+                    // the clock's time when the failed attempt ends.
+                    let failed = try await api.deliveries(at: "/api/v1/sellers/me/webhook/deliveries", token: try await token()) {
+                        $0.first?["attempts"] as? Int == 1 && $0.first?["lastResult"] as? String == "HTTP 500"
                 }
                 #expect(failed.first?["status"] as? String == "pending", "\(failed)")
                 clock.advance(by: 11)
@@ -85,6 +97,51 @@ extension EventTests {
                 #expect(try #require(rotated.string("secret")) != secret)
                 #expect(try await api.send(.delete, "/api/v1/sellers/me/webhook", token: try await token()).status == .noContent)
                 #expect(try await api.send(.get, "/api/v1/sellers/me/webhook", token: try await token()).status == .notFound)
+                }
+            }
+        }
+    }
+
+    /// A seller's webhook that does not answer holds up its own notice only: another seller's,
+    /// due meanwhile, goes out while the first is still under way.
+    @Test func aWebhookThatDoesNotAnswerHoldsUpOnlyItsOwnNotices() async throws {
+        try await live().run { api, clock in
+            let slow = EventReceiver()
+            let quick = EventReceiver()
+            try await slow.run { slowURL in
+                try await quick.run { quickURL in
+                    let (_, slowEmail) = try await api.newSeller()
+                    let slowToken = { try await api.signIn(slowEmail) }
+                    let endsAt = try secretEnd(try await api.newClient(token: try await slowToken()).reply)
+                    _ = try await setWebhook(api, token: try await slowToken(), url: slowURL)
+                    // The second seller's secret ends ten days after the first's.
+                    clock.advance(by: 10 * 86_400)
+                    let (_, quickEmail) = try await api.newSeller()
+                    let quickToken = { try await api.signIn(quickEmail) }
+                    _ = try await api.newClient(token: try await quickToken())
+                    _ = try await setWebhook(api, token: try await quickToken(), url: quickURL)
+                    defer { slow.release() }
+                    try await removingWebhookOnFailure(api, token: slowToken) {
+                        try await removingWebhookOnFailure(api, token: quickToken) {
+                            slow.hold()
+                            clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
+                            _ = try await slow.wait(for: 1)
+                            clock.advance(by: 10 * 86_400)
+                            _ = try await quick.wait(for: 1)
+                            let stillUnderWay = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await slowToken())
+                            let attempts = (stillUnderWay["deliveries"] as? [[String: Any]])?.map { $0["attempts"] as? Int ?? -1 }
+                            #expect(attempts == [0], "the first notice is still under way: \(stillUnderWay.body)")
+                            slow.release()
+                            let done = try await api.deliveries(at: "/api/v1/sellers/me/webhook/deliveries", token: try await slowToken()) {
+                                $0.first?["status"] as? String == "delivered"
+                            }
+                            #expect(done.first?["status"] as? String == "delivered", "\(done)")
+                        }
+                    }
+                    for token in [slowToken, quickToken] {
+                        #expect(try await api.send(.delete, "/api/v1/sellers/me/webhook", token: try await token()).status == .noContent)
+                    }
+                }
             }
         }
     }
@@ -99,11 +156,13 @@ extension EventTests {
                 let (_, _, created) = try await a.newClient(token: try await token())
                 let endsAt = try secretEnd(created)
                 _ = try await setWebhook(a, token: try await token(), url: url)
-                clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
-                _ = try await receiver.wait(for: 1)
-                // Both nodes scan every 50 ms and deliver every 50 ms: still one notice.
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(receiver.all.count == 1)
+                try await removingWebhookOnFailure(a, token: token) {
+                    clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
+                    _ = try await receiver.wait(for: 1)
+                    // Both nodes scan every 50 ms and deliver every 50 ms: still one notice.
+                    try await Task.sleep(for: .milliseconds(500))
+                    #expect(receiver.all.count == 1)
+                }
                 // Tests share a PostgreSQL database: leave no webhook at a port another test may get.
                 #expect(try await a.send(.delete, "/api/v1/sellers/me/webhook", token: try await token()).status == .noContent)
             }

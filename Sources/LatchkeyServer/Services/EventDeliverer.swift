@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyHTTP
 import Logging
 import ServiceLifecycle
 
@@ -56,25 +57,48 @@ struct EventDeliverer: Service {
         }
     }
 
-    /// On shutdown, deliveries under way finish (each within its timeout) and are recorded;
-    /// only the wait between rounds is cut short.
+    /// Deliveries under way at once, per node.
+    static let concurrency = 32
+
+    /// Claims due deliveries whenever one under way ends (and every `interval`), so that a slow
+    /// events URL holds up only its own deliveries, not a whole round. On shutdown, deliveries
+    /// under way finish (each within its timeout) and are recorded; only the wait is cut short.
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await deliverDue()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        enum Ended { case delivery, wait }
+        await withTaskGroup(of: Ended.self) { group in
+            var underWay = 0
+            var waiting = false
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                for delivery in await claimDue(limit: Self.concurrency - underWay) {
+                    underWay += 1
+                    group.addTask {
+                        await deliver(delivery)
+                        return .delivery
+                    }
+                }
+                if !waiting {
+                    waiting = true
+                    group.addTask {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                        return .wait
+                    }
+                }
+                switch await group.next() {
+                case .delivery: underWay -= 1
+                case .wait: waiting = false
+                case nil: return
+                }
+            }
         }
     }
 
-    func deliverDue() async {
+    func claimDue(limit: Int) async -> [EventDelivery] {
+        guard limit > 0 else { return [] }
         do {
-            let due = try await outbox.claimDue(at: clock(), lease: Self.lease, limit: 32)
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in due {
-                    group.addTask { await deliver(delivery) }
-                }
-            }
+            return try await outbox.claimDue(at: clock(), lease: Self.lease, limit: limit)
         } catch {
             logger.warning("could not read the event outbox", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return []
         }
     }
 
@@ -94,7 +118,7 @@ struct EventDeliverer: Service {
             request.setValue(delivery.type.rawValue, forHTTPHeaderField: "Latchkey-Event-Type")
             let timestamp = Int(clock().timeIntervalSince1970)
             request.setValue(EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp), forHTTPHeaderField: EventSignature.header)
-            let (_, response) = try await session.data(for: request)
+            let (_, response) = try await session.cancellableData(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             delivered = (200..<300).contains(status)
             result = "HTTP \(status)"
