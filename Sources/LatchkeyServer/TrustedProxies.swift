@@ -51,18 +51,17 @@ struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 /// it says. Rate limits and the audit log use that address.
 public struct TrustedProxies: Sendable, Equatable {
     struct Range: Sendable, Equatable {
-        let network: [UInt8]
+        /// The network's address: its first `prefix` bits, the rest zero.
+        let network: IPAddress
         let prefix: Int
 
+        init(_ address: IPAddress, prefix: Int) {
+            network = IPAddress(network: address, prefix: prefix)
+            self.prefix = prefix
+        }
+
         func contains(_ address: IPAddress) -> Bool {
-            guard address.bytes.count == network.count else { return false }
-            var remaining = prefix
-            for (byte, expected) in zip(address.bytes, network) where remaining > 0 {
-                let mask: UInt8 = remaining >= 8 ? 0xff : ~(0xff >> UInt8(remaining))
-                if byte & mask != expected & mask { return false }
-                remaining -= 8
-            }
-            return true
+            address.bytes.count == network.bytes.count && IPAddress(network: address, prefix: prefix) == network
         }
     }
 
@@ -94,7 +93,7 @@ public struct TrustedProxies: Sendable, Equatable {
                 }
                 prefix = bits
             }
-            ranges.append(Range(network: address.bytes, prefix: prefix))
+            ranges.append(Range(address, prefix: prefix))
         }
         self.ranges = ranges
     }
@@ -142,9 +141,8 @@ struct ForwardedForMiddleware: RouterMiddleware {
     let proxies: TrustedProxies
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let peer = context.peerAddress.flatMap(IPAddress.init) else { return try await next(request, context) }
         let forwarded = request.headers[values: .xForwardedFor]
-        guard !forwarded.isEmpty else { return try await next(request, context) }
+        guard !forwarded.isEmpty, let peer = context.peerAddress.flatMap(IPAddress.init) else { return try await next(request, context) }
         var context = context
         context.forwardedClient = proxies.client(peer: peer, forwardedFor: forwarded).description
         return try await next(request, context)
