@@ -67,16 +67,21 @@ def sign_in(browser, email, password=PASSWORD):
     navigate(browser, By.CSS_SELECTOR, "main form button[type=submit]")
 
 
+def api_token(email):
+    """An API token for the seller, as a program obtains one."""
+    reply = urllib.request.urlopen(urllib.request.Request(
+        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    ))
+    return json.load(reply)["token"]
+
+
 def enable(email, client_id):
     """What a Client ID needs before it obtains tokens (SPEC §1): an approved service app asking
     for an app-only permission, installed in a tenant whose admin consented to it. Returns the
     tenant. The seller acts through the API with their dashboard password."""
     platform = Platform(BASE, os.environ["OPERATOR_TOKEN"])
-    reply = urllib.request.urlopen(urllib.request.Request(
-        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    ))
-    seller = json.load(reply)["token"]
+    seller = api_token(email)
     app_id = platform.approved_app(seller, client_id, app_only=["Calendars.Read.All"])
     tenant = platform.tenant()
     platform.install(tenant, app_id)
@@ -340,11 +345,7 @@ def test_public_client_and_id_token_algorithm(browser):
     assert "Details saved." in browser.find_element(By.CSS_SELECTOR, ".notice").text
     assert browser.find_element(By.ID, "publicClient").is_selected()
     assert browser.find_element(By.CSS_SELECTOR, "#idTokenSignedResponseAlg option[value=RS256]").is_selected()
-    reply = urllib.request.urlopen(urllib.request.Request(
-        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    ))
-    token = json.load(reply)["token"]
+    token = api_token(email)
     client = json.load(urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/v1/clients/{client_id}", headers={"Authorization": f"Bearer {token}"})))
     assert client["publicClient"] is True and client["idTokenSignedResponseAlg"] == "RS256"
 
@@ -372,15 +373,6 @@ def test_expiry_notice_webhook(browser):
     assert "No notices yet" in browser.page_source
     navigate(browser, By.CSS_SELECTOR, "form[action='/dashboard/notices/remove'] button")
     assert browser.find_element(By.ID, "url").get_attribute("value") == ""
-
-
-def api_token(email):
-    """An API token for the seller, as a program obtains one."""
-    reply = urllib.request.urlopen(urllib.request.Request(
-        f"{BASE}/api/v1/tokens", data=json.dumps({"email": email, "password": PASSWORD}).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
-    ))
-    return json.load(reply)["token"]
 
 
 def api_status(token):
