@@ -17,6 +17,9 @@ public struct Revocation: Sendable, Equatable, Codable {
     /// The token's `client_secret_id`: the secret it was obtained with.
     public let secretID: String?
     public let issuedBefore: Date
+    /// Its place in the feed, given by the store when it is written: strictly increasing in
+    /// the order rules commit, on every engine and node.
+    public var sequence: Int64?
 
     public init(
         id: String = ObjectID.generate(), createdAt: Date, tokenID: String? = nil, clientID: String? = nil, tenantID: String? = nil,
@@ -45,9 +48,9 @@ public struct Revocation: Sendable, Equatable, Codable {
     }
 }
 
-/// Where revocation rules are read by the feed: newest after a moment, each written by the
-/// store in the transaction of the change that caused it.
+/// Where revocation rules are read by the feed, each written by the store in the transaction of
+/// the change that caused it.
 public protocol RevocationStore: Sendable {
-    /// Rules created after `since`, oldest first, at most `limit`.
-    func revocations(after since: Date, limit: Int) async throws -> [Revocation]
+    /// Rules after `sequence` (0: every rule kept), in sequence order, at most `limit`.
+    func revocations(after sequence: Int64, limit: Int) async throws -> [Revocation]
 }

@@ -58,7 +58,7 @@ public struct SellerRegistration: Sendable {
     }
 
     public static func validateEmail(_ input: String?) throws(FieldIssue) -> String {
-        let email = (input ?? "").trimmingWhitespace().lowercased()
+        let email = try EmailAddress.normalized(input)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
             !parts[1].hasSuffix("."), (input ?? "").unicodeScalars.count <= 254, !email.contains(where: \.isWhitespace)
@@ -78,6 +78,29 @@ public struct SellerRegistration: Sendable {
         }
         guard password.unicodeScalars.count <= maximumPasswordLength else {
             throw FieldIssue(field: "password", code: "too_long", message: "Choose a password of at most \(maximumPasswordLength) characters.")
+        }
+    }
+}
+
+/// The one form of an email that accounts are stored and found under and that the per-account
+/// sign-in limit counts: spaces around it trimmed, lower case. An email holding a control, line
+/// or paragraph separator character anywhere is refused, so no variant of an address reaches
+/// the same account under another limiter key.
+public enum EmailAddress {
+    public static func normalized(_ input: String?) throws(FieldIssue) -> String {
+        let text = input ?? ""
+        guard !text.unicodeScalars.contains(where: isRefused) else {
+            throw FieldIssue(
+                field: "email", code: "invalid_characters", message: "Remove line breaks and control characters from the email address."
+            )
+        }
+        return text.trimmingWhitespace().lowercased()
+    }
+
+    static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator, .format: true
+        default: false
         }
     }
 }

@@ -70,14 +70,16 @@ public struct SellerAccounts: Sendable {
         do {
             return try await register(email: email, displayName: displayName, password: password, sourceIP: sourceIP).email
         } catch DomainError.conflict(let issue) where issue.field == "email" {
-            return (email ?? "").trimmingWhitespace().lowercased()
+            return (try? EmailAddress.normalized(email)) ?? ""
         }
     }
 
     /// Checks email and password; the same answer, after the same work, for an unknown email
     /// and a wrong password.
     public func authenticate(email: String?, password: String?) async throws -> Seller? {
-        let found = try await sellers.seller(email: (email ?? "").trimmingWhitespace().lowercased())
+        let normalized: String
+        do { normalized = try EmailAddress.normalized(email) } catch { throw DomainError.invalid([error]) }
+        let found = try await sellers.seller(email: normalized)
         guard let found, let hash = found.passwordHash else {
             _ = try await hasher.verify(password ?? "", hash: hasher.decoyHash)
             return nil
@@ -117,7 +119,8 @@ public struct SellerAccounts: Sendable {
 
     /// The account signed in with `email` (any case), for offline commands.
     public func seller(email: String) async throws -> Seller? {
-        try await sellers.seller(email: email.trimmingWhitespace().lowercased())?.seller
+        guard let email = try? EmailAddress.normalized(email) else { return nil }
+        return try await sellers.seller(email: email)?.seller
     }
 
     /// Revokes one of the actor's own tokens; `notFound` for any other id.

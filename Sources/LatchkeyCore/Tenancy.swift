@@ -74,12 +74,21 @@ public struct Permission: Sendable, Equatable {
         self.appOnly = appOnly
     }
 
-    /// OpenID Connect's scopes (Core §5.4, §11), defined by Latchkey itself.
+    /// Latchkey's own delegated permission: see and revoke the consents the user gave to any app
+    /// (`/api/v1/me/consents`). Without it, a user's token manages nothing of other apps.
+    public static let consentsReadWrite = "Consents.ReadWrite"
+
+    /// OpenID Connect's scopes (Core §5.4, §11) and Latchkey's own permission, defined by Latchkey
+    /// itself: apps ask for them without declaring them, and users consent to them like any other.
     public static let builtIn: [Permission] = [
         Permission(name: "openid", description: "Sign you in with your platform account.", adminConsentRequired: false, appOnly: false),
         Permission(name: "profile", description: "See your name.", adminConsentRequired: false, appOnly: false),
         Permission(name: "email", description: "See your email address.", adminConsentRequired: false, appOnly: false),
         Permission(name: "offline_access", description: "Keep access to what you allow while you are away.", adminConsentRequired: false, appOnly: false),
+        Permission(
+            name: consentsReadWrite, description: "See and revoke the access you gave to every app, this one and others.", adminConsentRequired: false,
+            appOnly: false
+        ),
     ]
 
     public static let builtInNames: Set<String> = Set(builtIn.map(\.name))
@@ -97,7 +106,7 @@ public struct Permission: Sendable, Equatable {
             throw FieldIssue(field: "name", code: "invalid_name", message: "Use letters, digits and punctuation without spaces, quotes or backslashes, for example Calendars.Read.")
         }
         guard !builtInNames.contains(name) else {
-            throw FieldIssue(field: "name", code: "reserved", message: "\(name) is an OpenID Connect scope Latchkey defines itself; choose another name.")
+            throw FieldIssue(field: "name", code: "reserved", message: "\(name) is a permission Latchkey defines itself; choose another name.")
         }
         return name
     }

@@ -86,7 +86,9 @@ public struct TenantDirectory: Sendable {
     /// Checks email and password with the same work for an unknown email as for a wrong password;
     /// both outcomes go to the tenant's audit log when the email names a user.
     public func authenticate(email: String?, password: String?, sourceIP: String?) async throws -> PlatformUser? {
-        let found = try await tenants.user(email: (email ?? "").trimmingWhitespace().lowercased())
+        let normalized: String
+        do { normalized = try EmailAddress.normalized(email) } catch { throw DomainError.invalid([error]) }
+        let found = try await tenants.user(email: normalized)
         guard let found else {
             _ = try await hasher.verify(password ?? "", hash: hasher.decoyHash)
             return nil

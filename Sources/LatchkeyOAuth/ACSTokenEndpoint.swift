@@ -15,6 +15,7 @@ public struct ACSTokenEndpoint: Sendable {
     let directory: any AuthorizationDirectory
     let refreshTokens: ACSRefreshTokens
     let minter: TokenMinter
+    let siteHosts: SiteHosts
     let clock: Clock
 
     public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
@@ -23,8 +24,9 @@ public struct ACSTokenEndpoint: Sendable {
 
     public init(
         authenticator: ClientAuthenticator, clientCredentials: ClientCredentialsGrant, authorizationCode: AuthorizationCodeGrant,
-        directory: any AuthorizationDirectory, refreshTokens: ACSRefreshTokens, minter: TokenMinter, clock: @escaping Clock
+        directory: any AuthorizationDirectory, refreshTokens: ACSRefreshTokens, minter: TokenMinter, siteHosts: SiteHosts, clock: @escaping Clock
     ) {
+        self.siteHosts = siteHosts
         self.authenticator = authenticator
         self.clientCredentials = clientCredentials
         self.authorizationCode = authorizationCode
@@ -96,6 +98,12 @@ public struct ACSTokenEndpoint: Sendable {
         let realms = Set([pathRealm, client.realm, resource.realm, refresh?.tenantID].compactMap { $0 })
         guard realms.count == 1, let realm = realms.first else {
             throw OAuthError(.invalidRequest, realms.isEmpty ? "No realm: post to /{realm}/tokens/OAuth/2 or send client_id as {client id}@{realm}." : "The realms of the path, client_id, resource and refresh token differ.")
+        }
+        guard siteHosts.admits(host, realm: realm) else {
+            throw OAuthError(
+                .invalidRequest,
+                "resource names the host \(host), which is not a site of this deployment; name one of \(siteHosts.patterns.joined(separator: ", ")) (LATCHKEY_SITE_URL, LATCHKEY_SITE_HOSTS)."
+            )
         }
         let credentials = ClientCredentials(clientID: client.id, secretCandidates: [try form.value("client_secret") ?? ""], method: .clientSecretPost)
         let registered = try await authenticator.authenticate(credentials)

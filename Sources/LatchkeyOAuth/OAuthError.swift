@@ -39,6 +39,10 @@ public struct OAuthError: Error, Sendable, Equatable {
     public let description: String
     /// Set on a refusal by rate limit: seconds for `Retry-After`, with status 429.
     public private(set) var retryAfter: Int?
+    /// RFC 6750 §3.1: set when the request carried no credentials at all.
+    var challengeOmitsError = false
+    /// RFC 6750 §3.1: the scope an `insufficient_scope` refusal names.
+    var requiredScope: String?
 
     public init(_ code: Code, _ description: String) {
         self.code = code
@@ -60,7 +64,10 @@ public struct OAuthError: Error, Sendable, Equatable {
         switch code {
         case .invalidClient: "Basic realm=\"latchkey\", charset=\"UTF-8\""
         case .invalidToken, .insufficientScope:
-            "Bearer error=\"\(code.rawValue)\", error_description=\"\(description.replacingOccurrences(of: "\"", with: "'"))\""
+            challengeOmitsError
+                ? "Bearer realm=\"latchkey\""
+                : "Bearer realm=\"latchkey\", error=\"\(code.rawValue)\", error_description=\"\(description.replacingOccurrences(of: "\"", with: "'"))\""
+                    + (requiredScope.map { ", scope=\"\($0)\"" } ?? "")
         default: nil
         }
     }

@@ -26,6 +26,8 @@ public struct RevocationEndpoint: Sendable {
             return (client.id, "refresh_token")
         }
         if let claims = try? await signer.verify(token), claims.clientID == client.id.rawValue {
+            // An expired token needs no rule: resource servers refuse it already.
+            guard claims.exp > Int(clock().timeIntervalSince1970) else { return (client.id, nil) }
             let audit = claims.tid.map { tenant in
                 AuditEntry(
                     sellerID: tenant, actor: "client \(client.id)", action: .grantRevoke, objectType: "access_token", objectID: claims.jti,

@@ -11,15 +11,20 @@ public struct UserInfoEndpoint: Sendable {
         self.directory = directory
     }
 
-    public func respond(authorization: String?) async throws -> [String: String] {
-        guard let token = Self.bearerToken(authorization) else {
-            throw OAuthError(.invalidToken, "Send the access token as Authorization: Bearer <token>.")
+    /// The token comes in the Authorization header (RFC 6750 §2.1) or, on a POST, as the form's
+    /// `access_token` (§2.2), never both (§2: one method per request).
+    public func respond(authorization: String?, form: FormParameters? = nil) async throws -> [String: String] {
+        let inForm = try form?.value("access_token")
+        if authorization != nil && inForm != nil {
+            throw OAuthError(.invalidRequest, "Send the access token once: in the Authorization header or as access_token in the body, not both.")
         }
-        guard let claims = try await validator.activeClaims(token), !claims.isAppOnly, let user = try await directory.user(claims.sub) else {
-            throw OAuthError(.invalidToken, "The access token is invalid, expired or revoked.")
+        let token = inForm ?? Self.bearerToken(authorization)
+        if token == nil, authorization != nil {
+            throw OAuthError(.invalidRequest, "The Authorization header must be Bearer <token>.")
         }
-        guard claims.scopes.contains("openid") else {
-            throw OAuthError(.insufficientScope, "The access token was not granted the openid scope.")
+        let claims = try await BearerEndpoints.userInfo.admit(token, validator: validator)
+        guard let user = try await directory.user(claims.sub) else {
+            throw OAuthError(.invalidToken, "The user of this access token no longer exists.")
         }
         var info = ["sub": user.id, "tid": user.tenantID]
         if claims.scopes.contains("email") { info["email"] = user.email }

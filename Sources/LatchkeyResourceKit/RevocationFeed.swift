@@ -22,13 +22,48 @@ public final class RevocationFeed: Sendable {
         let issuedBefore: Double
     }
 
+    /// The rules kept, by id, and indexed by the most selective field each names (`jti`, else
+    /// the client, else the tenant, else the subject), so that a check reads a few buckets
+    /// instead of every rule.
     private struct State {
         var rules: [String: Rule] = [:]
-        var since: Double?
+        var byToken: [String: [String: Rule]] = [:]
+        var byClient: [String: [String: Rule]] = [:]
+        var byTenant: [String: [String: Rule]] = [:]
+        var bySubject: [String: [String: Rule]] = [:]
+        var cursor: String?
         var lastAnswer: ContinuousClock.Instant?
+
+        mutating func add(_ id: String, _ rule: Rule) {
+            rules[id] = rule
+            if let jti = rule.jti {
+                byToken[jti, default: [:]][id] = rule
+            } else if let client = rule.clientID {
+                byClient[client, default: [:]][id] = rule
+            } else if let tenant = rule.tenantID {
+                byTenant[tenant, default: [:]][id] = rule
+            } else if let subject = rule.subject {
+                bySubject[subject, default: [:]][id] = rule
+            }
+        }
+
+        mutating func drop(olderThan oldest: Double) {
+            guard rules.values.contains(where: { $0.created < oldest }) else { return }
+            let kept = rules.filter { $0.value.created >= oldest }
+            self = State(cursor: cursor, lastAnswer: lastAnswer)
+            for (id, rule) in kept { add(id, rule) }
+        }
+
+        func candidates(tokenID: String?, clientID: String, tenantID: String?, subject: String) -> [Rule] {
+            var found = Array((tokenID.flatMap { byToken[$0] } ?? [:]).values)
+            found += (byClient[clientID] ?? [:]).values
+            found += (tenantID.flatMap { byTenant[$0] } ?? [:]).values
+            found += (bySubject[subject] ?? [:]).values
+            return found
+        }
     }
 
-    public let url: URL
+        public let url: URL
     private let authorization: String
     private let session: URLSession
     private let wait: Int
@@ -60,12 +95,15 @@ public final class RevocationFeed: Sendable {
         state.withLock { $0.lastAnswer.map { $0.duration(to: .now) < .seconds(wait + 10) } ?? false }
     }
 
+    /// The number of rules kept now (those within an access token's lifetime).
+    public var ruleCount: Int { state.withLock { $0.rules.count } }
+
     /// One request: returns when the feed answers (at once with news, else after `wait` seconds).
     public func poll() async throws {
-        let since = state.withLock { $0.since }
+        let cursor = state.withLock { $0.cursor }
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "wait", value: String(since == nil ? 0 : wait))]
-            + (since.map { [URLQueryItem(name: "since", value: String($0))] } ?? [])
+        components.queryItems = [URLQueryItem(name: "wait", value: String(cursor == nil ? 0 : wait))]
+            + (cursor.map { [URLQueryItem(name: "cursor", value: $0)] } ?? [])
         var request = URLRequest(url: components.url!)
         request.setValue(authorization, forHTTPHeaderField: "Authorization")
         request.timeoutInterval = TimeInterval(wait + 10)
@@ -75,13 +113,13 @@ public final class RevocationFeed: Sendable {
         let oldest = Date().timeIntervalSince1970 - 3600 - 300
         state.withLock { state in
             for entry in page.revocations {
-                state.rules[entry.id] = Rule(
+                state.add(entry.id, Rule(
                     created: entry.created, jti: entry.jti, clientID: entry.client_id, tenantID: entry.tid, subject: entry.sub, secretID: entry.client_secret_id,
                     issuedBefore: Double(entry.issued_before)
-                )
+                ))
             }
-            state.rules = state.rules.filter { $0.value.created >= oldest }
-            state.since = page.next_since
+            state.drop(olderThan: oldest)
+            state.cursor = page.next_cursor
             state.lastAnswer = .now
         }
     }
@@ -90,7 +128,7 @@ public final class RevocationFeed: Sendable {
     public func isRevoked(tokenID: String?, clientID: String, tenantID: String?, subject: String, secretID: String? = nil, issuedAt: Date?) -> Bool {
         let issued = issuedAt?.timeIntervalSince1970 ?? 0
         return state.withLock { state in
-            state.rules.values.contains { rule in
+            state.candidates(tokenID: tokenID, clientID: clientID, tenantID: tenantID, subject: subject).contains { rule in
                 issued <= rule.issuedBefore
                     && (rule.jti.map { $0 == tokenID } ?? true)
                     && (rule.clientID.map { $0 == clientID } ?? true)
@@ -113,6 +151,6 @@ public final class RevocationFeed: Sendable {
             let issued_before: Int
         }
         let revocations: [Entry]
-        let next_since: Double
+        let next_cursor: String
     }
 }

@@ -81,7 +81,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
         signer: signer,
         acs: ACSTokenEndpoint(
             authenticator: tokenAuthenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
-            refreshTokens: acsRefreshTokens, minter: minter, clock: clock
+            refreshTokens: acsRefreshTokens, minter: minter, siteHosts: configuration.siteHosts, clock: clock
         ),
         metrics: metrics, addressLimit: limits.tokensPerAddress
     ).addRoutes(to: router)

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyOAuth
 import LatchkeyStorage
 import Logging
 
@@ -51,6 +52,9 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_SITE_URL`: the platform site of a tenant, sent to apps at launch as `SPHostUrl`
     /// and `SPSiteUrl`, with `{realm}` standing for the tenant's id.
     public var siteURLTemplate: String?
+    /// `LATCHKEY_SITE_HOSTS`: more hosts of the platform's sites (comma-separated, `{realm}`
+    /// allowed), beside the site URL's own, that an ACS `resource` may name.
+    public var extraSiteHosts: [String] = []
     /// How often each node looks for app events due for delivery.
     public var eventPollInterval: Duration = .seconds(1)
     /// `LATCHKEY_TLS_CERT` / `LATCHKEY_TLS_KEY`: PEM files; with both, the server speaks HTTPS.
@@ -97,6 +101,14 @@ public struct Configuration: Sendable {
         (siteURLTemplate ?? publicURL + "/sites/{realm}").replacingOccurrences(of: "{realm}", with: realm)
     }
 
+    /// The hosts an ACS `resource` may name: the site URL's and `LATCHKEY_SITE_HOSTS`.
+    public var siteHosts: SiteHosts {
+        let placeholder = "00000000-0000-0000-0000-000000000000"
+        let template = siteURLTemplate ?? publicURL + "/sites/{realm}"
+        let host = URLComponents(string: template.replacingOccurrences(of: "{realm}", with: placeholder))?.host?.replacingOccurrences(of: placeholder, with: "{realm}")
+        return SiteHosts((host.map { [$0] } ?? []) + extraSiteHosts)
+    }
+
     /// The issuer: the URL clients reach this deployment at; by default the address it listens on.
     public var publicURL: String { configuredPublicURL ?? "\(servesTLS ? "https" : "http")://\(host):\(port)" }
 
@@ -133,6 +145,16 @@ public struct Configuration: Sendable {
                 throw ConfigurationError(variable: "LATCHKEY_SITE_URL", message: "expected an absolute http(s) URL such as https://contoso.example/sites/{realm}, got \"\(template)\"")
             }
             configuration.siteURLTemplate = template.hasSuffix("/") ? String(template.dropLast()) : template
+        }
+        if let list = value("LATCHKEY_SITE_HOSTS") {
+            let hosts = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            for host in hosts {
+                let sample = host.replacingOccurrences(of: "{realm}", with: "00000000-0000-0000-0000-000000000000")
+                guard !sample.isEmpty, URLComponents(string: "https://\(sample)")?.host?.isEmpty == false, !sample.contains("/") else {
+                    throw ConfigurationError(variable: "LATCHKEY_SITE_HOSTS", message: "expected host names separated by commas, such as contoso.example,{realm}.sites.example, got \"\(host)\"")
+                }
+            }
+            configuration.extraSiteHosts = hosts
         }
         if let url = value("LATCHKEY_DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import Synchronization
 
 /// Requests per minute allowed per key before `429 Too Many Requests`; 0 turns a limit off.
@@ -100,7 +101,8 @@ struct RateLimiters: Sendable {
     /// refused. Counted before the password is checked, so a refused attempt costs no bcrypt.
     func admitSignIn(email: String?, address: String?) -> Int? {
         if let address, let wait = signInsPerAddress.admit(address: address) { return wait }
-        let account = (email ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        // The accounts' own normalization, so that no spelling of an email escapes its limit.
+        let account = (try? EmailAddress.normalized(email)) ?? (email ?? "").lowercased()
         if !account.isEmpty, let wait = signInsPerAccount.admit(account) { return wait }
         return nil
     }

@@ -306,6 +306,18 @@ public enum Migrations {
             "ALTER TABLE revocations ADD COLUMN secret_id TEXT",
             "CREATE INDEX api_tokens_seller ON api_tokens (seller_id)",
         ]),
+        // The revocation feed pages by a strictly increasing sequence instead of by time: rules
+        // sharing a moment no longer hold a page in place. Rules kept get their order by time.
+        Migration(version: 14, name: "revocation_sequence", statements: [
+            "ALTER TABLE revocations ADD COLUMN seq BIGINT",
+            """
+            UPDATE revocations SET seq = (
+                SELECT COUNT(*) FROM revocations earlier
+                WHERE earlier.created_at < revocations.created_at OR (earlier.created_at = revocations.created_at AND earlier.id <= revocations.id)
+            )
+            """,
+            "CREATE UNIQUE INDEX revocations_seq ON revocations (seq)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

@@ -214,7 +214,8 @@ public struct SQLGrantStore: GrantStore {
 
     public func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {
         try await provider.transaction { db in
-            try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), on: db)
+            // A token revoked before is not revoked again: no second rule, no second entry.
+            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), on: db) else { return }
             if let audit { try await db.record(audit) }
         }
     }
@@ -230,15 +231,22 @@ public struct SQLGrantStore: GrantStore {
             try await db.delete(from: "authorization_codes").where("expires_at", .lessThan, now.unixSeconds - 3600).run()
             try await db.delete(from: "refresh_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
             try await db.delete(from: "revoked_access_tokens").where("expires_at", .lessThan, now.unixSeconds).run()
-            try await db.delete(from: "revocations").where("created_at", .lessThan, now.unixSeconds - Revocation.retention - 300).run()
+            // The newest rule stays, so that sequences never start again below a follower's cursor.
+            try await db.raw(
+                "DELETE FROM revocations WHERE created_at < \(bind: now.unixSeconds - Revocation.retention - 300) AND seq < (SELECT MAX(seq) FROM revocations)"
+            ).run()
         }
     }
 
-    static func revokeAccessToken(_ id: String, expiresAt: Double, at now: Date, on db: any SQLDatabase) async throws {
+    /// Returns false when the token was revoked already (nothing is written then).
+    @discardableResult
+    static func revokeAccessToken(_ id: String, expiresAt: Double, at now: Date, on db: any SQLDatabase) async throws -> Bool {
+        guard try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() == nil else { return false }
         try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
             .values(SQLBind(id), SQLBind(expiresAt)).ignoringConflicts().run()
         try await db.notify(.accessTokenRevoked(id: id))
         try await db.publish(Revocation(createdAt: now, tokenID: id, issuedBefore: Date(unixSeconds: expiresAt)))
+        return true
     }
 
     /// Marks the matching live refresh tokens revoked, inside the caller's transaction.

@@ -34,7 +34,7 @@ struct AuthorizationFlowTests {
             let pkce = PKCE()
 
             // No session: Latchkey's own sign-in page, then the consent page naming app, publisher and permissions.
-            let start = try await browser.get(app.authorizeURL(pkce: pkce))
+            let start = try await browser.get(app.authorizeURL(scope: "openid profile email offline_access Calendars.Read Consents.ReadWrite", pkce: pkce))
             #expect(start.status == .seeOther && start.headers[.location]?.hasPrefix("/signin?return=") == true)
             let signInPage = try await browser.get(try #require(start.headers[.location]))
             #expect(signInPage.body.contains("name=\"email\"") && signInPage.body.contains("name=\"password\""))
@@ -85,7 +85,10 @@ struct AuthorizationFlowTests {
             #expect(narrowed.status == .ok && narrowed.string("scope") == "Calendars.Read offline_access", "\(narrowed.body)")
 
             // The user sees and revokes the consent; refresh tokens stop at once, access tokens at introspection.
-            let userToken = try #require(narrowed.string("access_token"))
+            // Only a token granted Consents.ReadWrite manages consents (docs/security.md).
+            let narrowedToken = try #require(narrowed.string("access_token"))
+            #expect(try await api.send(.get, "/api/v1/me/consents", headers: [.authorization: "Bearer \(narrowedToken)"]).status == .forbidden)
+            let userToken = try #require(refreshed.string("access_token"))
             let mine = try await api.send(.get, "/api/v1/me/consents", headers: [.authorization: "Bearer \(userToken)"])
             #expect(mine.status == .ok && (mine["consents"] as? [[String: Any]])?.first?["appId"] as? String == app.appID)
             #expect(try await api.introspect(userToken, as: app)["active"] as? Bool == true)

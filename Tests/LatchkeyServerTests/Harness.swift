@@ -58,6 +58,7 @@ struct Harness {
         configuration.metricsToken = metricsToken
         configuration.deliversEvents = deliversEvents
         configuration.rateLimits = rateLimits
+        configuration.extraSiteHosts = ["sites.fabrikam.example"]
         adjust(&configuration)
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning
@@ -93,6 +94,7 @@ struct Harness {
         configuration.expiryScanInterval = .milliseconds(50)
         configuration.deliversEvents = deliversEvents
         configuration.rateLimits = .off
+        configuration.extraSiteHosts = ["sites.fabrikam.example"]
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .error
         let nodeA = try await Latchkey.open(configuration: configuration, logger: logger, clock: clock.clock)

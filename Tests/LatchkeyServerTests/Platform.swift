@@ -100,7 +100,7 @@ struct DelegatedApp: Sendable {
     let userEmail: String
     let adminEmail: String
     let password = "a long user password"
-    let redirectURI = "https://app.contoso.com/auth"
+    var redirectURI = "https://app.contoso.com/auth"
 
     var basic: String { "Basic " + Data("\(clientID):\(secret)".utf8).base64EncodedString() }
 

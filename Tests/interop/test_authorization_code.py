@@ -65,7 +65,8 @@ def new_client(story, scope="openid profile email offline_access Calendars.Read"
 def test_authorization_code_with_pkce_end_to_end(story):
     discovery = story["discovery"]
     assert discovery["issuer"] == BASE and "S256" in discovery["code_challenge_methods_supported"]
-    client = new_client(story)
+    # Consents.ReadWrite: this app also manages the user's consents (docs/security.md).
+    client = new_client(story, scope="openid profile email offline_access Calendars.Read Consents.ReadWrite")
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(16)
     url, state = client.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
@@ -89,6 +90,9 @@ def test_authorization_code_with_pkce_end_to_end(story):
 
     userinfo = client.get(discovery["userinfo_endpoint"]).json()
     assert userinfo["sub"] == id_token.claims["sub"] and userinfo["email"] == story["email"]
+    # OpenID Connect Core §5.3.1: POST too, the token in the header or in a form body (RFC 6750 §2.2).
+    posted = requests.post(discovery["userinfo_endpoint"], data={"access_token": token["access_token"]})
+    assert posted.status_code == 200 and posted.json() == userinfo, posted.text
 
     # The platform's API honours the consented permission, and no other.
     events = client.get(f"{CALENDAR}/me/events")

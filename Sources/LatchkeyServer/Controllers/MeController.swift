@@ -2,8 +2,8 @@ import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
 
-/// `GET/DELETE /api/v1/me/consents…`: a platform user, with an access token from Latchkey, sees
-/// and revokes the consents they gave.
+/// `GET/DELETE /api/v1/me/consents…`: a platform user sees and revokes the consents they gave,
+/// through an app they granted `Consents.ReadWrite` (`BearerEndpoints.myConsents`).
 struct MeController {
     let validator: AccessTokenValidator
     let directory: TenantDirectory
@@ -14,10 +14,15 @@ struct MeController {
     }
 
     private func user(_ request: Request) async throws -> PlatformUser {
-        guard let token = UserInfoEndpoint.bearerToken(request.headers[.authorization]), let claims = try await validator.activeClaims(token),
-            !claims.isAppOnly, let user = try await directory.user(claims.sub)
-        else {
-            throw APIError(status: .unauthorized, code: "unauthenticated", message: "Send a user's access token from Latchkey as Authorization: Bearer <token>.", headers: [.wwwAuthenticate: "Bearer"])
+        let claims: AccessTokenClaims
+        do {
+            claims = try await BearerEndpoints.myConsents.admit(UserInfoEndpoint.bearerToken(request.headers[.authorization]), validator: validator)
+        } catch let error as OAuthError {
+            throw APIError(status: .init(code: error.status), code: error.code.rawValue, message: error.description, headers: [.wwwAuthenticate: error.challenge ?? "Bearer"])
+        }
+        guard let user = try await directory.user(claims.sub) else {
+            let error = OAuthError(.invalidToken, "The user of this access token no longer exists.")
+            throw APIError(status: .unauthorized, code: error.code.rawValue, message: error.description, headers: [.wwwAuthenticate: error.challenge ?? "Bearer"])
         }
         return user
     }

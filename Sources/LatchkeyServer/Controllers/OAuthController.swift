@@ -79,7 +79,10 @@ struct OAuthController {
 
     @Sendable func userinfo(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
         do {
-            return try Self.json(try await userInfo.respond(authorization: request.headers[.authorization]), status: .ok)
+            // RFC 6750 §2.2: a POST may carry the token in a form body.
+            let isForm = request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+            let form = request.method == .post && isForm ? try await Self.form(of: request, context: context) : nil
+            return try Self.json(try await userInfo.respond(authorization: request.headers[.authorization], form: form), status: .ok)
         } catch let error as OAuthError {
             return Self.failure(error)
         }

@@ -6,22 +6,23 @@ import LatchkeyStorage
 import ServiceLifecycle
 import Synchronization
 
-/// `GET /oauth2/revocations?since={unix seconds}&wait={seconds}`: the revocation rules published
-/// after `since`, for resource servers that check tokens themselves (LatchkeyResourceKit follows
-/// it). A long poll: with nothing new, the answer waits up to `wait` seconds (at most 30) for a
-/// rule from any node. The caller authenticates as a client (HTTP Basic) that an operator marked
-/// as a resource server.
+/// `GET /oauth2/revocations?cursor={next_cursor}&wait={seconds}`: the revocation rules
+/// published after the cursor, for resource servers that check tokens themselves
+/// (LatchkeyResourceKit follows it). A long poll: with nothing new, the answer waits up to `wait`
+/// seconds (at most 30) for a rule from any node. The caller authenticates as a client (HTTP
+/// Basic) that an operator marked as a resource server.
 ///
-/// Answers `{"revocations":[…],"next_since":…}`; pass `next_since` back. Rules committed late
-/// may carry a slightly earlier `created`, so each answer repeats the last 5 seconds' rules:
-/// readers skip the ids they have seen.
+/// Answers `{"revocations":[…],"next_cursor":"…"}`, at most 1,000 rules in the order they were
+/// committed; pass `next_cursor` back, as it is (it is opaque). Without a cursor the feed starts
+/// with every rule kept (an access token's lifetime). The cursor only moves forward, so any
+/// number of rules published at one moment are read page after page.
 struct RevocationFeedController {
     let authenticator: ClientAuthenticator
     let store: any RevocationStore
     let wakeup: RevocationWakeup
 
-    static let overlap: TimeInterval = 5
     static let longestWait = 30.0
+    static let pageSize = 1000
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.get("oauth2/revocations", use: feed)
@@ -47,11 +48,11 @@ struct RevocationFeedController {
 
     struct Page: Encodable {
         let revocations: [Entry]
-        let nextSince: Double
+        let nextCursor: String
 
         enum CodingKeys: String, CodingKey {
             case revocations
-            case nextSince = "next_since"
+            case nextCursor = "next_cursor"
         }
     }
 
@@ -66,14 +67,15 @@ struct RevocationFeedController {
                 )
             }
             let query = request.uri.queryParameters
-            let now = Date().timeIntervalSince1970
-            let oldest = now - Revocation.retention
-            var since = oldest
-            if let text = query.get("since") {
-                guard let value = Double(text), value.isFinite else {
-                    throw OAuthError(.invalidRequest, "since must be a Unix time in seconds, such as the next_since of the last answer.")
+            if query.get("since") != nil {
+                throw OAuthError(.invalidRequest, "since is no longer read: pass the next_cursor of the last answer as cursor, or nothing to start.")
+            }
+            var cursor: Int64 = 0
+            if let text = query.get("cursor") {
+                guard let value = Self.sequence(of: String(text)) else {
+                    throw OAuthError(.invalidRequest, "cursor must be the next_cursor of an earlier answer, as it was given.")
                 }
-                since = max(value, oldest)
+                cursor = value
             }
             var wait = 0.0
             if let text = query.get("wait") {
@@ -85,12 +87,11 @@ struct RevocationFeedController {
             let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
             while true {
                 let generation = wakeup.generation
-                let rules = try await store.revocations(after: Date(timeIntervalSince1970: since - Self.overlap), limit: 1000)
-                let fresh = rules.contains { $0.createdAt.timeIntervalSince1970 > since }
+                let rules = try await store.revocations(after: cursor, limit: Self.pageSize)
                 // A long poll ends with the server's graceful shutdown rather than holding it up.
-                if fresh || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully {
-                    let next = max(since, rules.last?.createdAt.timeIntervalSince1970 ?? since)
-                    return try OAuthController.json(Page(revocations: rules.map(Self.entry), nextSince: next), status: .ok)
+                if !rules.isEmpty || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully {
+                    let next = rules.last?.sequence ?? cursor
+                    return try OAuthController.json(Page(revocations: rules.map(Self.entry), nextCursor: Self.cursor(next)), status: .ok)
                 }
                 await withGracefulShutdownHandler {
                     await wakeup.wait(after: generation, until: deadline)
@@ -101,6 +102,14 @@ struct RevocationFeedController {
         } catch let error as OAuthError {
             return OAuthController.failure(error)
         }
+    }
+
+    /// The cursor as clients see it: opaque, versioned so that its form may change.
+    static func cursor(_ sequence: Int64) -> String { "r1.\(sequence)" }
+
+    static func sequence(of cursor: String) -> Int64? {
+        guard cursor.hasPrefix("r1."), let value = Int64(cursor.dropFirst(3)), value >= 0 else { return nil }
+        return value
     }
 
     static func entry(_ rule: Revocation) -> Entry {

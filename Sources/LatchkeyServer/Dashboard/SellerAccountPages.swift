@@ -36,6 +36,12 @@ struct SellerAccountPages {
             let body = SignInBody(email: context.field("email"), error: Pages.tooManyAttempts(wait))
             return Pages.retryAfter(wait, pages.render("signin", title: "Sign in", body: body, context: context, status: .tooManyRequests))
         }
+        do {
+            _ = try EmailAddress.normalized(context.field("email"))
+        } catch {
+            let issue = error
+            return pages.render("signin", title: "Sign in", body: SignInBody(email: context.field("email"), error: issue.message), context: context, status: .unprocessableContent)
+        }
         guard let seller = try await accounts.authenticate(email: context.field("email"), password: context.field("password")) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.")
             return pages.render("signin", title: "Sign in", body: body, context: context, status: .unauthorized)

@@ -51,6 +51,12 @@ struct UserPages {
             let body = SignInBody(email: context.field("email"), error: Pages.tooManyAttempts(wait), returnTo: returnTo)
             return Pages.retryAfter(wait, pages.render("user-signin", title: "Sign in", body: body, context: context, status: .tooManyRequests))
         }
+        do {
+            _ = try EmailAddress.normalized(context.field("email"))
+        } catch {
+            let issue = error
+            return pages.render("user-signin", title: "Sign in", body: SignInBody(email: context.field("email"), error: issue.message, returnTo: returnTo), context: context, status: .unprocessableContent)
+        }
         guard let user = try await directory.authenticate(email: context.field("email"), password: context.field("password"), sourceIP: context.remoteAddress) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.", returnTo: returnTo)
             return pages.render("user-signin", title: "Sign in", body: body, context: context, status: .unauthorized)
