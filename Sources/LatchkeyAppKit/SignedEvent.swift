@@ -91,17 +91,27 @@ public struct EventVerifier: Sendable {
         return decoded
     }
 
+    /// 64 hex digits as 32 bytes, read byte by byte: a header is untrusted text, and stepping
+    /// through it by Characters (where `é` may be one or two) could run past its end.
     static func hex(_ text: String) -> Data? {
-        guard text.utf8.count == 64 else { return nil }
+        let digits = Array(text.utf8)
+        guard digits.count == 64 else { return nil }
         var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
+        bytes.reserveCapacity(32)
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
         }
         return Data(bytes)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

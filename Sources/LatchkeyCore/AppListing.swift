@@ -171,13 +171,13 @@ public struct AppDetails: Sendable, Equatable {
 
 extension AppListing {
     /// Applies an edit. A material change — what the review saw: name, description, markets,
-    /// the service flag, the Client ID, the permissions — counts a new revision and puts an
-    /// approved app back into review (SPEC §1 for the Client ID; the rest is what users are
-    /// shown and consent to). The events URL is the seller's own plumbing and is not reviewed.
+    /// the service flag, the Client ID, the permissions, the events URL — counts a new revision
+    /// and puts an approved app back into review (SPEC §1 for the Client ID; the rest is what
+    /// users are shown and consent to, and where Latchkey sends what happens in their tenants).
     public mutating func apply(_ details: AppDetails, at now: Date) {
         let material = details.name != name || details.description != description || details.markets != markets
             || details.requiresServerToServerAuth != requiresServerToServerAuth || details.clientID != clientID
-            || details.permissions != permissions || details.appOnlyPermissions != appOnlyPermissions
+            || details.permissions != permissions || details.appOnlyPermissions != appOnlyPermissions || details.eventsURL != eventsURL
         name = details.name
         description = details.description
         markets = details.markets

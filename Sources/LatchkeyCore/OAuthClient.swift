@@ -161,3 +161,12 @@ public enum IDTokenAlgorithm: String, Sendable, Codable, CaseIterable {
         self = value
     }
 }
+
+extension OAuthClient {
+    /// Whether `self` differs from `before` in what operators approved with its apps: the app
+    /// domain, the redirect URL, and whether the client is public (a public client's codes and
+    /// refresh tokens redeem with `client_id` alone). Such a change sends its apps back to review.
+    public func differsMateriallyFrom(_ before: OAuthClient) -> Bool {
+        appDomain != before.appDomain || redirectURL != before.redirectURL || isPublic != before.isPublic
+    }
+}

@@ -33,10 +33,15 @@ public struct AccessTokenError: Error, Sendable, CustomStringConvertible {
     public let description: String
 }
 
-/// Validates Latchkey's JWT access tokens for a platform API: the signature against the issuer's
-/// JWK Set (fetched, cached, fetched again when an unknown key appears), the issuer, the
-/// audience and the lifetime; optionally asks Latchkey's introspection endpoint too, so that a
-/// revoked consent stops a token at once rather than when it expires.
+/// Validates Latchkey's JWT access tokens for a platform API: the type (`at+jwt`, RFC 9068 §2.1),
+/// the signature against the issuer's JWK Set, the issuer, the audience and the lifetime
+/// (`exp`, and `nbf` when present); optionally asks Latchkey's introspection endpoint too, so
+/// that a revoked consent stops a token at once rather than when it expires.
+///
+/// The JWK Set is fetched when first needed and again after `keySetLifetime`; between those, only
+/// a well-formed token whose `kid` is not in the set makes it fetch again (a key rotated in), at
+/// most once per `unknownKeyRefetchInterval`, and one fetch at a time however many requests wait
+/// for it. A malformed token, or a bad signature under a known key, never makes it fetch.
 public final class AccessTokenVerifier: Sendable {
     public struct Configuration: Sendable {
         /// Latchkey's issuer URL, as in its tokens' `iss`.
@@ -55,6 +60,8 @@ public final class AccessTokenVerifier: Sendable {
         public var leeway: TimeInterval
         /// How long a fetched JWK Set is trusted before it is fetched again.
         public var keySetLifetime: TimeInterval
+        /// The shortest time between two fetches caused by tokens naming an unknown `kid`.
+        public var unknownKeyRefetchInterval: TimeInterval = 30
 
         public init(
             issuer: String, audience: String = "00000003-0000-0ff1-ce00-000000000000",
@@ -82,20 +89,31 @@ public final class AccessTokenVerifier: Sendable {
         var scp: String?
         var roles: [String]?
         var client_secret_id: String?
+        var nbf: Int?
 
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
+
+    typealias Keys = [String: (alg: String, algorithm: any JWTAlgorithm)]
 
     /// The issuer's keys by `kid`, each with its algorithm's name, taken out of JWTKit's key
     /// collection when fetched: verifying through the collection (an actor) would run every
     /// request's check on one executor, one at a time.
     private struct KeySet {
-        var keys: [String: (alg: String, algorithm: any JWTAlgorithm)]
+        var keys: Keys
         var fetchedAt: Date
     }
 
+    private struct State {
+        var keySet: KeySet?
+        /// The fetch under way, shared by every request that needs it.
+        var fetch: Task<KeySet, any Error>?
+        var lastUnknownKeyFetch: ContinuousClock.Instant?
+        var fetches = 0
+    }
+
     public let configuration: Configuration
-    private let keySet = Mutex<KeySet?>(nil)
+    private let state = Mutex(State())
     private let session: URLSession
 
     public init(configuration: Configuration, session: URLSession = .shared) {
@@ -103,18 +121,28 @@ public final class AccessTokenVerifier: Sendable {
         self.session = session
     }
 
+    /// How many times the JWK Set was fetched.
+    public var keySetFetches: Int { state.withLock { $0.fetches } }
+
     /// The token's claims, or an error saying why it is refused.
     public func verify(_ token: String, now: Date = Date()) async throws(AccessTokenError) -> VerifiedAccessToken {
+        guard let jws = Self.parse(token) else {
+            throw AccessTokenError(description: "The access token is not a JWT access token (at+jwt) signed by a key of the issuer.")
+        }
+        var keys = try await currentKeys()
+        if keys[jws.kid] == nil {
+            // A key rotated in since the last fetch: fetch again, unless that was done lately.
+            keys = try await fetchKeys(unknownKey: true) ?? keys
+        }
+        guard let key = keys[jws.kid], key.alg == jws.alg else {
+            throw AccessTokenError(description: "The access token is not signed by a key of the issuer.")
+        }
         let claims: Claims
         do {
-            claims = try await Self.verifySignature(token, keys: try await keys(refresh: false))
+            guard try key.algorithm.verify(jws.signature, signs: jws.signingInput) else { throw AccessTokenError(description: "") }
+            claims = try JSONDecoder().decode(Claims.self, from: jws.payload)
         } catch {
-            // A key rotated since the last fetch: fetch once more, then give up.
-            do {
-                claims = try await Self.verifySignature(token, keys: try await keys(refresh: true))
-            } catch {
-                throw AccessTokenError(description: "The access token's signature does not verify with the issuer's keys.")
-            }
+            throw AccessTokenError(description: "The access token's signature does not verify with the issuer's keys.")
         }
         guard claims.iss == configuration.issuer else { throw AccessTokenError(description: "The access token comes from another issuer.") }
         guard claims.aud == configuration.audience || configuration.additionalAudiences.contains(claims.aud) else {
@@ -122,6 +150,9 @@ public final class AccessTokenVerifier: Sendable {
         }
         guard Double(claims.exp) + configuration.leeway > now.timeIntervalSince1970 else {
             throw AccessTokenError(description: "The access token has expired.")
+        }
+        if let nbf = claims.nbf, Double(nbf) - configuration.leeway > now.timeIntervalSince1970 {
+            throw AccessTokenError(description: "The access token is not valid yet (nbf).")
         }
         if let feed = configuration.revocations,
             feed.isRevoked(
@@ -140,14 +171,51 @@ public final class AccessTokenVerifier: Sendable {
         )
     }
 
-    private func keys(refresh: Bool) async throws -> [String: (alg: String, algorithm: any JWTAlgorithm)] {
-        if !refresh, let cached = keySet.withLock({ $0 }), Date().timeIntervalSince(cached.fetchedAt) < configuration.keySetLifetime {
+    /// The cached keys, fetched first when there are none or they are older than their lifetime.
+    private func currentKeys() async throws(AccessTokenError) -> Keys {
+        if let cached = state.withLock({ $0.keySet }), Date().timeIntervalSince(cached.fetchedAt) < configuration.keySetLifetime {
             return cached.keys
         }
+        guard let fetched = try await fetchKeys(unknownKey: false) else {
+            throw AccessTokenError(description: "The issuer's JWK Set could not be fetched.")
+        }
+        return fetched
+    }
+
+    /// Fetches the JWK Set, one fetch at a time (callers arriving meanwhile share it); `nil`
+    /// when `unknownKey` and the last such fetch was less than the interval ago.
+    private func fetchKeys(unknownKey: Bool) async throws(AccessTokenError) -> Keys? {
+        let task: Task<KeySet, any Error>? = state.withLock { state in
+            if let running = state.fetch { return running }
+            if unknownKey {
+                if let last = state.lastUnknownKeyFetch, last.duration(to: .now) < .milliseconds(Int(configuration.unknownKeyRefetchInterval * 1000)) {
+                    return nil
+                }
+                state.lastUnknownKeyFetch = .now
+            }
+            state.fetches += 1
+            let task = Task { () throws -> KeySet in
+                defer { self.state.withLock { $0.fetch = nil } }
+                let set = try await self.download()
+                self.state.withLock { $0.keySet = set }
+                return set
+            }
+            state.fetch = task
+            return task
+        }
+        guard let task else { return nil }
+        do {
+            return try await task.value.keys
+        } catch {
+            throw AccessTokenError(description: "The issuer's JWK Set could not be fetched.")
+        }
+    }
+
+    private func download() async throws -> KeySet {
         let (data, response) = try await session.cancellableData(for: URLRequest(url: configuration.jwksURL))
         guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw AccessTokenError(description: "The issuer's JWK Set could not be fetched.") }
         let collection = try await JWTKeyCollection().add(jwksJSON: String(decoding: data, as: UTF8.self))
-        var keys: [String: (alg: String, algorithm: any JWTAlgorithm)] = [:]
+        var keys: Keys = [:]
         let listed = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
         for key in listed {
             // A key without `alg` is taken at its type's usual one (Latchkey's keys always say).
@@ -155,26 +223,42 @@ public final class AccessTokenVerifier: Sendable {
             let alg = key["alg"] as? String ?? (key["kty"] as? String == "EC" ? "ES256" : "RS256")
             keys[kid] = (alg, try await collection.getKey(for: JWKIdentifier(string: kid)))
         }
-        keySet.withLock { $0 = KeySet(keys: keys, fetchedAt: Date()) }
-        return keys
+        return KeySet(keys: keys, fetchedAt: Date())
     }
 
-    /// JWS compact serialization: the key the header's `kid` names, with its own algorithm only.
-    private static func verifySignature(_ token: String, keys: [String: (alg: String, algorithm: any JWTAlgorithm)]) async throws -> Claims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = Self.base64URL(parts[0]), let payload = Self.base64URL(parts[1]), let signature = Self.base64URL(parts[2]),
-            let object = try JSONSerialization.jsonObject(with: header) as? [String: Any], let kid = object["kid"] as? String,
-            let key = keys[kid], object["alg"] as? String == key.alg
-        else { throw AccessTokenError(description: "The access token is not signed by a key of the issuer.") }
-        let signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
-        guard try key.algorithm.verify(signature, signs: signingInput) else { throw AccessTokenError(description: "The signature does not verify.") }
-        return try JSONDecoder().decode(Claims.self, from: payload)
+    /// A JWS compact serialization's parts, when well formed: three base64url segments, a JSON
+    /// header with `typ` `at+jwt` (RFC 9068 §2.1), a `kid` and an `alg`.
+    struct JWS {
+        let kid: String
+        let alg: String
+        let payload: Data
+        let signature: Data
+        let signingInput: [UInt8]
     }
 
-    private static func base64URL(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
+    static func parse(_ token: String) -> JWS? {
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = base64URL(parts[0]), let payload = base64URL(parts[1]), let signature = base64URL(parts[2]),
+            let object = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any], let kid = object["kid"] as? String,
+            let alg = object["alg"] as? String, (object["typ"] as? String)?.lowercased() == "at+jwt"
+        else { return nil }
+        return JWS(kid: kid, alg: alg, payload: payload, signature: signature, signingInput: Array(token.utf8.prefix(parts[0].count + 1 + parts[1].count)))
+    }
+
+    /// base64url without padding (RFC 7515 §2), byte by byte.
+    static func base64URL(_ text: Substring.UTF8View.SubSequence) -> Data? {
+        var base64 = [UInt8]()
+        base64.reserveCapacity(text.count + 3)
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "-"): base64.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): base64.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): base64.append(byte)
+            default: return nil
+            }
+        }
+        base64 += Array(repeating: UInt8(ascii: "="), count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: Data(base64))
     }
 
     /// RFC 7662 §2.2: `active` is the only member that matters here.

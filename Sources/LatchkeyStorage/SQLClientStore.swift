@@ -77,7 +77,7 @@ public struct SQLClientStore: ClientStore {
             // Whatever the secret obtained ends with it: a deleted secret may have been stolen.
             try await db.publish(Revocation(createdAt: Date(), clientID: after.id.rawValue, secretID: removed))
         }
-        if before.appDomain != after.appDomain || before.redirectURL != after.redirectURL {
+        if after.differsMateriallyFrom(before) {
             try await Self.returnAppsToReview(using: after.id, on: db)
         }
         for secret in after.secrets where !beforeIDs.contains(secret.id) {
@@ -96,8 +96,8 @@ public struct SQLClientStore: ClientStore {
             .run()
     }
 
-    /// A Client ID's domain or redirect URL is part of what operators approved: its apps go back
-    /// into review with a new revision.
+    /// A Client ID's domain, redirect URL and publicness are part of what operators approved
+    /// (`OAuthClient.differsMateriallyFrom`): its apps go back into review with a new revision.
     static func returnAppsToReview(using id: ClientID, on db: any SQLDatabase) async throws {
         let affected = try await db.select().column("id").from("apps").where("client_id", .equal, id.rawValue)
             .where("status", .in, [AppStatus.approved.rawValue, AppStatus.submitted.rawValue])

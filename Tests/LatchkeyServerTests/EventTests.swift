@@ -85,9 +85,12 @@ final class EventReceiver: Sendable {
 }
 
 extension API {
+    /// Sets the app's events URL, which sends it back to review, and approves it again.
     func setEventsURL(_ url: String, on app: DelegatedApp) async throws {
         let reply = try await send(.patch, "/api/v1/apps/\(app.appID)", token: app.sellerToken, json: ["eventsUrl": url])
-        #expect(reply.status == .ok && reply.string("eventsUrl") == url && reply.string("status") == "approved", "\(reply.body)")
+        #expect(reply.status == .ok && reply.string("eventsUrl") == url && reply.string("status") == "submitted", "\(reply.body)")
+        let approved = try await send(.post, "/api/v1/apps/\(app.appID)/approve", token: app.operatorToken, json: ["revision": reply["revision"] as? Int ?? 0])
+        #expect(approved.status == .ok && approved.string("status") == "approved", "\(approved.body)")
     }
 
     /// The app's deliveries, listed again (up to five seconds) until `done` holds of them.

@@ -149,11 +149,24 @@ struct LaunchTests {
             let page = try await admin.get(path)
             let launch = try #require(Launch(page), "\(page.status) \(page.body.prefix(400))")
             let query = queryItems(launch.action)
-            #expect(launch.action.hasPrefix(app.redirectURI + "?SPHasRedirectedToSharePoint=1&SPHostUrl="))
+            #expect(launch.action.hasPrefix(app.redirectURI + "?SPHostUrl="))
+            #expect(launch.action.hasSuffix("&SPProductNumber=16.0.0.0&SPHasRedirectedToSharePoint=1"), "\(launch.action)")
             #expect(query["SPHostUrl"] != nil && query["SPLanguage"] == "en-US" && !launch.action.contains("StandardTokens"))
             #expect(page.headers[.contentSecurityPolicy]?.contains("form-action 'self' https://app.contoso.com;") == true)
 
-            for target in ["https://evil.example/auth", "https://app.contoso.com/other", app.redirectURI + "/../x"] {
+            // The app's own query is kept, re-encoded, after Latchkey's; no spelling of a standard
+            // token survives, and nothing can push Latchkey's tokens out of the query.
+            let kept = app.redirectURI + "?SPHOSTURL=https%3A%2F%2Fevil.example&view=week&note=a+b&sphosturl=x&SpLanguage=fr&SPAppWebUrl=y"
+            let keptPage = try await admin.get("/_layouts/15/AppRedirect.aspx?client_id=\(app.clientID)&redirect_uri=\(BrowserSession.encode(kept))")
+            let keptAction = try #require(Launch(keptPage), "\(keptPage.status) \(keptPage.body.prefix(400))").action
+            #expect(keptAction.hasSuffix("&SPProductNumber=16.0.0.0&view=week&note=a%20b"), "\(keptAction)")
+            let names = (URLComponents(string: keptAction)?.queryItems ?? []).map { $0.name.lowercased() }
+            #expect(names.filter { $0 == "sphosturl" }.count == 1 && names.filter { $0 == "splanguage" }.count == 1 && !names.contains("spappweburl"))
+            for target in [
+                "https://evil.example/auth", "https://app.contoso.com/other", app.redirectURI + "/../x",
+                app.redirectURI + "?x=1#", app.redirectURI + "?x=%23&y#SPHostUrl=", app.redirectURI + "?x=a\u{01}", app.redirectURI + "?x=%0A",
+                app.redirectURI + "?SP%48ostUrl=https://evil.example",
+            ] {
                 let refused = try await admin.get("/_layouts/15/AppRedirect.aspx?client_id=\(app.clientID)&redirect_uri=\(BrowserSession.encode(target))")
                 #expect(refused.status == .badRequest && Launch(refused) == nil, "\(target)")
             }

@@ -162,4 +162,52 @@ struct ResourceKitTests {
             }
         }
     }
+
+    /// The JWK Set requests Latchkey answered, from its own `/metrics`.
+    func keySetRequests(_ api: API) async throws -> Int {
+        let metrics = try await api.send(.get, "/metrics").body
+        return metrics.split(separator: "\n").filter { $0.hasPrefix("latchkey_http_requests_total{") && $0.contains("route=\"/.well-known/jwks.json\"") }
+            .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+
+    @Test func badTokensNeverFetchTheKeySetAndUnknownKeysAtMostOncePerInterval() async throws {
+        try await withEnabledClient { api, port, id, secret, _ in
+            let token = try #require(try await api.token(id, secret).string("access_token"))
+            var configuration = verifier(port: port).configuration
+            configuration.unknownKeyRefetchInterval = 2
+            let checking = AccessTokenVerifier(configuration: configuration)
+            #expect(try await checking.verify(token).subject == id)
+            let before = try await keySetRequests(api)
+
+            // 1,000 garbage tokens and 1,000 tampered signatures under the known key: no fetch.
+            let parts = token.split(separator: ".").map(String.init)
+            var generator = SystemRandomNumberGenerator()
+            await withTaskGroup(of: Void.self) { group in
+                for number in 0..<1000 {
+                    let garbage = number % 2 == 0 ? "not.a.token\(number)" : String((0..<Int.random(in: 1...200, using: &generator)).map { _ in "AZaz09-_.é%".randomElement()! })
+                    var tampered = parts
+                    tampered[2] = String(tampered[2].reversed())
+                    let bad = tampered.joined(separator: ".")
+                    group.addTask {
+                        _ = try? await checking.verify(garbage)
+                        _ = try? await checking.verify(bad)
+                    }
+                }
+            }
+            #expect(try await keySetRequests(api) == before, "garbage and bad signatures fetched the JWK Set")
+
+            // 1,000 well-formed tokens naming an unknown kid, at once: one fetch for the window.
+            let header = Data(#"{"alg":"ES256","kid":"rotated-in-later","typ":"at+jwt"}"#.utf8).base64EncodedString()
+                .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            let unknown = [header, parts[1], parts[2]].joined(separator: ".")
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<1000 { group.addTask { _ = try? await checking.verify(unknown) } }
+            }
+            #expect(try await keySetRequests(api) == before + 1)
+            try await Task.sleep(for: .milliseconds(2100))
+            for _ in 0..<50 { _ = try? await checking.verify(unknown) }
+            #expect(try await keySetRequests(api) == before + 2, "one more fetch after the interval")
+            #expect(try await checking.verify(token).subject == id, "the known key still verifies")
+        }
+    }
 }

@@ -157,4 +157,26 @@ struct TrustBoundaryTests {
             #expect(signUp.status == .unprocessableContent && signUp.issueFields == ["email"])
         }
     }
+
+    @Test func makingAClientPublicOrMovingTheEventsURLSendsTheAppBackToReview() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            func status() async throws -> String? {
+                try await api.send(.get, "/api/v1/apps/\(app.appID)", token: app.sellerToken).string("status")
+            }
+            #expect(try await status() == "approved")
+            let made = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["publicClient": true])
+            #expect(made.status == .ok, "\(made.body)")
+            #expect(try await status() == "submitted", "a public client's codes redeem with client_id alone: reviewed again")
+            // Until approved again, the Client ID obtains nothing.
+            let browser = BrowserSession(api: api)
+            _ = try await browser.signIn(email: app.userEmail, password: app.password)
+            let refused = try await browser.get(app.authorizeURL())
+            #expect(queryItems(refused.headers[.location])["error"] == "unauthorized_client", "\(refused.status)")
+
+            let other = try await api.delegatedApp()
+            let moved = try await api.send(.patch, "/api/v1/apps/\(other.appID)", token: other.sellerToken, json: ["eventsUrl": "https://events.contoso.com/latchkey"])
+            #expect(moved.status == .ok && moved.string("status") == "submitted", "\(moved.body)")
+        }
+    }
 }

@@ -6,9 +6,13 @@
 #      revocation, userinfo, ACS and revocation-feed endpoints;
 #   3. the at-rest scan (at_rest.py) of the data directory after driving every kind of secret;
 #   4. crash safety (crash_safety.py): SIGKILL under write load, restart, check — on SQLite, and on
-#      PostgreSQL when LATCHKEY_TEST_POSTGRES_URL names a database (a sibling database is made).
+#      PostgreSQL when LATCHKEY_TEST_POSTGRES_URL names a database (a sibling database is made);
+#   5. generated inputs to every parser of untrusted text in the server and both kits
+#      (ParserFuzzTests: signature headers, context tokens, Bearer and Basic headers, form bodies,
+#      ACS principals, JWT segments): no crash, no hang.
 # Short form by default (CI, a few minutes); RELIABILITY_LONG=1 runs the long form whose figures
-# docs/reliability.md reports (≥ 10,000 schemathesis cases, 20,000 fuzz cases, 50 kills each).
+# docs/reliability.md reports (≥ 10,000 schemathesis cases, 20,000 fuzz cases, 50 kills each,
+# 100,000 inputs per parser). The seed is printed; RELIABILITY_SEED=N replays a run.
 #
 #   Tests/reliability/run.sh
 set -euo pipefail
@@ -22,9 +26,9 @@ if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -c "import requests
 fi
 
 if [ "${RELIABILITY_LONG:-0}" = 1 ]; then
-  examples=300; fuzz=20000; kills=50
+  examples=300; fuzz=20000; kills=50; parsers=100000
 else
-  examples=8; fuzz=3000; kills=3
+  examples=8; fuzz=3000; kills=3; parsers=10000
 fi
 seed=${RELIABILITY_SEED:-$RANDOM}
 
@@ -69,6 +73,9 @@ if [ -n "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
 else
   echo "(PostgreSQL crash safety skipped: set LATCHKEY_TEST_POSTGRES_URL)"
 fi
+echo "== parsers of untrusted text ($parsers inputs each, seed $seed)"
+swift build --build-tests >&2
+LATCHKEY_FUZZ_CASES=$parsers LATCHKEY_FUZZ_SEED=$seed swift test --skip-build --filter ParserFuzzTests 2>&1 | grep -E '^fuzz |Test run|✘' || status=1
 if grep -q '"level":"error"\|"level":"critical"' "$work/server.log"; then
   echo "server logged errors:"; grep '"level":"error"\|"level":"critical"' "$work/server.log" | head -n 20; status=1
 fi

@@ -27,9 +27,11 @@ struct LaunchPages {
         group.get("_layouts/15/AppRedirect.aspx", use: appRedirect)
     }
 
-    /// The standard tokens of the launch URL's query (ACS-WIRE §6.1), replaced by ours when the
-    /// app's redirect_uri carries them, resolved or not.
-    static let standardTokens: Set<String> = ["SPHostUrl", "SPAppWebUrl", "SPLanguage", "SPClientTag", "SPProductNumber", "{StandardTokens}"]
+    /// The standard tokens of the launch URL's query (ACS-WIRE §6.1), which Latchkey sets; any
+    /// spelling of them in the app's redirect_uri is dropped (ACS-era apps read query names
+    /// without regard to case).
+    static let standardTokens: Set<String> = ["sphosturl", "spappweburl", "splanguage", "spclienttag", "spproductnumber", "sphasredirectedtosharepoint"]
+    static let redirectedFlag = "SPHasRedirectedToSharePoint"
 
     @Sendable func launch(_ request: Request, context: WebContext) async throws -> Response {
         let appID = try context.parameters.appID()
@@ -74,16 +76,40 @@ struct LaunchPages {
 
     /// Where the form may post: the registered redirect URL exactly, with the query the app
     /// added (the VS template's SharePointContext adds `{StandardTokens}` and
-    /// `SPHasRedirectedToSharePoint=1`), without the standard tokens, which Latchkey sets.
+    /// `SPHasRedirectedToSharePoint=1`), re-encoded, without the standard tokens. A query with a
+    /// `#`, a control character or a percent-encoded name is refused: each could make the app
+    /// read another value than the one Latchkey sets. `SPHasRedirectedToSharePoint=1` is kept
+    /// in Latchkey's own spelling when the app asked for it: the template reads it to stop
+    /// redirecting in a loop.
     static func launchTarget(_ given: String, client: RegisteredClient) -> String? {
         let registered = client.registration.redirectURL.value
         if given == registered { return registered }
         guard !registered.contains("?"), let question = given.firstIndex(of: "?"), given[..<question] == registered else { return nil }
-        let kept = given[given.index(after: question)...].split(separator: "&").filter { pair in
-            let name = pair.split(separator: "=", maxSplits: 1).first.flatMap { FormParameters.formDecode($0) } ?? ""
-            return !standardTokens.contains(name) && !pair.contains("{StandardTokens}")
+        let query = given[given.index(after: question)...]
+        guard !query.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "#") }) else { return nil }
+        var redirected = false
+        var kept: [(String, String)] = []
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts[0] == "{StandardTokens}" || pair.contains("{StandardTokens}") { continue }
+            guard !parts[0].contains("%"), let name = FormParameters.formDecode(parts[0]), !name.isEmpty,
+                let value = FormParameters.formDecode(parts.count > 1 ? parts[1] : ""),
+                !(name + value).unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else { return nil }
+            if standardTokens.contains(name.lowercased()) {
+                if name.lowercased() == redirectedFlag.lowercased() && value == "1" { redirected = true }
+                continue
+            }
+            kept.append((name, value))
         }
-        return kept.isEmpty ? registered : registered + "?" + kept.joined(separator: "&")
+        let pairs = (redirected ? [(redirectedFlag, "1")] : []) + kept
+        return pairs.isEmpty ? registered : registered + "?" + FormParameters.encode(pairs)
+    }
+
+    /// The form's target: Latchkey's standard tokens first, then what the app kept.
+    static func launchAction(target: String, tokens: [(String, String)]) -> String {
+        guard let question = target.firstIndex(of: "?") else { return target + "?" + FormParameters.encode(tokens) }
+        return target[..<question] + "?" + FormParameters.encode(tokens) + "&" + target[target.index(after: question)...]
     }
 
     private func open(
@@ -123,7 +149,7 @@ struct LaunchPages {
             return problem("\(app.name) cannot be opened now: its publisher has no active client secret to sign with.", context: context, status: .serviceUnavailable)
         }
         let site = configuration.siteURL(realm: tenant.id)
-        let action = FormParameters.append([("SPHostUrl", site), ("SPLanguage", "en-US"), ("SPClientTag", "0"), ("SPProductNumber", "16.0.0.0")], to: target)
+        let action = Self.launchAction(target: target, tokens: [("SPHostUrl", site), ("SPLanguage", "en-US"), ("SPClientTag", "0"), ("SPProductNumber", "16.0.0.0")])
         let body = LaunchBody(
             appName: app.name, organization: tenant.displayName, action: action,
             fields: [
