@@ -5,12 +5,15 @@ public struct AppCatalog: Sendable {
     let apps: any AppStore
     let clients: any ClientStore
     let permissions: any PermissionStore
+    /// Where an events URL may point (docs/security.md).
+    let outbound: OutboundPolicy
     let clock: Clock
 
-    public init(apps: any AppStore, clients: any ClientStore, permissions: any PermissionStore, clock: @escaping Clock) {
+    public init(apps: any AppStore, clients: any ClientStore, permissions: any PermissionStore, outbound: OutboundPolicy, clock: @escaping Clock) {
         self.apps = apps
         self.clients = clients
         self.permissions = permissions
+        self.outbound = outbound
         self.clock = clock
     }
 
@@ -50,6 +53,7 @@ public struct AppCatalog: Sendable {
             clientAvailability: { owned[$0] }, permissions: input.permissions, appOnlyPermissions: input.appOnlyPermissions,
             definedPermissions: defined, eventsURL: input.eventsURL
         )
+        try await checkOutbound(details.eventsURL)
         let now = clock()
         let app = AppListing(
             id: ObjectID.generate(), sellerID: actor.sellerID, name: details.name, description: details.description,
@@ -72,6 +76,9 @@ public struct AppCatalog: Sendable {
     }
 
     public func update(_ id: String, _ input: AppInput, by actor: Actor) async throws -> AppListing {
+        if let text = input.eventsURL, !text.isEmpty, let url = try? EventsURL(validating: text) {
+            try await checkOutbound(url)
+        }
         let owned = try await availabilities(of: actor.sellerID)
         let defined = try await definedPermissions()
         let now = clock()
@@ -92,6 +99,15 @@ public struct AppCatalog: Sendable {
             return (app, actor.entry(.appUpdate, objectType: "app", objectID: id, at: now, detail: detail))
         }
         return updated
+    }
+
+    private func checkOutbound(_ url: EventsURL?) async throws(DomainError) {
+        guard let url else { return }
+        do {
+            try await outbound.check(url, field: EventsURL.field, noun: "events URL")
+        } catch {
+            throw .invalid([error])
+        }
     }
 
     public func delete(_ id: String, by actor: Actor) async throws {

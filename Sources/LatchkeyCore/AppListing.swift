@@ -262,4 +262,7 @@ public struct EventsURL: Hashable, Sendable, CustomStringConvertible {
     public init(stored: String) {
         self.value = stored
     }
+
+    /// The host Latchkey connects to, lower case.
+    public var host: String { URLComponents(string: value)?.host?.lowercased() ?? "" }
 }

@@ -59,11 +59,14 @@ public struct ExpiryNotices: Sendable {
 
     let store: any SellerWebhookStore
     let sealer: SecretSealer
+    /// Where a webhook URL may point (docs/security.md).
+    let outbound: OutboundPolicy
     let clock: Clock
 
-    public init(store: any SellerWebhookStore, sealer: SecretSealer, clock: @escaping Clock) {
+    public init(store: any SellerWebhookStore, sealer: SecretSealer, outbound: OutboundPolicy, clock: @escaping Clock) {
         self.store = store
         self.sealer = sealer
+        self.outbound = outbound
         self.clock = clock
     }
 
@@ -86,6 +89,11 @@ public struct ExpiryNotices: Sendable {
             url = try EventsURL(validating: input ?? "")
         } catch {
             throw DomainError.invalid([FieldIssue(field: "url", code: error.code, message: error.message.replacingOccurrences(of: "events URL", with: "webhook URL"))])
+        }
+        do {
+            try await outbound.check(url, field: "url", noun: "webhook URL")
+        } catch {
+            throw DomainError.invalid([error])
         }
         let now = clock()
         let existing = try await store.webhook(sellerID: actor.sellerID)

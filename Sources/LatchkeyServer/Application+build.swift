@@ -131,17 +131,17 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     let services: [any Service] = [
         latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
         SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
-    ] + (configuration.deliversEvents ? deliveryServices(latchkey, logger: logger) : [])
+    ] + (configuration.deliversEvents ? try deliveryServices(latchkey, logger: logger) : [])
     return (router, services)
 }
 
 /// Delivering app events and expiry notices, and scanning for the latter.
-func deliveryServices(_ latchkey: Latchkey, logger: Logger) -> [any Service] {
+func deliveryServices(_ latchkey: Latchkey, logger: Logger) throws -> [any Service] {
     let configuration = latchkey.configuration
     return [
-        EventDeliverer(
+        try EventDeliverer(
             outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, sealer: latchkey.sealer,
-            clock: latchkey.clock, interval: configuration.eventPollInterval, logger: logger
+            clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger
         ),
         ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
 import Logging
@@ -69,6 +70,12 @@ public struct Configuration: Sendable {
     public var rateLimits = RateLimits()
     /// `LATCHKEY_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
     public var trustedProxies = TrustedProxies.none
+    /// `LATCHKEY_ALLOW_LOOPBACK_CALLBACKS`: a development switch letting events URLs and seller
+    /// webhooks point at this machine (`http://localhost:…`). Off by default; never private,
+    /// link-local or other internal addresses (docs/security.md).
+    public var allowLoopbackCallbacks = false
+    /// How events and webhook hosts are looked up (the system's resolver; tests give their own).
+    public var hostResolver: any HostResolver = SystemHostResolver()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, dataDirectory: String = "./latchkey-data",
@@ -99,6 +106,19 @@ public struct Configuration: Sendable {
     /// The tenant's site URL: by default `{public URL}/sites/{realm}`.
     public func siteURL(realm: String) -> String {
         (siteURLTemplate ?? publicURL + "/sites/{realm}").replacingOccurrences(of: "{realm}", with: realm)
+    }
+
+    /// What an operator should know at start-up about settings that weaken the defaults.
+    public var startupWarnings: [String] {
+        var warnings: [String] = []
+        if allowLoopbackCallbacks {
+            warnings.append("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS=true: events and expiry notices may be sent to this machine; a development setting only")
+        }
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if !loopback && metricsToken == nil {
+            warnings.append("/metrics answers anyone who reaches \(host):\(port); set LATCHKEY_METRICS_TOKEN to require a token")
+        }
+        return warnings
     }
 
     /// The hosts an ACS `resource` may name: the site URL's and `LATCHKEY_SITE_HOSTS`.
@@ -205,6 +225,12 @@ public struct Configuration: Sendable {
         configuration.rateLimits.signInsPerAccount = try integer("LATCHKEY_RATE_SIGNINS_PER_ACCOUNT", in: 0...100_000, default: configuration.rateLimits.signInsPerAccount)
         configuration.rateLimits.signInsPerAddress = try integer("LATCHKEY_RATE_SIGNINS_PER_IP", in: 0...100_000, default: configuration.rateLimits.signInsPerAddress)
         configuration.trustedProxies = try TrustedProxies(parsing: value("LATCHKEY_TRUSTED_PROXIES") ?? "")
+        if let text = value("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS") {
+            guard let flag = ["true": true, "false": false][text.lowercased()] else {
+                throw ConfigurationError(variable: "LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", message: "expected true or false, got \"\(text)\"")
+            }
+            configuration.allowLoopbackCallbacks = flag
+        }
         return configuration
     }
 }

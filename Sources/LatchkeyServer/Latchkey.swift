@@ -31,6 +31,8 @@ public struct Latchkey: Sendable {
     let sealer: SecretSealer
     let clock: Clock
     let signingKeys: SigningKeys
+    /// Where events and expiry notices may be sent.
+    let outbound: OutboundPolicy
 
     /// Opens the database (creating the data directory and SQLite file when embedded), applies
     /// pending migrations, and wires the services.
@@ -88,7 +90,9 @@ public struct Latchkey: Sendable {
             policy: SecretPolicy(cap: configuration.secretCap, activationDelay: configuration.secretActivationDelay),
             clock: clock
         )
-        self.catalog = AppCatalog(apps: apps, clients: clients, permissions: tenants, clock: clock)
+        let outbound = OutboundPolicy(allowLoopback: configuration.allowLoopbackCallbacks, resolver: configuration.hostResolver)
+        self.outbound = outbound
+        self.catalog = AppCatalog(apps: apps, clients: clients, permissions: tenants, outbound: outbound, clock: clock)
         self.directory = TenantDirectory(
             tenants: tenants, permissions: tenants, consents: consents, apps: apps, clients: clients, hasher: hasher, clock: clock
         )
@@ -96,7 +100,7 @@ public struct Latchkey: Sendable {
         self.outbox = SQLEventOutbox(provider: database)
         let webhooks = SQLSellerWebhookStore(provider: database)
         self.webhooks = webhooks
-        self.expiryNotices = ExpiryNotices(store: webhooks, sealer: sealer, clock: clock)
+        self.expiryNotices = ExpiryNotices(store: webhooks, sealer: sealer, outbound: outbound, clock: clock)
         self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: sealer, clock: clock)
     }
 

@@ -6,42 +6,23 @@ import Darwin
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LatchkeyCore
 import LatchkeyStorage
 
-/// An IPv4 or IPv6 address as its bytes (4 or 16), read from and written as text the usual way.
-struct IPAddress: Hashable, Sendable, CustomStringConvertible {
-    let bytes: [UInt8]
-
+extension IPAddress {
     /// Dotted IPv4 or IPv6 text (an IPv4-mapped IPv6 address is taken as its IPv4 address).
     init?(_ text: some StringProtocol) {
         var v4 = in_addr()
         var v6 = in6_addr()
         let text = String(text)
         if inet_pton(AF_INET, text, &v4) == 1 {
-            bytes = withUnsafeBytes(of: &v4) { Array($0) }
+            self.init(bytes: withUnsafeBytes(of: &v4) { Array($0) })
         } else if inet_pton(AF_INET6, text, &v6) == 1 {
             let all = withUnsafeBytes(of: &v6) { Array($0) }
-            bytes = all[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] ? Array(all[12...]) : all
+            self.init(bytes: all[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] ? Array(all[12...]) : all)
         } else {
             return nil
         }
-    }
-
-    /// The first `prefix` bits of `address`, the rest zero.
-    init(network address: IPAddress, prefix: Int) {
-        bytes = address.bytes.enumerated().map { index, byte in
-            let kept = min(8, max(0, prefix - index * 8))
-            return kept == 0 ? 0 : byte & ~(0xff >> UInt8(kept))
-        }
-    }
-
-    /// The canonical text: one spelling per address, so that rate limits and the audit log key on it.
-    var description: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        bytes.withUnsafeBytes { raw in
-            _ = inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count))
-        }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

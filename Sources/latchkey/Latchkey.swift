@@ -73,6 +73,7 @@ struct Serve: AsyncParsableCommand {
             "database": "\(latchkey.database.engine.rawValue)", "issuer": "\(configuration.publicURL)",
             "address": "\(configuration.host):\(configuration.port)",
         ])
+        for warning in configuration.startupWarnings { logger.warning("\(warning)") }
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(latchkey, logger: logger)

@@ -46,4 +46,21 @@ struct ConfigurationTests {
         ])
         #expect(configuration.usesPostgres && configuration.masterKey?.count == 32)
     }
+
+    @Test func siteHostsLoopbackCallbacksAndWarnings() throws {
+        let quiet = try Configuration.fromEnvironment([:])
+        #expect(quiet.startupWarnings.isEmpty && !quiet.allowLoopbackCallbacks)
+        #expect(quiet.siteHosts.admits("127.0.0.1:8080", realm: "r") && !quiet.siteHosts.admits("attacker.example", realm: "r"))
+        let loud = try Configuration.fromEnvironment([
+            "LATCHKEY_HOST": "0.0.0.0", "LATCHKEY_ALLOW_LOOPBACK_CALLBACKS": "true", "LATCHKEY_SITE_URL": "https://{realm}.sites.example/",
+            "LATCHKEY_SITE_HOSTS": "contoso.example, Portal.Contoso.Example:8443",
+        ])
+        #expect(loud.allowLoopbackCallbacks)
+        #expect(loud.startupWarnings.count == 2 && loud.startupWarnings.contains { $0.contains("LATCHKEY_METRICS_TOKEN") })
+        #expect(loud.siteHosts.admits("r1.sites.example", realm: "r1") && !loud.siteHosts.admits("r2.sites.example", realm: "r1"))
+        #expect(loud.siteHosts.admits("portal.contoso.example", realm: "r1") && loud.siteHosts.admits("CONTOSO.example:443", realm: "r1"))
+        for (name, value) in [("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", "yes"), ("LATCHKEY_SITE_HOSTS", "https://x.example/path")] {
+            #expect(throws: ConfigurationError.self) { try Configuration.fromEnvironment([name: value]) }
+        }
+    }
 }

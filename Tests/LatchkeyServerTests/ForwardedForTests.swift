@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 import HTTPTypes
 import LatchkeyStorage
 @testable import LatchkeyServer

@@ -23,7 +23,7 @@ work=$(mktemp -d)
 shots=${LATCHKEY_SCREENSHOTS:-$PWD/.build/dashboard-screenshots}
 rm -rf "$shots" && mkdir -p "$shots"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning
+export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning LATCHKEY_ALLOW_LOOPBACK_CALLBACKS=true
 
 operator_token=$(echo "operator password" | "$bin" operators create --email reviewer@platform.example --display-name "Platform review" --password-stdin | sed -n 's/^API token (shown once): //p')
 "$bin" serve >"$work/server.log" 2>&1 &

@@ -92,10 +92,19 @@ def test_seller_sets_an_events_url_and_sees_the_deliveries(browser):
         field.send_keys("http://app.contoso.com/events")
         navigate(browser, By.CSS_SELECTOR, "form.form button.primary")
         assert "https://" in browser.find_element(By.CSS_SELECTOR, ".field.invalid .field-error").text
+        # docs/security.md: no events to internal addresses, such as a cloud metadata service.
+        field = browser.find_element(By.ID, "eventsUrl")
+        field.clear()
+        field.send_keys("https://169.254.169.254/latest/")
+        navigate(browser, By.CSS_SELECTOR, "form.form button.primary")
+        assert "does not send to" in browser.find_element(By.CSS_SELECTOR, ".field.invalid .field-error").text
+        # This machine only under the development switch, which the suite's server has on.
         field = browser.find_element(By.ID, "eventsUrl")
         field.clear()
         field.send_keys(f"http://localhost:{port}/events")
         navigate(browser, By.CSS_SELECTOR, "form.form button.primary")
+        # A new events URL is reviewed like the rest of the app.
+        PLATFORM.approve_again(app_id)
 
         PLATFORM.install(PLATFORM.tenant(), app_id)
         for _ in range(50):

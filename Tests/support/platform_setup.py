@@ -45,6 +45,11 @@ class Platform:
         self.call("POST", f"/apps/{app['id']}/approve", self.operator, {"revision": submitted["revision"]})
         return app["id"]
 
+    def approve_again(self, app_id):
+        """Approves the app's current revision (after a material change sent it back to review)."""
+        app = self.call("GET", f"/apps/{app_id}", self.operator)
+        self.call("POST", f"/apps/{app_id}/approve", self.operator, {"revision": app["revision"]})
+
     def tenant(self, region="worldwide"):
         return self.call("POST", "/tenants", self.operator, {"displayName": "Fabrikam", "region": region})["id"]
 

@@ -1,12 +1,9 @@
 import Foundation
 import LatchkeyCore
-import LatchkeyHTTP
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Posts queued app events to the apps' events URLs (SPEC §4), signed with the app's Client ID's
 /// signing secret at the moment of each attempt, and expiry notices to sellers' webhook URLs,
@@ -22,7 +19,10 @@ struct EventDeliverer: Service {
     let clock: Clock
     let interval: Duration
     let logger: Logger
-    let session: URLSession
+    /// Where deliveries may go: checked again at every attempt, and the connection made to the
+    /// address checked (docs/security.md).
+    let outbound: OutboundPolicy
+    let client: PinnedHTTPClient
 
     /// Long enough for the slowest attempt to finish before another node may try the delivery.
     static let lease: TimeInterval = 60
@@ -30,8 +30,8 @@ struct EventDeliverer: Service {
 
     init(
         outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, sealer: SecretSealer, clock: @escaping Clock,
-        interval: Duration, logger: Logger
-    ) {
+        interval: Duration, outbound: OutboundPolicy, logger: Logger
+    ) throws {
         self.outbox = outbox
         self.apps = apps
         self.clients = clients
@@ -40,21 +40,8 @@ struct EventDeliverer: Service {
         self.clock = clock
         self.interval = interval
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Self.timeout
-        configuration.timeoutIntervalForResource = Self.timeout
-        self.session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
-    }
-
-    /// An event goes to the URL the seller registered and nowhere else: a redirect is an answer
-    /// (not a 2xx, so the delivery is retried), never followed to another host.
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(
-            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
-            completionHandler: @escaping @Sendable (URLRequest?) -> Void
-        ) {
-            completionHandler(nil)
-        }
+        self.outbound = outbound
+        self.client = try PinnedHTTPClient(timeout: .seconds(Self.timeout))
     }
 
     /// Deliveries under way at once, per node.
@@ -109,23 +96,27 @@ struct EventDeliverer: Service {
         do {
             let (url, key) = try await destination(of: delivery)
             target = url.absoluteString
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.httpBody = Data(delivery.payload.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("Latchkey-Events/1", forHTTPHeaderField: "User-Agent")
-            request.setValue(delivery.id, forHTTPHeaderField: "Latchkey-Event-Id")
-            request.setValue(delivery.type.rawValue, forHTTPHeaderField: "Latchkey-Event-Type")
+            let addresses: [IPAddress]
+            do {
+                addresses = try await outbound.addresses(of: url.host?.lowercased() ?? "")
+            } catch let refusal {
+                throw Undeliverable("refused: Latchkey does not send to \(refusal.reason)")
+            }
             let timestamp = Int(clock().timeIntervalSince1970)
-            request.setValue(EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp), forHTTPHeaderField: EventSignature.header)
-            let (_, response) = try await session.cancellableData(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            let headers = [
+                ("Content-Type", "application/json"), ("User-Agent", "Latchkey-Events/1"), ("Latchkey-Event-Id", delivery.id),
+                ("Latchkey-Event-Type", delivery.type.rawValue),
+                (EventSignature.header, EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp)),
+            ]
+            let status = try await client.post(url, to: addresses[0], headers: headers, body: Data(delivery.payload.utf8))
             delivered = (200..<300).contains(status)
             result = "HTTP \(status)"
         } catch let error as Undeliverable {
             result = error.reason
-        } catch let error as URLError {
-            result = error.code == .timedOut ? "timed out after \(Int(Self.timeout)) s" : "could not connect (\(error.code.rawValue))"
+        } catch let error as PinnedHTTPClient.Failure where error.description == "timed out" {
+            result = "timed out after \(Int(Self.timeout)) s"
+        } catch is NIOConnectionError, is ChannelError, is IOError {
+            result = "could not connect"
         } catch {
             result = "failed: \(String(reflecting: type(of: error)))"
         }
