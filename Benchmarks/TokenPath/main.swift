@@ -59,7 +59,8 @@ enum TokenPathBenchmark {
             redirectURL: RedirectURL(stored: "https://bench.example/cb"), availability: .worldwide, secretValidity: .recommended,
             createdAt: now, secrets: [], designatedSigningSecretID: nil
         )
-        let sealer = try SecretSealer(masterKey: SecretSealer.generateMasterKey())
+        let keys = try SealingKeys(masterKey: SecretSealer.generateMasterKey())
+        let sealer = keys.clientSecrets
         try client.addSecret(
             ClientSecret(
                 id: "s1", hint: generated.hint, digest: generated.digest, sealedValue: try sealer.seal(Data(generated.value.utf8)), createdAt: now,
@@ -101,7 +102,7 @@ enum TokenPathBenchmark {
         }
         try measure("  sign the JWT (ES256)", iterations: iterations) { _ = try signer.sign(claims) }
         try measure("    of which P-256 signature", iterations: iterations) { _ = try key.signature(for: message) }
-        let contextTokens = ContextTokenIssuer(masterSealer: sealer, refreshTokens: ACSRefreshTokens(masterSealer: sealer), issuer: "http://127.0.0.1:8080", clock: { Date() })
+        let contextTokens = ContextTokenIssuer(keys: keys, refreshTokens: ACSRefreshTokens(keys: keys), issuer: "http://127.0.0.1:8080", clock: { Date() })
         let user = PlatformUser(id: ObjectID.generate(), tenantID: tenant.id, email: "uma@fabrikam.example", displayName: "Uma", isAdmin: false, createdAt: now)
         try measure("context token (launch)", iterations: iterations) {
             _ = try contextTokens.issue(client: registered, appID: app.id, user: user, scopes: ["Calendars.Read"], authTime: now)

@@ -32,6 +32,8 @@ public enum ContextTokenError: Error, Sendable, Equatable, CustomStringConvertib
     case wrongAudience(expected: String, found: String)
     case expired(at: Date)
     case notYetValid(until: Date)
+    /// `iss` or `appctxsender` is not the token service's or the platform's principal.
+    case wrongIssuer(String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,7 @@ public enum ContextTokenError: Error, Sendable, Equatable, CustomStringConvertib
         case .wrongAudience(let expected, let found): "The context token is for \(found), not for this app (\(expected)); check the client id and the app's host name."
         case .expired(let date): "The context token expired at \(date); open the app again for a new one."
         case .notYetValid(let date): "The context token is not valid before \(date); check this machine's clock."
+        case .wrongIssuer(let found): "The context token was not issued by the platform's token service: \(found)."
         }
     }
 }
@@ -93,6 +96,13 @@ public struct ContextTokenValidator: Sendable {
         guard let claims else { throw .badSignature(secretsTried: keys.count) }
         guard let at = claims.iss.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
         let realm = String(claims.iss[claims.iss.index(after: at)...])
+        // ACS-WIRE §6.2: the token service issues it, for the platform, in one realm.
+        guard claims.iss.lowercased() == "\(Self.tokenServicePrincipal)@\(realm.lowercased())", UUID(uuidString: realm) != nil else {
+            throw .wrongIssuer("iss is \(claims.iss)")
+        }
+        guard claims.appctxsender.lowercased() == "\(Self.platformPrincipal)@\(realm.lowercased())" else {
+            throw .wrongIssuer("appctxsender is \(claims.appctxsender)")
+        }
         let expected = "\(clientID)/\(host.lowercased())@\(realm)"
         guard claims.aud.lowercased() == expected else { throw .wrongAudience(expected: expected, found: claims.aud) }
         let moment = now()
@@ -110,6 +120,9 @@ public struct ContextTokenValidator: Sendable {
             notBefore: notBefore, expiresAt: expiresAt, sender: claims.appctxsender, secretIndex: signer
         )
     }
+
+    static let tokenServicePrincipal = "00000001-0000-0000-c000-000000000000"
+    static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
 
     static func decode(_ part: Substring) -> Data? {
         var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -41,11 +41,13 @@ public struct ClientRegistry: Sendable {
         public var idTokenSignedResponseAlg: String?
         public var isPublic: Bool?
         public var isResourceServer: Bool?
+        public var isPKCEOptional: Bool?
 
         public init(
             friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
-            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil
+            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil
         ) {
+            self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.isPublic = isPublic
@@ -77,6 +79,7 @@ public struct ClientRegistry: Sendable {
         let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
         let idTokenAlgorithm = issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: input.idTokenSignedResponseAlg) }
         if input.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
+        issues.check { () throws(FieldIssue) in try OAuthClient.checkPKCEOptional(isPublic: input.isPublic ?? false, isPKCEOptional: input.isPKCEOptional ?? false) }
         try issues.throwIfAny()
         guard let details, let validity, let availability, let idTokenAlgorithm else { throw DomainError.invalid(issues.issues) }
 
@@ -86,7 +89,7 @@ public struct ClientRegistry: Sendable {
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
             secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false,
-            isResourceServer: input.isResourceServer ?? false
+            isResourceServer: input.isResourceServer ?? false, isPKCEOptional: input.isPKCEOptional ?? false
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -109,11 +112,13 @@ public struct ClientRegistry: Sendable {
         public var idTokenSignedResponseAlg: String?
         public var isPublic: Bool?
         public var isResourceServer: Bool?
+        public var isPKCEOptional: Bool?
 
         public init(
             friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil,
-            isPublic: Bool? = nil, isResourceServer: Bool? = nil
+            isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil
         ) {
+            self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
             self.isPublic = isPublic
@@ -144,6 +149,12 @@ public struct ClientRegistry: Sendable {
             if let algorithm { client.idTokenAlgorithm = algorithm }
             if let isPublic = edit.isPublic { client.isPublic = isPublic }
             if let isResourceServer = edit.isResourceServer { client.isResourceServer = isResourceServer }
+            if let optional = edit.isPKCEOptional { client.isPKCEOptional = optional }
+            do {
+                try OAuthClient.checkPKCEOptional(isPublic: client.isPublic, isPKCEOptional: client.isPKCEOptional)
+            } catch let issue as FieldIssue {
+                throw DomainError.invalid([issue])
+            }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }
         return updated

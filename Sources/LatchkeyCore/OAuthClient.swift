@@ -27,14 +27,18 @@ public struct OAuthClient: Sendable, Equatable {
     /// One of the platform's own APIs (set by an operator): it may introspect any client's
     /// tokens and follow the revocation feed. Other clients introspect only their own tokens.
     public var isResourceServer: Bool
+    /// A confidential client of an earlier era allowed to ask for codes without PKCE. Every
+    /// client uses PKCE by default (OAuth 2.1 §4.1.1; RFC 9700 §2.1.1); public clients always.
+    public var isPKCEOptional: Bool
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
         secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false,
-        isResourceServer: Bool = false
+        isResourceServer: Bool = false, isPKCEOptional: Bool = false
     ) {
         self.isResourceServer = isResourceServer
+        self.isPKCEOptional = isPKCEOptional
         self.idTokenAlgorithm = idTokenAlgorithm
         self.isPublic = isPublic
         self.id = id
@@ -163,6 +167,16 @@ public enum IDTokenAlgorithm: String, Sendable, Codable, CaseIterable {
 }
 
 extension OAuthClient {
+    /// Whether its authorization requests must carry a PKCE challenge.
+    public var requiresPKCE: Bool { isPublic || !isPKCEOptional }
+
+    /// A public client cannot do without PKCE: nothing else proves it is the one that asked.
+    public static func checkPKCEOptional(isPublic: Bool, isPKCEOptional: Bool) throws(FieldIssue) {
+        if isPublic && isPKCEOptional {
+            throw FieldIssue(field: "pkceOptional", code: "public_client_needs_pkce", message: "A public client must use PKCE; leave pkceOptional off, or make the client confidential.")
+        }
+    }
+
     /// Whether `self` differs from `before` in what operators approved with its apps: the app
     /// domain, the redirect URL, and whether the client is public (a public client's codes and
     /// refresh tokens redeem with `client_id` alone). Such a change sends its apps back to review.

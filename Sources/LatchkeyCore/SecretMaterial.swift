@@ -72,10 +72,14 @@ public struct SecretDigest: Hashable, Sendable {
     }
 }
 
-/// Encrypts what must be recoverable (signing secrets, private keys) under the master key with
-/// AES-256-GCM (SPEC §4). The output is base64 of nonce ‖ ciphertext ‖ tag.
+/// Encrypts what must be recoverable (signing secrets, private keys) with AES-256-GCM (SPEC §4),
+/// under a key derived from the master key for one kind of data (`SealingKeys`). The output is
+/// base64 of nonce ‖ ciphertext ‖ tag.
 public struct SecretSealer: Sendable {
     private let key: SymmetricKey
+    /// The master key itself, which sealed this kind of data before purpose keys: opened, never
+    /// sealed with, until the start-up migration has sealed everything again.
+    private let legacy: SymmetricKey?
 
     public static let keyByteCount = 32
 
@@ -88,16 +92,31 @@ public struct SecretSealer: Sendable {
             )
         }
         self.key = SymmetricKey(data: masterKey)
+        self.legacy = nil
     }
 
-    private init(key: SymmetricKey) {
+    private init(key: SymmetricKey, legacy: SymmetricKey?) {
         self.key = key
+        self.legacy = legacy
     }
 
     /// A sealer under a key derived from this one for a single purpose (HKDF-SHA256), so that
-    /// what one purpose seals can never be opened as another's.
-    public func derived(for purpose: String) -> SecretSealer {
-        SecretSealer(key: HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("latchkey \(purpose)".utf8), outputByteCount: Self.keyByteCount))
+    /// what one purpose seals can never be opened as another's. `openingLegacy`: it also opens
+    /// what this key sealed itself, for data written before purpose keys.
+    public func derived(for purpose: String, openingLegacy: Bool = false) -> SecretSealer {
+        SecretSealer(
+            key: HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data("latchkey \(purpose)".utf8), outputByteCount: Self.keyByteCount),
+            legacy: openingLegacy ? key : nil
+        )
+    }
+
+    /// `sealed` sealed again under the purpose key when it opens only under the legacy key;
+    /// `nil` when it is sealed under the purpose key already.
+    public func resealed(_ sealed: String) throws -> String? {
+        guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data) else { throw SealError.unsealable }
+        if (try? AES.GCM.open(box, using: key)) != nil { return nil }
+        guard let legacy, let plain = try? AES.GCM.open(box, using: legacy) else { throw SealError.unsealable }
+        return try seal(plain)
     }
 
     /// HMAC-SHA256 under this sealer's key: a stable, opaque name for `data`.
@@ -117,7 +136,10 @@ public struct SecretSealer: Sendable {
 
     public func open(_ sealed: String) throws -> Data {
         guard let data = Data(base64Encoded: sealed) else { throw SealError.unsealable }
-        return try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key)
+        let box = try AES.GCM.SealedBox(combined: data)
+        guard let legacy else { return try AES.GCM.open(box, using: key) }
+        if let plain = try? AES.GCM.open(box, using: key) { return plain }
+        return try AES.GCM.open(box, using: legacy)
     }
 
     /// The key a client secret signs inbound data with (context tokens, events): the bytes its
@@ -130,5 +152,30 @@ public struct SecretSealer: Sendable {
     public enum SealError: Error {
         /// The stored text is not a sealed box, or was sealed under another master key.
         case unsealable
+    }
+}
+
+/// The keys Latchkey seals with, each derived from the master key for one kind of data, so that
+/// the master key itself seals nothing and what one kind seals cannot be opened as another
+/// (docs/security.md lists them).
+public struct SealingKeys: Sendable {
+    /// Client secrets' values, for signing context tokens and events.
+    public let clientSecrets: SecretSealer
+    /// Sellers' expiry-notice webhook secrets.
+    public let webhookSecrets: SecretSealer
+    /// The private keys that sign access and ID tokens.
+    public let signingKeys: SecretSealer
+    /// ACS refresh tokens, which are sealed boxes handed to apps.
+    public let acsRefreshTokens: SecretSealer
+    /// The context token's `CacheKey`, a keyed digest.
+    public let contextCacheKeys: SecretSealer
+
+    public init(masterKey: [UInt8]) throws(FieldIssue) {
+        let master = try SecretSealer(masterKey: masterKey)
+        clientSecrets = master.derived(for: "client secrets v1", openingLegacy: true)
+        webhookSecrets = master.derived(for: "webhook secrets v1", openingLegacy: true)
+        signingKeys = master.derived(for: "token signing keys v1", openingLegacy: true)
+        acsRefreshTokens = master.derived(for: "acs refresh token v1")
+        contextCacheKeys = master.derived(for: "context token cache key v1")
     }
 }

@@ -67,9 +67,15 @@ public struct AuthorizationRequest: Sendable {
                 throw OAuthError(.invalidRequest, "code_challenge must be the base64url SHA-256 of the verifier: 43 characters.")
             }
         }
-        // RFC 9700 §2.1.1: a public client proves with PKCE that it is the one that asked.
-        if client.registration.isPublic && challenge == nil {
-            throw OAuthError(.invalidRequest, "code_challenge is missing: this client is public, so it must use PKCE (S256).")
+        // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: PKCE for every client, unless an earlier era's
+        // confidential client is allowed without it.
+        if client.registration.requiresPKCE && challenge == nil {
+            throw OAuthError(
+                .invalidRequest,
+                client.registration.isPublic
+                    ? "code_challenge is missing: this client is public, so it must use PKCE (S256)."
+                    : "code_challenge is missing: Latchkey requires PKCE (S256) of every client; a confidential app that cannot send it asks its seller to set pkceOptional on its Client ID."
+            )
         }
         let prompt = Set(Scopes.parse(try form.value("prompt")))
         let knownPrompts: Set<String> = ["none", "login", "consent", "select_account"]

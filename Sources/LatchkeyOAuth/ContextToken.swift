@@ -31,13 +31,13 @@ public struct ACSRefreshToken: Sendable, Equatable {
     }
 }
 
-/// Seals and opens ACS refresh tokens under a key derived from the master key, so that every
+/// Seals and opens ACS refresh tokens under their purpose key (`SealingKeys`), so that every
 /// node reads what any node issued.
 public struct ACSRefreshTokens: Sendable {
     let sealer: SecretSealer
 
-    public init(masterSealer: SecretSealer) {
-        self.sealer = masterSealer.derived(for: "acs refresh token v1")
+    public init(keys: SealingKeys) {
+        self.sealer = keys.acsRefreshTokens
     }
 
     public func seal(_ token: ACSRefreshToken) throws -> String {
@@ -71,9 +71,9 @@ public struct ContextTokenIssuer: Sendable {
     /// ACS-WIRE §6.2: about 12 hours.
     public static let lifetime = 12 * 3600
 
-    public init(masterSealer: SecretSealer, refreshTokens: ACSRefreshTokens, issuer: String, clock: @escaping Clock) {
-        self.secrets = masterSealer
-        self.cacheKeys = masterSealer.derived(for: "context token cache key v1")
+    public init(keys: SealingKeys, refreshTokens: ACSRefreshTokens, issuer: String, clock: @escaping Clock) {
+        self.secrets = keys.clientSecrets
+        self.cacheKeys = keys.contextCacheKeys
         self.refreshTokens = refreshTokens
         self.tokenServiceURI = issuer + "/tokens/OAuth/2"
         self.clock = clock

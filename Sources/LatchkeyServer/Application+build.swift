@@ -48,7 +48,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
     let clientCredentials = ClientCredentialsGrant(minter: minter, directory: latchkey.access)
     let authorizationCode = AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock)
-    let acsRefreshTokens = ACSRefreshTokens(masterSealer: latchkey.sealer)
+    let acsRefreshTokens = ACSRefreshTokens(keys: latchkey.keys)
     let tokenEndpoint = TokenEndpoint(authenticator: tokenAuthenticator, grants: [
         authorizationCode,
         RefreshTokenGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock),
@@ -123,7 +123,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     LaunchPages(
         clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog,
         consentPage: ConsentPage(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages),
-        contextTokens: ContextTokenIssuer(masterSealer: latchkey.sealer, refreshTokens: acsRefreshTokens, issuer: configuration.publicURL, clock: clock),
+        contextTokens: ContextTokenIssuer(keys: latchkey.keys, refreshTokens: acsRefreshTokens, issuer: configuration.publicURL, clock: clock),
         configuration: configuration, pages: pages
     ).addRoutes(to: accountPages)
 
@@ -140,7 +140,7 @@ func deliveryServices(_ latchkey: Latchkey, logger: Logger) throws -> [any Servi
     let configuration = latchkey.configuration
     return [
         try EventDeliverer(
-            outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, sealer: latchkey.sealer,
+            outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, keys: latchkey.keys,
             clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger
         ),
         ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),

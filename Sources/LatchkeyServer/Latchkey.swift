@@ -28,7 +28,8 @@ public struct Latchkey: Sendable {
     let cacheLifetime: CacheLifetime
     let revokedTokens: RevokedAccessTokens
     let revocations: any RevocationStore
-    let sealer: SecretSealer
+    /// The purpose keys derived from the master key.
+    let keys: SealingKeys
     let clock: Clock
     let signingKeys: SigningKeys
     /// Where events and expiry notices may be sent.
@@ -40,9 +41,11 @@ public struct Latchkey: Sendable {
         let database = try await openDatabase(configuration, logger: logger)
         do {
             try await Migrations.migrate(database, logger: logger)
-            let sealer = try SecretSealer(masterKey: try MasterKey.resolve(configuration))
-            let latchkey = Latchkey(configuration: configuration, database: database, sealer: sealer, clock: clock)
+            let keys = try SealingKeys(masterKey: try MasterKey.resolve(configuration))
+            let latchkey = Latchkey(configuration: configuration, database: database, keys: keys, clock: clock)
             try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
+            // Only once the master key is known to be this database's.
+            try await SealedDataMigration.run(database, keys: keys, logger: logger)
             return latchkey
         } catch {
             try? await database.close()
@@ -50,7 +53,7 @@ public struct Latchkey: Sendable {
         }
     }
 
-    private init(configuration: Configuration, database: any DatabaseProvider, sealer: SecretSealer, clock: @escaping Clock) {
+    private init(configuration: Configuration, database: any DatabaseProvider, keys: SealingKeys, clock: @escaping Clock) {
         let clients = SQLClientStore(provider: database)
         let sellers = SQLSellerStore(provider: database)
         let tenants = SQLTenantStore(provider: database)
@@ -82,11 +85,11 @@ public struct Latchkey: Sendable {
         self.cache = cache
         self.access = access
         self.cacheLifetime = lifetime
-        self.sealer = sealer
+        self.keys = keys
         self.clock = clock
         self.accounts = SellerAccounts(sellers: sellers, tokens: sellers, hasher: hasher, clock: clock)
         self.registry = ClientRegistry(
-            store: clients, sealer: sealer,
+            store: clients, sealer: keys.clientSecrets,
             policy: SecretPolicy(cap: configuration.secretCap, activationDelay: configuration.secretActivationDelay),
             clock: clock
         )
@@ -100,8 +103,8 @@ public struct Latchkey: Sendable {
         self.outbox = SQLEventOutbox(provider: database)
         let webhooks = SQLSellerWebhookStore(provider: database)
         self.webhooks = webhooks
-        self.expiryNotices = ExpiryNotices(store: webhooks, sealer: sealer, outbound: outbound, clock: clock)
-        self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: sealer, clock: clock)
+        self.expiryNotices = ExpiryNotices(store: webhooks, sealer: keys.webhookSecrets, outbound: outbound, clock: clock)
+        self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: keys.signingKeys, clock: clock)
     }
 
     /// Adds newer signing keys; running nodes pick them up within a minute, and the old keys

@@ -318,6 +318,11 @@ public enum Migrations {
             """,
             "CREATE UNIQUE INDEX revocations_seq ON revocations (seq)",
         ]),
+        // PKCE for every client by default (OAuth 2.1); a confidential client of an earlier era
+        // may be allowed without it.
+        Migration(version: 15, name: "add_clients_pkce_optional", statements: [
+            "ALTER TABLE clients ADD COLUMN pkce_optional INTEGER NOT NULL DEFAULT 0"
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

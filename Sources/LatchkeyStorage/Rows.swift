@@ -37,12 +37,14 @@ struct ClientRow: Codable, Sendable {
     var createdAt: Double
     var idTokenSignedResponseAlg: String
     var publicClient: Int
+    var pkceOptional: Int
     var resourceServer: Int
 
     init(_ client: OAuthClient) {
         resourceServer = client.isResourceServer ? 1 : 0
         idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
         publicClient = client.isPublic ? 1 : 0
+        pkceOptional = client.isPKCEOptional ? 1 : 0
         id = client.id.rawValue
         sellerId = client.sellerID
         friendlyName = client.friendlyName
@@ -62,7 +64,7 @@ struct ClientRow: Codable, Sendable {
             secretValidity: (try? SecretValidity(years: secretValidityYears)) ?? .recommended,
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
             designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256,
-            isPublic: publicClient != 0, isResourceServer: resourceServer != 0
+            isPublic: publicClient != 0, isResourceServer: resourceServer != 0, isPKCEOptional: pkceOptional != 0
         )
     }
 }

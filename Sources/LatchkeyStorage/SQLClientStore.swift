@@ -91,6 +91,7 @@ public struct SQLClientStore: ClientStore {
             .set("signing_secret_id", to: row.signingSecretId)
             .set("id_token_signed_response_alg", to: row.idTokenSignedResponseAlg)
             .set("public_client", to: row.publicClient)
+            .set("pkce_optional", to: row.pkceOptional)
             .set("resource_server", to: row.resourceServer)
             .where("id", .equal, row.id)
             .run()

@@ -2,7 +2,7 @@ import Foundation
 import LatchkeyCore
 import SQLKit
 
-/// A token-signing key pair as stored: the private key sealed under the master key.
+/// A token-signing key pair as stored: the private key sealed under its purpose key.
 public struct StoredSigningKey: Sendable, Equatable {
     public let kid: String
     public let algorithm: String

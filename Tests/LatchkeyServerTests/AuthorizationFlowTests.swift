@@ -74,7 +74,7 @@ struct AuthorizationFlowTests {
             #expect(info.status == .ok && info.string("email") == app.userEmail && info.string("sub") == idToken.sub)
 
             // SSO and consent reuse: the next request comes straight back with a code.
-            let again = try await browser.get(app.authorizeURL(pkce: nil))
+            let again = try await browser.get(app.authorizeURL())
             #expect(again.status == .found && queryItems(again.headers[.location])["code"] != nil)
 
             // Refresh: rotated on every use.
@@ -105,13 +105,14 @@ struct AuthorizationFlowTests {
             #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/signin?return=%2Faccount%2Forganization")
 
             // With the consent gone, the consent page comes back.
-            #expect(try await browser.get(app.authorizeURL(pkce: nil)).status == .ok)
+            #expect(try await browser.get(app.authorizeURL()).status == .ok)
         }
     }
 
     @Test func codesAreSingleUseAndAReplayRevokesWhatTheyIssued() async throws {
         try await Harness().run { api, clock in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let browser = BrowserSession(api: api)
             let pkce = PKCE()
             let issued = try code(from: try await authorize(browser, app, url: app.authorizeURL(pkce: pkce), email: app.userEmail))
@@ -142,7 +143,8 @@ struct AuthorizationFlowTests {
 
     @Test func refreshReuseRevokesTheFamily() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let browser = BrowserSession(api: api)
             let issued = try code(from: try await authorize(browser, app, url: app.authorizeURL(pkce: nil), email: app.userEmail))
             let first = try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", issued), ("redirect_uri", app.redirectURI)])
@@ -160,7 +162,8 @@ struct AuthorizationFlowTests {
 
     @Test func pkceFailuresAndRedirectURIMismatch() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let browser = BrowserSession(api: api)
             let pkce = PKCE()
             let cases: [([(String, String)], String)] = [
@@ -293,7 +296,8 @@ struct AuthorizationFlowTests {
 
     @Test func tokenRevocationAndIntrospectionOfEveryKind() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let browser = BrowserSession(api: api)
             let issued = try code(from: try await authorize(browser, app, url: app.authorizeURL(pkce: nil), email: app.userEmail))
             let tokens = try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", issued), ("redirect_uri", app.redirectURI)])

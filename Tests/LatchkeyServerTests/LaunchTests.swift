@@ -199,7 +199,8 @@ struct LaunchTests {
 
     @Test func theACSAuthorizationCodeGrantReturnsAReusableRefreshToken() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let admin = BrowserSession(api: api)
             _ = try await admin.signIn(email: app.adminEmail, password: app.password)
             _ = try await admin.launch(app, forOrganization: true)

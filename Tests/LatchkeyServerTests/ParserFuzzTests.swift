@@ -101,20 +101,47 @@ struct ParserFuzzTests {
     @Test(.timeLimit(.minutes(10))) func contextTokens() async throws {
         let clientID = "11111111-2222-3333-4444-555555555555"
         let realm = "66666666-7777-8888-9999-000000000000"
-        let now = Int(Date().timeIntervalSince1970)
-        let header = Self.base64URL(Data(#"{"typ":"JWT","alg":"HS256"}"#.utf8))
-        let appctx = #"{\"CacheKey\":\"k\",\"SecurityTokenServiceUri\":\"https://login.example.test/tokens/OAuth/2\"}"#
-        let claims = Self.base64URL(Data("""
-            {"aud":"\(clientID)/app.contoso.com@\(realm)","iss":"00000001-0000-0000-c000-000000000000@\(realm)","nbf":\(now),"exp":\(now + 3600),\
-            "appctxsender":"00000003-0000-0ff1-ce00-000000000000@\(realm)","appctx":"\(appctx)","refreshtoken":"r","isbrowserhostedapp":"true"}
-            """.utf8))
-        let input = header + "." + claims
-        let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(base64Encoded: Self.secret)!))
-        let token = input + "." + Self.base64URL(Data(signature))
+        let token = Self.contextToken(clientID: clientID, realm: realm)
         let validator = try await ContextTokenValidator(clientID: clientID, secrets: [Self.secret])
         #expect(try await validator.validate(token, host: "app.contoso.com").realm == realm)
         try await run("context token", samples: [token, "a.b.c", "..", ""]) { text in
             _ = try? await validator.validate(text, host: "app.contoso.com")
+        }
+    }
+
+    /// A context token as Latchkey issues it (docs/apps.md), signed with `secret`; `iss` and
+    /// `appctxsender` may be replaced.
+    static func contextToken(clientID: String, realm: String, iss: String? = nil, sender: String? = nil) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        let header = base64URL(Data(#"{"typ":"JWT","alg":"HS256"}"#.utf8))
+        let appctx = #"{\"CacheKey\":\"k\",\"SecurityTokenServiceUri\":\"https://login.example.test/tokens/OAuth/2\"}"#
+        let issuer = iss ?? "00000001-0000-0000-c000-000000000000@\(realm)"
+        let appctxsender = sender ?? "00000003-0000-0ff1-ce00-000000000000@\(realm)"
+        let claims = base64URL(Data("""
+            {"aud":"\(clientID)/app.contoso.com@\(realm)","iss":"\(issuer)","nbf":\(now),"exp":\(now + 3600),\
+            "appctxsender":"\(appctxsender)","appctx":"\(appctx)","refreshtoken":"r","isbrowserhostedapp":"true"}
+            """.utf8))
+        let input = header + "." + claims
+        let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(base64Encoded: secret)!))
+        return input + "." + base64URL(Data(signature))
+    }
+
+    @Test func contextTokensNameTheTokenServiceAndThePlatform() async throws {
+        let clientID = "11111111-2222-3333-4444-555555555555"
+        let realm = "66666666-7777-8888-9999-000000000000"
+        let validator = try await ContextTokenValidator(clientID: clientID, secrets: [Self.secret])
+        #expect(try await validator.validate(Self.contextToken(clientID: clientID, realm: realm), host: "app.contoso.com").sender.hasPrefix("00000003-"))
+        for (iss, sender) in [
+            ("attacker@\(realm)", nil), ("00000003-0000-0ff1-ce00-000000000000@\(realm)", nil), ("00000001-0000-0000-c000-000000000000@not-a-realm", nil),
+            (nil, "00000001-0000-0000-c000-000000000000@\(realm)"), (nil, "00000003-0000-0ff1-ce00-000000000000@00000000-0000-0000-0000-000000000000"),
+        ] as [(String?, String?)] {
+            let token = Self.contextToken(clientID: clientID, realm: realm, iss: iss, sender: sender)
+            do {
+                _ = try await validator.validate(token, host: "app.contoso.com")
+                Issue.record("accepted iss \(iss ?? "-") appctxsender \(sender ?? "-")")
+            } catch {
+                if case .wrongIssuer = error {} else if case .wrongAudience = error {} else { Issue.record("\(error)") }
+            }
         }
     }
 

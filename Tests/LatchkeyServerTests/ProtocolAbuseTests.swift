@@ -71,7 +71,8 @@ struct ProtocolAbuseTests {
     /// A token or code obtained by one client is worth nothing in another's hands.
     @Test func tokensDoNotMoveBetweenClients() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp()
+            // A confidential client of an earlier era, allowed to ask for codes without PKCE.
+            let app = try await api.delegatedApp(clientFields: ["pkceOptional": true])
             let browser = BrowserSession(api: api)
             let first = try await api.tokenRequest(app, [
                 ("grant_type", "authorization_code"),

@@ -30,7 +30,7 @@ struct SigningKeyTests {
     /// OpenID Connect Registration `id_token_signed_response_alg`: a client that only does RSA.
     @Test func aClientMayAskForRS256IDTokens() async throws {
         try await Harness().run { api, _ in
-            let app = try await api.delegatedApp(clientFields: ["idTokenSignedResponseAlg": "RS256"])
+            let app = try await api.delegatedApp(clientFields: ["idTokenSignedResponseAlg": "RS256", "pkceOptional": true])
             let shown = try await api.send(.get, "/api/v1/clients/\(app.clientID)", token: app.sellerToken)
             #expect(shown.string("idTokenSignedResponseAlg") == "RS256")
             let bad = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["idTokenSignedResponseAlg": "HS256"])

@@ -179,4 +179,27 @@ struct TrustBoundaryTests {
             #expect(moved.status == .ok && moved.string("status") == "submitted", "\(moved.body)")
         }
     }
+
+    @Test func everyClientUsesPKCEUnlessAnEarlierErasConfidentialAppIsAllowedWithout() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let browser = BrowserSession(api: api)
+            _ = try await browser.signIn(email: app.userEmail, password: app.password)
+            let refused = try await browser.get(app.authorizeURL(pkce: nil))
+            #expect(queryItems(refused.headers[.location])["error"] == "invalid_request", "\(refused.status)")
+            #expect(queryItems(refused.headers[.location])["error_description"]?.contains("PKCE") == true)
+
+            let legacy = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["pkceOptional": true])
+            #expect(legacy.status == .ok && legacy["pkceOptional"] as? Bool == true, "\(legacy.body)")
+            let page = try await browser.get(app.authorizeURL(pkce: nil))
+            #expect(page.status == .ok, "the consent page, no error: \(page.status)")
+
+            let both = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["publicClient": true])
+            #expect(both.status == .unprocessableContent && both.issueFields == ["pkceOptional"], "\(both.body)")
+            let created = try await api.send(.post, "/api/v1/clients", token: app.sellerToken, json: [
+                "friendlyName": "spa", "appDomain": "app.contoso.com", "redirectUrl": "https://app.contoso.com/spa", "publicClient": true, "pkceOptional": true,
+            ])
+            #expect(created.status == .unprocessableContent && created.issueFields == ["pkceOptional"])
+        }
+    }
 }

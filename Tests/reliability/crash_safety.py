@@ -95,8 +95,9 @@ def main():
     lock = threading.Lock()
     cut_off = {"secrets": 0}
 
+    # PKCE as every client must (RFC 7636 Appendix B's pair: a fixed verifier serves every code here).
     authorize = (f"/oauth2/authorize?response_type=code&client_id={code_client}&redirect_uri=https%3A%2F%2Fapp.contoso.com%2Fauth"
-                 "&scope=openid%20Calendars.Read&state=s")
+                 "&scope=openid%20Calendars.Read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM&code_challenge_method=S256")
 
     def code(browser):
         """One authorization code: through sign-in and consent the first time, straight after."""
@@ -188,7 +189,8 @@ def main():
             codes, acknowledged["codes"] = acknowledged["codes"], []
         for issued in codes:
             reply = requests.post(f"{server.base}/oauth2/token", data={"grant_type": "authorization_code", "code": issued,
-                                  "redirect_uri": "https://app.contoso.com/auth"}, auth=(code_client, code_secret))
+                                  "redirect_uri": "https://app.contoso.com/auth", "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"},
+                                  auth=(code_client, code_secret))
             if reply.status_code != 200:
                 problems.append(f"kill {kill}: an acknowledged code was not redeemable: {reply.status_code} {reply.text[:120]}")
         redeemed[0] += len(codes)

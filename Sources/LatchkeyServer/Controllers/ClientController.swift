@@ -22,7 +22,8 @@ struct ClientController {
         let body = try await request.decodeJSON(CreateClientRequest.self, context: context)
         let (client, secret) = try await registry.create(
             .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability,
-                idTokenSignedResponseAlg: body.idTokenSignedResponseAlg, isPublic: body.publicClient, isResourceServer: body.resourceServer),
+                idTokenSignedResponseAlg: body.idTokenSignedResponseAlg, isPublic: body.publicClient, isResourceServer: body.resourceServer,
+                isPKCEOptional: body.pkceOptional),
             by: try context.actor()
         )
         return EditedResponse(
@@ -45,7 +46,7 @@ struct ClientController {
         let body = try await request.decodeJSON(UpdateClientRequest.self, context: context)
         let edit = ClientRegistry.ClientEdit(
             friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, idTokenSignedResponseAlg: body.idTokenSignedResponseAlg,
-            isPublic: body.publicClient, isResourceServer: body.resourceServer
+            isPublic: body.publicClient, isResourceServer: body.resourceServer, isPKCEOptional: body.pkceOptional
         )
         let client = try await registry.update(id, edit, by: try context.actor())
         return ClientResponse(client, at: clock())

@@ -155,6 +155,7 @@ struct ClientPages {
         let secrets: [SecretRow]
         let deleteError: String?
         let isPublic: Bool
+        let pkceOptional: Bool
         let rs256: Bool
     }
 
@@ -169,7 +170,8 @@ struct ClientPages {
         do {
             let edit = ClientRegistry.ClientEdit(
                 friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"),
-                idTokenSignedResponseAlg: context.form["idTokenSignedResponseAlg"], isPublic: context.field("publicClient") == "on"
+                idTokenSignedResponseAlg: context.form["idTokenSignedResponseAlg"], isPublic: context.field("publicClient") == "on",
+                isPKCEOptional: context.field("pkceOptional") == "on"
             )
             _ = try await registry.update(id, edit, by: actor)
             context.notify("Details saved.")
@@ -220,6 +222,7 @@ struct ClientPages {
             ],
             errors: errors.list, secrets: secrets, deleteError: deleteError,
             isPublic: edits.map { $0["publicClient"] == "on" } ?? client.isPublic,
+            pkceOptional: edits.map { $0["pkceOptional"] == "on" } ?? client.isPKCEOptional,
             rs256: (edits?["idTokenSignedResponseAlg"] ?? client.idTokenAlgorithm.rawValue) == IDTokenAlgorithm.rs256.rawValue
         )
         return pages.render("client", title: client.friendlyName, tab: .clients, body: body, context: context, status: status)

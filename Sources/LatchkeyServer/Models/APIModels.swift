@@ -80,6 +80,7 @@ struct CreateClientRequest: Decodable {
     var idTokenSignedResponseAlg: String?
     var publicClient: Bool?
     var resourceServer: Bool?
+    var pkceOptional: Bool?
 }
 
 struct UpdateClientRequest: Decodable {
@@ -89,6 +90,7 @@ struct UpdateClientRequest: Decodable {
     var idTokenSignedResponseAlg: String?
     var publicClient: Bool?
     var resourceServer: Bool?
+    var pkceOptional: Bool?
 }
 
 struct AddSecretRequest: Decodable {
@@ -157,6 +159,9 @@ struct ClientResponse: ResponseEncodable {
     let idTokenSignedResponseAlg: IDTokenAlgorithm
     let publicClient: Bool
     let resourceServer: Bool
+    /// Whether its authorization requests may come without PKCE (a confidential client of an
+    /// earlier era); PKCE is required otherwise.
+    let pkceOptional: Bool
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
@@ -166,6 +171,7 @@ struct ClientResponse: ResponseEncodable {
         idTokenSignedResponseAlg = client.idTokenAlgorithm
         publicClient = client.isPublic
         resourceServer = client.isResourceServer
+        pkceOptional = client.isPKCEOptional
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description

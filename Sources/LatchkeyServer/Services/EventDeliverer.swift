@@ -15,7 +15,7 @@ struct EventDeliverer: Service {
     let apps: any AppStore
     let clients: any ClientStore
     let webhooks: any SellerWebhookStore
-    let sealer: SecretSealer
+    let keys: SealingKeys
     let clock: Clock
     let interval: Duration
     let logger: Logger
@@ -29,14 +29,14 @@ struct EventDeliverer: Service {
     static let timeout: TimeInterval = 10
 
     init(
-        outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, sealer: SecretSealer, clock: @escaping Clock,
+        outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, keys: SealingKeys, clock: @escaping Clock,
         interval: Duration, outbound: OutboundPolicy, logger: Logger
     ) throws {
         self.outbox = outbox
         self.apps = apps
         self.clients = clients
         self.webhooks = webhooks
-        self.sealer = sealer
+        self.keys = keys
         self.clock = clock
         self.interval = interval
         self.logger = logger
@@ -142,7 +142,7 @@ struct EventDeliverer: Service {
             guard let webhook = try await webhooks.webhook(sellerID: delivery.sellerID), let url = URL(string: webhook.url.value) else {
                 throw Undeliverable("the seller has no webhook URL any more")
             }
-            guard let value = try? sealer.open(webhook.sealedSecret), let key = Data(base64Encoded: value) else {
+            guard let value = try? keys.webhookSecrets.open(webhook.sealedSecret), let key = Data(base64Encoded: value) else {
                 throw Undeliverable("the webhook's secret cannot be opened with this master key")
             }
             return (url, key)
@@ -151,7 +151,7 @@ struct EventDeliverer: Service {
             throw Undeliverable("the app has no events URL any more")
         }
         guard let clientID = app.clientID, let client = try await clients.client(clientID), let secret = client.signingSecret(at: clock()),
-            let key = sealer.signingKey(of: secret)
+            let key = keys.clientSecrets.signingKey(of: secret)
         else {
             throw Undeliverable("the app's Client ID has no active secret to sign with")
         }
