@@ -185,6 +185,10 @@ public protocol GrantStore: Sendable {
     func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool
     /// Revokes an access token (RFC 7009) until it expires; `audit` goes to the tenant's log.
     func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws
+    /// Revokes an ACS refresh token (RFC 7009) by its id until it expires; no feed rule, since
+    /// only Latchkey reads refresh tokens. `false` when it was revoked already.
+    @discardableResult
+    func revokeACSRefreshToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws -> Bool
     func isAccessTokenRevoked(id: String) async throws -> Bool
     /// Deletes expired codes, refresh tokens and revocation records.
     func prune(before now: Date) async throws

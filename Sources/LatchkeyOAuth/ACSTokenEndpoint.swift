@@ -16,6 +16,8 @@ public struct ACSTokenEndpoint: Sendable {
     let refreshTokens: ACSRefreshTokens
     let minter: TokenMinter
     let siteHosts: SiteHosts
+    /// Where a revoked ACS refresh token is found (by `ACSRefreshTokens.id(of:)`).
+    let revoked: RevokedAccessTokens
     let clock: Clock
 
     public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
@@ -24,8 +26,10 @@ public struct ACSTokenEndpoint: Sendable {
 
     public init(
         authenticator: ClientAuthenticator, clientCredentials: ClientCredentialsGrant, authorizationCode: AuthorizationCodeGrant,
-        directory: any AuthorizationDirectory, refreshTokens: ACSRefreshTokens, minter: TokenMinter, siteHosts: SiteHosts, clock: @escaping Clock
+        directory: any AuthorizationDirectory, refreshTokens: ACSRefreshTokens, minter: TokenMinter, siteHosts: SiteHosts, revoked: RevokedAccessTokens,
+        clock: @escaping Clock
     ) {
+        self.revoked = revoked
         self.siteHosts = siteHosts
         self.authenticator = authenticator
         self.clientCredentials = clientCredentials
@@ -119,6 +123,9 @@ public struct ACSTokenEndpoint: Sendable {
             }
             guard refresh.expiresAt > Int(clock().timeIntervalSince1970) else {
                 throw OAuthError(.invalidGrant, "The refresh token has expired; a new launch of the app brings a new context token.")
+            }
+            guard let text = try form.value("refresh_token"), try await !revoked.isRevoked(ACSRefreshTokens.id(of: text)) else {
+                throw OAuthError(.invalidGrant, "The refresh token was revoked; a new launch of the app brings a new context token.")
             }
             let (_, user) = try await directory.checkDelegatedGrant(
                 client: registered, appID: refresh.appID, userID: refresh.userID, tenantID: refresh.tenantID, scopes: refresh.scopes

@@ -15,6 +15,8 @@ public struct AuthorizationRequest: Sendable {
     public let nonce: String?
     public let codeChallenge: String?
     public let prompt: Set<String>
+    /// OpenID Connect Core §3.1.2.1: the most seconds since the user last signed in.
+    public let maxAge: Int?
     /// The request's parameters, to carry through sign-in and the consent form.
     public let parameters: [(String, String)]
 
@@ -87,13 +89,22 @@ public struct AuthorizationRequest: Sendable {
             throw OAuthError(.invalidScope, "scope is missing: ask for openid and the permissions the app needs, for example scope=openid Calendars.Read.")
         }
         let nonce = try form.value("nonce")
+        var maxAge: Int?
+        if let text = try form.value("max_age") {
+            guard let seconds = Int(text), seconds >= 0 else {
+                throw OAuthError(.invalidRequest, "max_age must be a whole number of seconds, 0 or more.")
+            }
+            maxAge = seconds
+        }
+        // Carried through sign-in and the consent form: prompt and max_age are satisfied by the
+        // sign-in they cause, and are not asked again on the way back.
         var parameters: [(String, String)] = []
-        for (name, values) in form.all.sorted(by: { $0.key < $1.key }) where !["_csrf", "decision", "for_organization", "prompt"].contains(name) {
+        for (name, values) in form.all.sorted(by: { $0.key < $1.key }) where !["_csrf", "decision", "for_organization", "prompt", "max_age"].contains(name) {
             if let value = values.first { parameters.append((name, value)) }
         }
         return AuthorizationRequest(
             client: client, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, state: state, scopes: scopes, nonce: nonce,
-            codeChallenge: challenge, prompt: prompt, parameters: parameters
+            codeChallenge: challenge, prompt: prompt, maxAge: maxAge, parameters: parameters
         )
     }
 

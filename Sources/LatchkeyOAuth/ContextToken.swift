@@ -45,6 +45,12 @@ public struct ACSRefreshTokens: Sendable {
         return try sealer.seal(Data(fields.joined(separator: "\n").utf8))
     }
 
+    /// The id an ACS refresh token is revoked by: the digest of its text (RFC 7009 names no
+    /// other handle, and the sealed box carries none).
+    public static func id(of text: String) -> String {
+        "acs-refresh:" + SecretDigest(of: text).hex
+    }
+
     /// The token, or `nil` when it was not sealed here (or was altered).
     public func open(_ text: String) -> ACSRefreshToken? {
         guard let plain = try? sealer.open(text) else { return nil }

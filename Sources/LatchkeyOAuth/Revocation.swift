@@ -2,17 +2,20 @@ import Foundation
 import LatchkeyCore
 
 /// `POST /oauth2/revoke` (RFC 7009): a client revokes one of its refresh tokens (and with it
-/// the family) or access tokens. Unknown tokens are answered 200 too (§2.2).
+/// the family), its ACS refresh tokens, or its access tokens. Unknown tokens are answered 200
+/// too (§2.2).
 public struct RevocationEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let signer: TokenSigner
     let grants: any GrantStore
+    let acsRefreshTokens: ACSRefreshTokens
     let clock: Clock
 
-    public init(authenticator: ClientAuthenticator, signer: TokenSigner, grants: any GrantStore, clock: @escaping Clock) {
+    public init(authenticator: ClientAuthenticator, signer: TokenSigner, grants: any GrantStore, acsRefreshTokens: ACSRefreshTokens, clock: @escaping Clock) {
         self.authenticator = authenticator
         self.signer = signer
         self.grants = grants
+        self.acsRefreshTokens = acsRefreshTokens
         self.clock = clock
     }
 
@@ -24,6 +27,17 @@ public struct RevocationEndpoint: Sendable {
         }
         if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, at: clock()) {
             return (client.id, "refresh_token")
+        }
+        if let refresh = acsRefreshTokens.open(token), refresh.clientID == client.id {
+            guard refresh.expiresAt > Int(clock().timeIntervalSince1970) else { return (client.id, nil) }
+            let audit = AuditEntry(
+                sellerID: refresh.tenantID, actor: "client \(client.id)", action: .grantRevoke, objectType: "acs_refresh_token",
+                objectID: ACSRefreshTokens.id(of: token), at: clock(), sourceIP: nil, detail: "revoked by the client (RFC 7009); user \(refresh.userID)"
+            )
+            try await grants.revokeACSRefreshToken(
+                id: ACSRefreshTokens.id(of: token), expiresAt: Date(timeIntervalSince1970: TimeInterval(refresh.expiresAt)), audit: audit
+            )
+            return (client.id, "acs_refresh_token")
         }
         if let claims = try? await signer.verify(token), claims.clientID == client.id.rawValue {
             // An expired token needs no rule: resource servers refuse it already.

@@ -55,7 +55,6 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
         clientCredentials,
     ])
     let validator = AccessTokenValidator(signer: signer, settings: settings, clients: latchkey.cache, directory: latchkey.access, revokedTokens: latchkey.revokedTokens, clock: clock)
-    let scopes = try await latchkey.directory.permissions().filter { !$0.appOnly }.map(\.name)
 
     let metrics = ServerMetrics()
     let router = Router(context: LatchkeyRequestContext.self)
@@ -75,13 +74,14 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     OAuthController(
         tokenEndpoint: tokenEndpoint,
         introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),
-        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants, clock: clock),
+        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants, acsRefreshTokens: acsRefreshTokens, clock: clock),
         userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
-        metadata: ServerMetadata(issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes, scopes: scopes),
+        issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes,
+        scopes: { [directory = latchkey.directory] in try await directory.permissions().filter { !$0.appOnly }.map(\.name) },
         signer: signer,
         acs: ACSTokenEndpoint(
             authenticator: tokenAuthenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
-            refreshTokens: acsRefreshTokens, minter: minter, siteHosts: configuration.siteHosts, clock: clock
+            refreshTokens: acsRefreshTokens, minter: minter, siteHosts: configuration.siteHosts, revoked: latchkey.revokedTokens, clock: clock
         ),
         metrics: metrics, addressLimit: limits.tokensPerAddress
     ).addRoutes(to: router)

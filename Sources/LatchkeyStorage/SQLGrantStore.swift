@@ -220,6 +220,17 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
+    @discardableResult
+    public func revokeACSRefreshToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws -> Bool {
+        try await provider.transaction { db in
+            guard try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() == nil else { return false }
+            try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at").values(SQLBind(id), SQLBind(expiresAt.unixSeconds)).run()
+            try await db.notify(.accessTokenRevoked(id: id))
+            if let audit { try await db.record(audit) }
+            return true
+        }
+    }
+
     public func isAccessTokenRevoked(id: String) async throws -> Bool {
         try await provider.read { db in
             try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() != nil

@@ -197,6 +197,40 @@ struct LaunchTests {
         }
     }
 
+    @Test func anACSRefreshTokenIsRevokedByItselfWithRFC7009() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let admin = BrowserSession(api: api)
+            _ = try await admin.signIn(email: app.adminEmail, password: app.password)
+            let token = try await ContextTokenValidator(clientID: app.clientID, secrets: [app.secret]).validate(try await admin.launch(app).token, host: "app.contoso.com")
+            let second = try await ContextTokenValidator(clientID: app.clientID, secrets: [app.secret]).validate(try await admin.launch(app).token, host: "app.contoso.com")
+            func refresh(_ refreshToken: String) async throws -> Reply {
+                try await acsToken(api, "/tokens/OAuth/2", [
+                    ("grant_type", "refresh_token"), ("client_id", "\(app.clientID)@\(app.tenantID)"), ("client_secret", app.secret),
+                    ("refresh_token", refreshToken), ("resource", "\(platform)/sites.fabrikam.example@\(app.tenantID)"),
+                ])
+            }
+            #expect(try await refresh(token.refreshToken).status == .ok)
+            func revoke(_ refreshToken: String, as client: DelegatedApp) async throws -> Reply {
+                try await api.send(
+                    .post, "/oauth2/revoke", body: "token=\(BrowserSession.encode(refreshToken))",
+                    headers: [.authorization: client.basic, .contentType: "application/x-www-form-urlencoded"]
+                )
+            }
+            // Another client's revocation is answered 200 and changes nothing (RFC 7009 §2.1).
+            let other = try await api.delegatedApp()
+            #expect(try await revoke(token.refreshToken, as: other).status == .ok)
+            #expect(try await refresh(token.refreshToken).status == .ok)
+            for _ in 0..<3 { #expect(try await revoke(token.refreshToken, as: app).status == .ok) }
+            let refused = try await refresh(token.refreshToken)
+            #expect(refused.status == .badRequest && refused.string("error") == "invalid_grant", "\(refused.body)")
+            #expect(try await refresh(second.refreshToken).status == .ok, "the next launch's refresh token is another one")
+            let log = try await api.send(.get, "/api/v1/tenants/\(app.tenantID)/audit", token: app.operatorToken)
+            let entries = (log["entries"] as? [[String: Any]] ?? []).filter { $0["objectType"] as? String == "acs_refresh_token" }
+            #expect(entries.count == 1, "one entry however often it is revoked")
+        }
+    }
+
     @Test func theACSAuthorizationCodeGrantReturnsAReusableRefreshToken() async throws {
         try await Harness().run { api, _ in
             // A confidential client of an earlier era, allowed to ask for codes without PKCE.

@@ -13,7 +13,11 @@ struct OAuthController {
     let introspection: IntrospectionEndpoint
     let revocation: RevocationEndpoint
     let userInfo: UserInfoEndpoint
-    let metadata: ServerMetadata
+    let issuer: String
+    let grantTypes: [String]
+    /// The delegated permissions as they are now, read at each request so that every node
+    /// lists the same (`scopes_supported`).
+    let scopes: @Sendable () async throws -> [String]
     let signer: TokenSigner
     let acs: ACSTokenEndpoint
     let metrics: ServerMetrics
@@ -54,7 +58,7 @@ struct OAuthController {
             let error = OAuthError(.invalidRequest, "Ask for /metadata/json/1?realm={tenant id}.")
             return Self.response(ByteBuffer(string: error.jsonText), status: .badRequest)
         }
-        return Self.response(ByteBuffer(string: ACSTokenEndpoint.metadata(issuer: metadata.issuer, realm: realm)), status: .ok, cacheControl: "public, max-age=300")
+        return Self.response(ByteBuffer(string: ACSTokenEndpoint.metadata(issuer: issuer, realm: realm)), status: .ok, cacheControl: "public, max-age=300")
     }
 
     @Sendable func token(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
@@ -121,7 +125,8 @@ struct OAuthController {
     }
 
     @Sendable func serverMetadata(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try Self.json(metadata, status: .ok, cacheControl: "public, max-age=300")
+        let metadata = ServerMetadata(issuer: issuer, grantTypes: grantTypes, scopes: try await scopes())
+        return try Self.json(metadata, status: .ok, cacheControl: "public, max-age=300")
     }
 
     @Sendable func jwks(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {

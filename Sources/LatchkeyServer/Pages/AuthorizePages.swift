@@ -61,6 +61,13 @@ struct AuthorizePages {
             if authorization.prompt.contains("none") { return fail(.loginRequired, "The user is not signed in to Latchkey.") }
             return .redirect(to: signIn, type: .normal)
         }
+        // OpenID Connect Core §3.1.2.1: a sign-in older than max_age is done again.
+        if let maxAge = authorization.maxAge, Int(clock().timeIntervalSince1970) - Int(authTime.timeIntervalSince1970) > maxAge {
+            if authorization.prompt.contains("none") {
+                return fail(.loginRequired, "The user signed in more than max_age (\(maxAge) s) ago.")
+            }
+            return .redirect(to: signIn, type: .normal)
+        }
         let tenantAccess = try await access.access(appID: app.id, tenantID: user.tenantID)
         guard let tenant = tenantAccess.tenant else { return problem("Your organization no longer exists.", context: context) }
         // SPEC §1 "Regions": a clear page, never a redirect carrying a code.
