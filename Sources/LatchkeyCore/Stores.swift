@@ -59,6 +59,9 @@ public protocol AppStore: Sendable {
 public protocol AuditStore: Sendable {
     /// Newest first; `before` (an entry id) pages back from that entry.
     func entries(sellerID: String, before: String?, limit: Int) async throws -> [AuditEntry]
+    /// Deletes the entries older than `cutoff`, unless a node (this one or another) did so less
+    /// than `interval` before `now`: then `nil`. Otherwise the number deleted.
+    func prune(olderThan cutoff: Date, at now: Date, interval: TimeInterval) async throws -> Int?
 }
 
 /// Password hashing is slow on purpose; implementations run it off the request threads.

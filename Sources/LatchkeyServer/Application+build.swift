@@ -45,6 +45,8 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     // The token endpoints count each authenticated client's requests; introspection,
     // revocation and the feed do not.
     let tokenAuthenticator = authenticator.limited { limits.tokensPerClient.admit($0.rawValue) }
+    // Introspection, revocation and the feed count on limits of their own.
+    let checkAuthenticator = authenticator.limited { limits.checksPerClient.admit($0.rawValue) }
     let minter = TokenMinter(signer: signer, settings: settings, clock: clock)
     let clientCredentials = ClientCredentialsGrant(minter: minter, directory: latchkey.access)
     let authorizationCode = AuthorizationCodeGrant(minter: minter, directory: latchkey.access, grants: latchkey.grants, clock: clock)
@@ -69,12 +71,14 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
 
     HealthController(database: latchkey.database).addRoutes(to: router)
     MetricsController(metrics: metrics, latchkey: latchkey).addRoutes(to: router)
-    RevocationFeedController(authenticator: authenticator, store: latchkey.revocations, wakeup: RevocationWakeup(changes: latchkey.database.changes))
-        .addRoutes(to: router)
+    RevocationFeedController(
+        authenticator: checkAuthenticator, store: latchkey.revocations, wakeup: RevocationWakeup(changes: latchkey.database.changes),
+        addressLimit: limits.checksPerAddress, longPolls: limits.longPolls
+    ).addRoutes(to: router)
     OAuthController(
         tokenEndpoint: tokenEndpoint,
-        introspection: IntrospectionEndpoint(authenticator: authenticator, validator: validator, grants: latchkey.grants, clock: clock),
-        revocation: RevocationEndpoint(authenticator: authenticator, signer: signer, grants: latchkey.grants, acsRefreshTokens: acsRefreshTokens, clock: clock),
+        introspection: IntrospectionEndpoint(authenticator: checkAuthenticator, validator: validator, grants: latchkey.grants, clock: clock),
+        revocation: RevocationEndpoint(authenticator: checkAuthenticator, signer: signer, grants: latchkey.grants, acsRefreshTokens: acsRefreshTokens, clock: clock),
         userInfo: UserInfoEndpoint(validator: validator, directory: latchkey.access),
         issuer: configuration.publicURL, grantTypes: tokenEndpoint.grantTypes,
         scopes: { [directory = latchkey.directory] in try await directory.permissions().filter { !$0.appOnly }.map(\.name) },
@@ -83,7 +87,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
             authenticator: tokenAuthenticator, clientCredentials: clientCredentials, authorizationCode: authorizationCode, directory: latchkey.access,
             refreshTokens: acsRefreshTokens, minter: minter, siteHosts: configuration.siteHosts, revoked: latchkey.revokedTokens, clock: clock
         ),
-        metrics: metrics, addressLimit: limits.tokensPerAddress
+        metrics: metrics, addressLimit: limits.tokensPerAddress, checksAddressLimit: limits.checksPerAddress
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")
@@ -130,6 +134,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     routes.fill(router.routes.map { ($0.method, $0.path.description) })
     let services: [any Service] = [
         latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
+        AuditPruner(store: latchkey.auditLog, retentionDays: configuration.auditRetentionDays, clock: clock, logger: logger),
         SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
     ] + (configuration.deliversEvents ? try deliveryServices(latchkey, logger: logger) : [])
     return (router, services)
@@ -163,6 +168,35 @@ struct GrantPruner: Service {
                 } catch {
                     logger.warning("could not prune expired grants", metadata: ["error": "\(String(reflecting: type(of: error)))"])
                 }
+            }
+        }
+    }
+}
+
+/// Deletes audit entries older than the retention (`LATCHKEY_AUDIT_RETENTION_DAYS`), at start-up
+/// and every hour; whichever node comes first in an hour does it, the others skip.
+struct AuditPruner: Service {
+    let store: any AuditStore
+    let retentionDays: Int
+    let clock: Clock
+    let logger: Logger
+
+    static let interval: TimeInterval = 3600
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                let now = clock()
+                do {
+                    if let deleted = try await store.prune(olderThan: now.addingTimeInterval(-Double(retentionDays) * 86_400), at: now, interval: Self.interval),
+                        deleted > 0
+                    {
+                        logger.info("pruned the audit log", metadata: ["deleted": "\(deleted)", "retention_days": "\(retentionDays)"])
+                    }
+                } catch {
+                    logger.warning("could not prune the audit log", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
+                try await Task.sleep(for: .seconds(Self.interval))
             }
         }
     }

@@ -74,6 +74,9 @@ public struct Configuration: Sendable {
     /// webhooks point at this machine (`http://localhost:…`). Off by default; never private,
     /// link-local or other internal addresses (docs/security.md).
     public var allowLoopbackCallbacks = false
+    /// `LATCHKEY_AUDIT_RETENTION_DAYS`: audit entries older than this are deleted (hourly, by one
+    /// node of the cluster).
+    public var auditRetentionDays = 400
     /// How events and webhook hosts are looked up (the system's resolver; tests give their own).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
@@ -224,7 +227,10 @@ public struct Configuration: Sendable {
         configuration.rateLimits.tokensPerAddress = try integer("LATCHKEY_RATE_TOKENS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.tokensPerAddress)
         configuration.rateLimits.signInsPerAccount = try integer("LATCHKEY_RATE_SIGNINS_PER_ACCOUNT", in: 0...100_000, default: configuration.rateLimits.signInsPerAccount)
         configuration.rateLimits.signInsPerAddress = try integer("LATCHKEY_RATE_SIGNINS_PER_IP", in: 0...100_000, default: configuration.rateLimits.signInsPerAddress)
+        configuration.rateLimits.checksPerClient = try integer("LATCHKEY_RATE_CHECKS_PER_CLIENT", in: 0...10_000_000, default: configuration.rateLimits.checksPerClient)
+        configuration.rateLimits.checksPerAddress = try integer("LATCHKEY_RATE_CHECKS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.checksPerAddress)
         configuration.trustedProxies = try TrustedProxies(parsing: value("LATCHKEY_TRUSTED_PROXIES") ?? "")
+        configuration.auditRetentionDays = try integer("LATCHKEY_AUDIT_RETENTION_DAYS", in: 1...36_500, default: 400)
         if let text = value("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS") {
             guard let flag = ["true": true, "false": false][text.lowercased()] else {
                 throw ConfigurationError(variable: "LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", message: "expected true or false, got \"\(text)\"")

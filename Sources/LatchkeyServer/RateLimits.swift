@@ -14,6 +14,14 @@ public struct RateLimits: Sendable, Equatable {
     public var signInsPerAccount = 10
     /// Sign-in and sign-up attempts per remote address (`LATCHKEY_RATE_SIGNINS_PER_IP`).
     public var signInsPerAddress = 300
+    /// Introspection, revocation and revocation-feed requests per authenticated client
+    /// (`LATCHKEY_RATE_CHECKS_PER_CLIENT`): a resource server may introspect every call it serves.
+    public var checksPerClient = 60_000
+    /// The same per remote address, counted before authentication (`LATCHKEY_RATE_CHECKS_PER_IP`).
+    public var checksPerAddress = 120_000
+    /// Revocation-feed long polls waiting at once per client: more is a client that forgot to
+    /// wait for its last answer.
+    public var longPollsPerClient = 4
 
     public init() {}
 
@@ -24,6 +32,9 @@ public struct RateLimits: Sendable, Equatable {
         limits.tokensPerAddress = 0
         limits.signInsPerAccount = 0
         limits.signInsPerAddress = 0
+        limits.checksPerClient = 0
+        limits.checksPerAddress = 0
+        limits.longPollsPerClient = 0
         return limits
     }()
 }
@@ -89,8 +100,14 @@ struct RateLimiters: Sendable {
     let tokensPerAddress: RateLimiter
     let signInsPerAccount: RateLimiter
     let signInsPerAddress: RateLimiter
+    let checksPerClient: RateLimiter
+    let checksPerAddress: RateLimiter
+    let longPolls: ConcurrencyLimiter
 
     init(_ limits: RateLimits) {
+        checksPerClient = RateLimiter(perMinute: limits.checksPerClient)
+        checksPerAddress = RateLimiter(perMinute: limits.checksPerAddress)
+        longPolls = ConcurrencyLimiter(limit: limits.longPollsPerClient)
         tokensPerClient = RateLimiter(perMinute: limits.tokensPerClient)
         tokensPerAddress = RateLimiter(perMinute: limits.tokensPerAddress)
         signInsPerAccount = RateLimiter(perMinute: limits.signInsPerAccount)
@@ -105,5 +122,33 @@ struct RateLimiters: Sendable {
         let account = (try? EmailAddress.normalized(email)) ?? (email ?? "").lowercased()
         if !account.isEmpty, let wait = signInsPerAccount.admit(account) { return wait }
         return nil
+    }
+}
+
+/// How many of something a key holds at once (0: no limit): long polls per client.
+final class ConcurrencyLimiter: Sendable {
+    let limit: Int
+    private let held = Mutex<[String: Int]>([:])
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Runs `body` holding one of `key`'s places; `nil` without running it when all are held.
+    func withPlace<T>(_ key: String, _ body: () async throws -> T) async rethrows -> T? {
+        guard limit > 0 else { return try await body() }
+        let taken = held.withLock { held in
+            guard held[key, default: 0] < limit else { return false }
+            held[key, default: 0] += 1
+            return true
+        }
+        guard taken else { return nil }
+        defer {
+            held.withLock { held in
+                held[key, default: 1] -= 1
+                if held[key] == 0 { held[key] = nil }
+            }
+        }
+        return try await body()
     }
 }

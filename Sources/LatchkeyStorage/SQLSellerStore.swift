@@ -140,4 +140,23 @@ public struct SQLAuditStore: AuditStore {
                 .all(decoding: AuditRow.self, with: rowDecoder)
         }.map { try $0.entry() }
     }
+
+    /// Once per cluster and interval: the time of the last prune is kept beside the sessions,
+    /// read and written in the deleting transaction under a lock every node takes.
+    public func prune(olderThan cutoff: Date, at now: Date, interval: TimeInterval) async throws -> Int? {
+        try await provider.transaction { db in
+            if provider.engine == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7215003)").run() }
+            let key = "audit.pruned_at"
+            let last = try await db.select().column("value").from("key_values").where("key", .equal, key).first()
+                .flatMap { Double(try $0.decode(column: "value", as: String.self)) }
+            if let last, now.unixSeconds - last < interval { return nil }
+            let count = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("audit_log")
+                .where("at", .lessThan, cutoff.unixSeconds).first()?.decode(column: "n", as: Int.self) ?? 0
+            try await db.delete(from: "audit_log").where("at", .lessThan, cutoff.unixSeconds).run()
+            try await db.delete(from: "key_values").where("key", .equal, key).run()
+            try await db.insert(into: "key_values").columns("key", "value", "expires_at")
+                .values(SQLBind(key), SQLBind(String(now.unixSeconds)), SQLBind(now.unixSeconds + 10 * 365 * 86_400)).run()
+            return count
+        }
+    }
 }

@@ -148,7 +148,7 @@ public struct ClientAuthenticator: Sendable {
 extension ClientAuthenticator {
     func checkRate(_ id: ClientID) throws(OAuthError) {
         if let wait = admit?(id) {
-            throw OAuthError.rateLimited(retryAfter: wait, "This client asks for tokens faster than allowed: retry after \(wait) s, and reuse tokens until they expire.")
+            throw OAuthError.rateLimited(retryAfter: wait, "This client sends requests faster than allowed: retry after \(wait) s, and reuse tokens and answers until they expire.")
         }
     }
 }

@@ -23,6 +23,8 @@ struct OAuthController {
     let metrics: ServerMetrics
     /// Token requests per remote address, checked before anything is read.
     let addressLimit: RateLimiter
+    /// Introspection and revocation requests per remote address.
+    let checksAddressLimit: RateLimiter
 
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.post("oauth2/token", use: token)
@@ -69,13 +71,13 @@ struct OAuthController {
     }
 
     @Sendable func introspect(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context) { form, authorization in
+        try await Self.answer(request, context: context, limit: checksAddressLimit) { form, authorization in
             try Self.json(try await introspection.respond(form: form, authorization: authorization), status: .ok)
         }
     }
 
     @Sendable func revoke(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
-        try await Self.answer(request, context: context) { form, authorization in
+        try await Self.answer(request, context: context, limit: checksAddressLimit) { form, authorization in
             _ = try await revocation.respond(form: form, authorization: authorization)
             return Self.response(ByteBuffer(), status: .ok)
         }
@@ -102,7 +104,7 @@ struct OAuthController {
         var grant = "none"
         do {
             if let limit, let address = context.remoteAddress, let wait = limit.admit(address: address) {
-                throw OAuthError.rateLimited(retryAfter: wait, "Too many token requests from this address: retry after \(wait) s.")
+                throw OAuthError.rateLimited(retryAfter: wait, "Too many requests from this address: retry after \(wait) s.")
             }
             let form = try await form(of: request, context: context)
             if counting != nil { grant = Self.grantLabel(try? form.value("grant_type")) }

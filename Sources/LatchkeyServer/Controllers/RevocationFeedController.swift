@@ -20,6 +20,8 @@ struct RevocationFeedController {
     let authenticator: ClientAuthenticator
     let store: any RevocationStore
     let wakeup: RevocationWakeup
+    let addressLimit: RateLimiter
+    let longPolls: ConcurrencyLimiter
 
     static let longestWait = 30.0
     static let pageSize = 1000
@@ -58,6 +60,9 @@ struct RevocationFeedController {
 
     @Sendable func feed(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
         do {
+            if let address = context.remoteAddress, let wait = addressLimit.admit(address: address) {
+                throw OAuthError.rateLimited(retryAfter: wait, "Too many requests from this address: retry after \(wait) s.")
+            }
             let caller = try await authenticator.authenticate(authorization: request.headers[.authorization], form: try FormParameters(""))
             // The feed names every seller's clients, tenants and users: resource servers only.
             guard caller.registration.isResourceServer else {
@@ -85,22 +90,35 @@ struct RevocationFeedController {
                 wait = value
             }
             let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
-            while true {
-                let generation = wakeup.generation
-                let rules = try await store.revocations(after: cursor, limit: Self.pageSize)
-                // A long poll ends with the server's graceful shutdown rather than holding it up.
-                if !rules.isEmpty || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully {
-                    let next = rules.last?.sequence ?? cursor
-                    return try OAuthController.json(Page(revocations: rules.map(Self.entry), nextCursor: Self.cursor(next)), status: .ok)
-                }
-                await withGracefulShutdownHandler {
-                    await wakeup.wait(after: generation, until: deadline)
-                } onGracefulShutdown: {
-                    wakeup.fire()
-                }
+            let answer = try await longPolls.withPlace(caller.id.rawValue) {
+                try await poll(after: cursor, until: deadline)
             }
+            guard let answer else {
+                throw OAuthError.rateLimited(
+                    retryAfter: 1, "This client has \(longPolls.limit) long polls waiting already: wait for an answer before asking again."
+                )
+            }
+            return answer
         } catch let error as OAuthError {
             return OAuthController.failure(error)
+        }
+    }
+
+    /// Answers with the rules after `cursor`, waiting until `deadline` for one when there is none.
+    private func poll(after cursor: Int64, until deadline: ContinuousClock.Instant) async throws -> Response {
+        while true {
+            let generation = wakeup.generation
+            let rules = try await store.revocations(after: cursor, limit: Self.pageSize)
+            // A long poll ends with the server's graceful shutdown rather than holding it up.
+            if !rules.isEmpty || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully {
+                let next = rules.last?.sequence ?? cursor
+                return try OAuthController.json(Page(revocations: rules.map(Self.entry), nextCursor: Self.cursor(next)), status: .ok)
+            }
+            await withGracefulShutdownHandler {
+                await wakeup.wait(after: generation, until: deadline)
+            } onGracefulShutdown: {
+                wakeup.fire()
+            }
         }
     }
 

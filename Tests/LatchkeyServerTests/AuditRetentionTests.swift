@@ -1,0 +1,40 @@
+import Foundation
+import LatchkeyCore
+import LatchkeyStorage
+@testable import LatchkeyServer
+import SQLKit
+import Testing
+
+@Suite("Audit log retention (LATCHKEY_AUDIT_RETENTION_DAYS)")
+struct AuditRetentionTests {
+    @Test func entriesOlderThanTheRetentionGoOncePerInterval() async throws {
+        try await Harness().run { api, clock in
+            let (token, _) = try await api.newSeller()
+            let sellerID = try #require(try await api.send(.get, "/api/v1/sellers/me", token: token).string("id"))
+            let now = clock.now
+            // An entry written 500 days ago, beside today's.
+            try await api.latchkey.database.transaction { db in
+                try await db.insert(into: "audit_log").columns("id", "seller_id", "actor", "action", "object_type", "object_id", "at", "source_ip", "detail")
+                    .values(
+                        SQLBind(UUID().uuidString.lowercased()), SQLBind(sellerID), SQLBind("seller"), SQLBind("client.create"), SQLBind("client"),
+                        SQLBind("old"), SQLBind(now.timeIntervalSince1970 - 500 * 86_400), SQLBind(String?.none), SQLBind(String?.none)
+                    ).run()
+            }
+            func entries() async throws -> [AuditEntry] { try await api.latchkey.auditLog.entries(sellerID: sellerID, before: nil, limit: 100) }
+            #expect(try await entries().contains { $0.objectID == "old" })
+            let cutoff = now.addingTimeInterval(-400 * 86_400)
+            let deleted = try await api.latchkey.auditLog.prune(olderThan: cutoff, at: now, interval: 0)
+            #expect((deleted ?? 0) >= 1)
+            let kept = try await entries()
+            #expect(!kept.contains { $0.objectID == "old" } && !kept.isEmpty, "today's entries stay")
+            #expect(try await api.latchkey.auditLog.prune(olderThan: cutoff, at: now.addingTimeInterval(60), interval: 3600) == nil, "one prune an hour")
+            #expect(try await api.latchkey.auditLog.prune(olderThan: cutoff, at: now.addingTimeInterval(3601), interval: 3600) != nil)
+        }
+    }
+
+    @Test func theRetentionIsConfigured() throws {
+        #expect(try Configuration.fromEnvironment([:]).auditRetentionDays == 400)
+        #expect(try Configuration.fromEnvironment(["LATCHKEY_AUDIT_RETENTION_DAYS": "30"]).auditRetentionDays == 30)
+        #expect(throws: ConfigurationError.self) { try Configuration.fromEnvironment(["LATCHKEY_AUDIT_RETENTION_DAYS": "0"]) }
+    }
+}
