@@ -49,7 +49,7 @@ bench_work() {
 bench_unlimited() {
   local limit=0
   [ "${BENCH_LIMITS:-off}" = high ] && limit=10000000
-  export LATCHKEY_RATE_TOKENS_PER_CLIENT=$limit LATCHKEY_RATE_TOKENS_PER_IP=$limit
+  export LATCHKEY_RATE_TOKENS_PER_CLIENT=$limit LATCHKEY_RATE_TOKENS_PER_IP=$limit LATCHKEY_RATE_CHECKS_PER_CLIENT=$limit LATCHKEY_RATE_CHECKS_PER_IP=$limit
   export LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=$((limit / 100)) LATCHKEY_RATE_SIGNINS_PER_IP=$((limit / 100))
 }
 

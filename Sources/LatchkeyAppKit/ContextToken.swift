@@ -96,7 +96,7 @@ public struct ContextTokenValidator: Sendable {
         guard let claims else { throw .badSignature(secretsTried: keys.count) }
         guard let at = claims.iss.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
         let realm = String(claims.iss[claims.iss.index(after: at)...])
-        // ACS-WIRE §6.2: the token service issues it, for the platform, in one realm.
+        // docs/apps.md (the context token's claims): the token service issues it, for the platform, in one realm.
         guard claims.iss.lowercased() == "\(Self.tokenServicePrincipal)@\(realm.lowercased())", UUID(uuidString: realm) != nil else {
             throw .wrongIssuer("iss is \(claims.iss)")
         }

@@ -172,7 +172,7 @@ public struct AppDetails: Sendable, Equatable {
 extension AppListing {
     /// Applies an edit. A material change — what the review saw: name, description, markets,
     /// the service flag, the Client ID, the permissions, the events URL — counts a new revision
-    /// and puts an approved app back into review (SPEC §1 for the Client ID; the rest is what
+    /// and puts an approved app back into review (the seed's rule for the Client ID; the rest is what
     /// users are shown and consent to, and where Latchkey sends what happens in their tenants).
     public mutating func apply(_ details: AppDetails, at now: Date) {
         let material = details.name != name || details.description != description || details.markets != markets
@@ -252,11 +252,22 @@ public struct EventsURL: Hashable, Sendable, CustomStringConvertible {
 
     public init(validating input: String) throws(FieldIssue) {
         // The redirect URL's rules, without its app domain: one parser for every URL we call.
+        let url: RedirectURL
         do {
-            self.value = try RedirectURL(validating: input, appDomain: nil).value
+            url = try RedirectURL(validating: input, appDomain: nil)
         } catch {
             throw FieldIssue(field: Self.field, code: error.code, message: error.message.replacingOccurrences(of: "redirect URL", with: "events URL"))
         }
+        // A name, not an address: the last label of a host name begins with a letter, and every
+        // numeric spelling of an IPv4 address (127.1, 2130706433, 0x7f000001) ends in a digit label.
+        let last = url.host.split(separator: ".").last
+        guard let first = last?.unicodeScalars.first, ("a"..."z").contains(first) else {
+            throw FieldIssue(
+                field: Self.field, code: "host_name_required",
+                message: "Name the events URL's host (such as events.contoso.com), not an address: Latchkey checks what the name resolves to at each delivery."
+            )
+        }
+        self.value = url.value
     }
 
     public init(stored: String) {

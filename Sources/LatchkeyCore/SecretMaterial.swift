@@ -72,7 +72,7 @@ public struct SecretDigest: Hashable, Sendable {
     }
 }
 
-/// Encrypts what must be recoverable (signing secrets, private keys) with AES-256-GCM (SPEC §4),
+/// Encrypts what must be recoverable (signing secrets, private keys) with AES-256-GCM (docs/security.md),
 /// under a key derived from the master key for one kind of data (`SealingKeys`). The output is
 /// base64 of nonce ‖ ciphertext ‖ tag.
 public struct SecretSealer: Sendable {

@@ -97,9 +97,12 @@ public enum EmailAddress {
         return text.trimmingWhitespace().lowercased()
     }
 
+    /// Controls, line and paragraph separators, and the invisible format characters that could
+    /// make two spellings of an address look alike (the OpenAPI document's email patterns list
+    /// the same set).
     static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .control, .lineSeparator, .paragraphSeparator, .format: true
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0xAD, 0x200B...0x200F, 0x202A...0x202E, 0x2028, 0x2029, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF: true
         default: false
         }
     }

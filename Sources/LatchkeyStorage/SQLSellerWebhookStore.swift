@@ -23,7 +23,7 @@ public struct SQLSellerWebhookStore: SellerWebhookStore {
             try await db.select().column("*").from("seller_webhooks").where("seller_id", .equal, sellerID).first(decoding: Row.self, with: rowDecoder)
         }) else { return nil }
         return SellerWebhook(
-            sellerID: row.sellerId, url: try EventsURL(validating: row.url), sealedSecret: row.sealedSecret, secretHint: row.secretHint,
+            sellerID: row.sellerId, url: EventsURL(stored: row.url), sealedSecret: row.sealedSecret, secretHint: row.secretHint,
             createdAt: Date(unixSeconds: row.createdAt), updatedAt: Date(unixSeconds: row.updatedAt)
         )
     }

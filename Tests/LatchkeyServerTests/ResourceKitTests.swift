@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -208,6 +209,46 @@ struct ResourceKitTests {
             for _ in 0..<50 { _ = try? await checking.verify(unknown) }
             #expect(try await keySetRequests(api) == before + 2, "one more fetch after the interval")
             #expect(try await checking.verify(token).subject == id, "the known key still verifies")
+        }
+    }
+
+    /// RFC 9068 §2.1 and §4: an access token says `typ` `at+jwt`, and is not used before `nbf`.
+    /// Signed here with a key of the test's own, served as the issuer's JWK Set.
+    @Test func onlyAccessTokensAndNotBeforeTheirTime() async throws {
+        let key = P256.Signing.PrivateKey()
+        let raw = key.publicKey.rawRepresentation
+        @Sendable func b64(_ data: some DataProtocol) -> String {
+            Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","kid":"own","alg":"ES256","use":"sig","x":"\#(b64(raw.prefix(32)))","y":"\#(b64(raw.suffix(32)))"}]}"#
+        @Sendable func token(typ: String, nbf: Int?) throws -> String {
+            let now = Int(Date().timeIntervalSince1970)
+            let header = b64(Data(#"{"alg":"ES256","kid":"own","typ":"\#(typ)"}"#.utf8))
+            let notBefore = nbf.map { ",\"nbf\":\($0)" } ?? ""
+            let claims = b64(Data(#"{"iss":"https://login.example.test","sub":"u","aud":"00000003-0000-0ff1-ce00-000000000000","exp":\#(now + 600),"iat":\#(now),"jti":"j","client_id":"c"\#(notBefore)}"#.utf8))
+            let signature = try key.signature(for: Data("\(header).\(claims)".utf8))
+            return "\(header).\(claims).\(b64(signature.rawRepresentation))"
+        }
+        let router = Router()
+        router.get(".well-known/jwks.json") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: jwks))) }
+        try await Application(router: router).test(.live) { client in
+            let port = try #require(client.port)
+            var configuration = AccessTokenVerifier.Configuration(issuer: "https://login.example.test")
+            configuration.jwksURL = URL(string: "http://127.0.0.1:\(port)/.well-known/jwks.json")!
+            let verifier = AccessTokenVerifier(configuration: configuration)
+            let now = Int(Date().timeIntervalSince1970)
+            #expect(try await verifier.verify(try token(typ: "at+jwt", nbf: now - 5)).subject == "u")
+            #expect(try await verifier.verify(try token(typ: "at+jwt", nbf: nil)).subject == "u")
+            let idToken = try token(typ: "JWT", nbf: nil)
+            await #expect(throws: AccessTokenError.self, "an ID token (typ JWT) is not an access token") {
+                try await verifier.verify(idToken)
+            }
+            do {
+                _ = try await verifier.verify(try token(typ: "at+jwt", nbf: now + 600))
+                Issue.record("a token used before its nbf was accepted")
+            } catch {
+                #expect(String(describing: error).contains("nbf"))
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ def story():
 def authorize_url(client_id, scope="openid profile email Calendars.Read"):
     return f"{BASE}/oauth2/authorize?" + urlencode({
         "response_type": "code", "client_id": client_id, "redirect_uri": "https://app.contoso.com/auth", "scope": scope,
-        "state": "trip-42", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM", "code_challenge_method": "S256",
+        "state": "trip-42", "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
     })
 
 
@@ -122,7 +122,7 @@ def test_region_mismatch_is_a_page_not_a_redirect(browser):
     email, password = PLATFORM.user(worldwide)
     browser.get(f"{BASE}/oauth2/authorize?" + urlencode({
         "response_type": "code", "client_id": china_client, "redirect_uri": "https://cn.contoso.com/auth", "scope": "openid", "state": "x",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM", "code_challenge_method": "S256",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
     }))
     sign_in(browser, email, password)
     assert browser.current_url.startswith(BASE)

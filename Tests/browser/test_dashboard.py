@@ -349,6 +349,19 @@ def test_public_client_and_id_token_algorithm(browser):
     client = json.load(urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/v1/clients/{client_id}", headers={"Authorization": f"Bearer {token}"})))
     assert client["publicClient"] is True and client["idTokenSignedResponseAlg"] == "RS256"
 
+    # PKCE is required of every client; only a confidential one may be marked as an earlier
+    # era's app without it, and the page says why a public one may not.
+    assert not browser.find_element(By.ID, "pkceOptional").is_selected()
+    browser.find_element(By.ID, "pkceOptional").click()
+    navigate(browser, By.XPATH, "//button[text()='save details']")
+    assert "must use PKCE" in browser.find_element(By.TAG_NAME, "main").text
+    browser.find_element(By.ID, "publicClient").click()
+    navigate(browser, By.XPATH, "//button[text()='save details']")
+    assert "Details saved." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert browser.find_element(By.ID, "pkceOptional").is_selected() and not browser.find_element(By.ID, "publicClient").is_selected()
+    client = json.load(urllib.request.urlopen(urllib.request.Request(f"{BASE}/api/v1/clients/{client_id}", headers={"Authorization": f"Bearer {token}"})))
+    assert client["pkceOptional"] is True and client["publicClient"] is False
+
 
 def test_expiry_notice_webhook(browser):
     sign_up(browser, new_email())

@@ -69,7 +69,8 @@ def main():
     data = tempfile.mkdtemp(prefix="latchkey-crash-")
     os.chmod(data, 0o700)
     environment = dict(os.environ, LATCHKEY_DATA_DIR=data, LATCHKEY_PORT=str(free_port()), LATCHKEY_BCRYPT_COST="4", LATCHKEY_LOG_LEVEL="warning",
-                       LATCHKEY_RATE_TOKENS_PER_CLIENT="0", LATCHKEY_RATE_TOKENS_PER_IP="0", LATCHKEY_RATE_SIGNINS_PER_ACCOUNT="0", LATCHKEY_RATE_SIGNINS_PER_IP="0")
+                       LATCHKEY_RATE_TOKENS_PER_CLIENT="0", LATCHKEY_RATE_TOKENS_PER_IP="0", LATCHKEY_RATE_SIGNINS_PER_ACCOUNT="0", LATCHKEY_RATE_SIGNINS_PER_IP="0",
+                       LATCHKEY_RATE_CHECKS_PER_CLIENT="0", LATCHKEY_RATE_CHECKS_PER_IP="0")
     if postgres:
         environment.update(LATCHKEY_DATABASE_URL=postgres, LATCHKEY_MASTER_KEY=base64.b64encode(bytes(range(32))).decode())
     made = subprocess.run([binary, "operators", "create", "--email", f"crash-{seed}-{rng.randint(0, 10**9)}@platform.example", "--display-name", "Ops", "--password-stdin"],
@@ -97,7 +98,7 @@ def main():
 
     # PKCE as every client must (RFC 7636 Appendix B's pair: a fixed verifier serves every code here).
     authorize = (f"/oauth2/authorize?response_type=code&client_id={code_client}&redirect_uri=https%3A%2F%2Fapp.contoso.com%2Fauth"
-                 "&scope=openid%20Calendars.Read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSstw-cM&code_challenge_method=S256")
+                 "&scope=openid%20Calendars.Read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
 
     def code(browser):
         """One authorization code: through sign-in and consent the first time, straight after."""

@@ -39,7 +39,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port)
 # The suites send thousands of sign-ins and token requests from one address: no rate limits.
 export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning \
-  LATCHKEY_RATE_TOKENS_PER_CLIENT=0 LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0 LATCHKEY_RATE_SIGNINS_PER_IP=0
+  LATCHKEY_RATE_TOKENS_PER_CLIENT=0 LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0 LATCHKEY_RATE_SIGNINS_PER_IP=0 \
+  LATCHKEY_RATE_CHECKS_PER_CLIENT=0 LATCHKEY_RATE_CHECKS_PER_IP=0
 operator=$(echo "operator password" | "$bin/latchkey" operators create --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
 "$bin/latchkey" serve >"$work/server.log" 2>&1 &
 server=$!

@@ -27,7 +27,7 @@ struct LaunchPages {
         group.get("_layouts/15/AppRedirect.aspx", use: appRedirect)
     }
 
-    /// The standard tokens of the launch URL's query (ACS-WIRE §6.1), which Latchkey sets; any
+    /// The standard tokens of the launch URL's query (docs/apps.md), which Latchkey sets; any
     /// spelling of them in the app's redirect_uri is dropped (ACS-era apps read query names
     /// without regard to case).
     static let standardTokens: Set<String> = ["sphosturl", "spappweburl", "splanguage", "spclienttag", "spproductnumber", "sphasredirectedtosharepoint"]
