@@ -178,7 +178,13 @@ public protocol GrantStore: Sendable {
     func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws
     func insert(_ grant: RefreshGrant) async throws
     /// Marks the client's token rotated; a second presentation revokes its whole family.
-    func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant>
+    /// Marks the client's token rotated and stores the successor `issue` makes of it, in one
+    /// transaction: a crash leaves either both or neither. `issue` runs inside it and must not
+    /// touch the database; its error rolls everything back. A rotated token presented again
+    /// revokes its whole family (`replayed`).
+    func rotateRefreshToken<Issued: Sendable>(
+        _ digest: SecretDigest, clientID: ClientID, at now: Date, issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
+    ) async throws -> Redemption<Issued>
     /// The live (not rotated, revoked or expired) refresh token with this digest.
     func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant?
     /// Revokes the family of the refresh token with this digest, if the client owns it.

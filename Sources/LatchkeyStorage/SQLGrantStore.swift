@@ -177,7 +177,9 @@ public struct SQLGrantStore: GrantStore {
         }.map { try $0.grant() }
     }
 
-    public func rotateRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Redemption<RefreshGrant> {
+    public func rotateRefreshToken<Issued: Sendable>(
+        _ digest: SecretDigest, clientID: ClientID, at now: Date, issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
+    ) async throws -> Redemption<Issued> {
         try await provider.transaction { db in
             var query = db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
                 .where("client_id", .equal, clientID.rawValue)
@@ -193,8 +195,10 @@ public struct SQLGrantStore: GrantStore {
                 return .replayed
             }
             guard row.expiresAt > now.unixSeconds else { return .invalid }
+            let (issued, successor) = try issue(try row.grant())
             try await db.update("refresh_tokens").set("rotated_at", to: now.unixSeconds).where("id", .equal, row.id).run()
-            return .redeemed(try row.grant())
+            if let successor { try await Self.insertRefresh(successor, on: db) }
+            return .redeemed(issued)
         }
     }
 

@@ -155,8 +155,25 @@ struct AuthorizationFlowTests {
             #expect(reuse.status == .badRequest && reuse.string("error") == "invalid_grant")
             // The thief's reuse also ends the legitimate holder's chain.
             #expect(try await api.tokenRequest(app, [("grant_type", "refresh_token"), ("refresh_token", next)]).string("error") == "invalid_grant")
-            let wider = try await api.tokenRequest(app, [("grant_type", "refresh_token"), ("refresh_token", next), ("scope", "Calendars.ReadWrite")])
-            #expect(wider.string("error") == "invalid_grant" || wider.string("error") == "invalid_scope")
+        }
+    }
+
+    /// RFC 6749 §6: a scope wider than granted is refused as such, and a refused request
+    /// changes nothing: the same token refreshes afterwards.
+    @Test func aWiderScopeIsRefusedAndTheTokenStillRefreshes() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let browser = BrowserSession(api: api)
+            let pkce = PKCE()
+            let issued = try code(from: try await authorize(browser, app, url: app.authorizeURL(scope: "openid offline_access Calendars.Read", pkce: pkce), email: app.userEmail))
+            let first = try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", issued), ("redirect_uri", app.redirectURI), ("code_verifier", pkce.verifier)])
+            let token = try #require(first.string("refresh_token"))
+            for _ in 0..<2 {
+                let wider = try await api.tokenRequest(app, [("grant_type", "refresh_token"), ("refresh_token", token), ("scope", "Calendars.Read Calendars.ReadWrite")])
+                #expect(wider.status == .badRequest && wider.string("error") == "invalid_scope", "\(wider.body)")
+            }
+            let refreshed = try await api.tokenRequest(app, [("grant_type", "refresh_token"), ("refresh_token", token), ("scope", "Calendars.Read")])
+            #expect(refreshed.status == .ok && refreshed.string("scope") == "Calendars.Read offline_access", "\(refreshed.body)")
         }
     }
 

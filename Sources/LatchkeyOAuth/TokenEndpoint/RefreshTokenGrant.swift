@@ -24,26 +24,40 @@ public struct RefreshTokenGrant: TokenGrant {
         guard let value = try request.form.value("refresh_token") else {
             throw OAuthError(.invalidRequest, "refresh_token is missing.")
         }
-        let grant: RefreshGrant
-        switch try await grants.rotateRefreshToken(SecretDigest(of: value), clientID: request.client.id, at: clock()) {
-        case .redeemed(let found): grant = found
+        let digest = SecretDigest(of: value)
+        let requested = Scopes.parse(try request.form.value("scope"))
+        // What can refuse the request is checked before the token is touched: a refused request
+        // changes nothing, and the client may retry with its token.
+        var checked: (app: AppListing, user: PlatformUser)?
+        if let live = try await grants.refreshGrant(digest, at: clock()), live.clientID == request.client.id {
+            try Self.checkScope(requested, granted: live.scopes)
+            checked = try await directory.checkDelegatedGrant(
+                client: request.client, appID: live.appID, userID: live.userID, tenantID: live.tenantID, scopes: live.scopes
+            )
+        }
+        let outcome = try await grants.rotateRefreshToken(digest, clientID: request.client.id, at: clock()) { [checked, minter] grant in
+            guard let (app, user) = checked, app.id == grant.appID, user.id == grant.userID else {
+                throw OAuthError(.invalidGrant, "The refresh token is unknown, expired or revoked.")
+            }
+            try Self.checkScope(requested, granted: grant.scopes)
+            let scopes = requested.isEmpty ? grant.scopes : requested + (requested.contains("offline_access") ? [] : ["offline_access"])
+            let issued = try minter.delegatedTokens(
+                client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
+            )
+            return (issued.response, issued.refreshToken)
+        }
+        switch outcome {
+        case .redeemed(let response): return response
         case .replayed: throw OAuthError(.invalidGrant, "This refresh token was used already; every token of its grant is now revoked. Sign the user in again.")
         case .invalid: throw OAuthError(.invalidGrant, "The refresh token is unknown, expired or revoked.")
         }
-        // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
-        let requested = Scopes.parse(try request.form.value("scope"))
-        let extra = requested.filter { !grant.scopes.contains($0) }
+    }
+
+    /// RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+    static func checkScope(_ requested: [String], granted: [String]) throws(OAuthError) {
+        let extra = requested.filter { !granted.contains($0) }
         guard extra.isEmpty else {
             throw OAuthError(.invalidScope, "\(extra.joined(separator: " ")) was not granted; ask for the scopes of the original grant or fewer.")
         }
-        let scopes = requested.isEmpty ? grant.scopes : requested + (requested.contains("offline_access") ? [] : ["offline_access"])
-        let (app, user) = try await directory.checkDelegatedGrant(
-            client: request.client, appID: grant.appID, userID: grant.userID, tenantID: grant.tenantID, scopes: grant.scopes
-        )
-        let issued = try minter.delegatedTokens(
-            client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
-        )
-        if let next = issued.refreshToken { try await grants.insert(next) }
-        return issued.response
     }
 }
