@@ -30,6 +30,8 @@ port=$(free_port)
 calendar_port=$(free_port)
 trip_port=$(free_port)
 export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning
+# The events test receives deliveries on this machine.
+export LATCHKEY_ALLOW_LOOPBACK_CALLBACKS=true
 # Launches tell apps the tenant's site: the Calendar API answers as it.
 export LATCHKEY_SITE_URL="http://127.0.0.1:$calendar_port/sites/{realm}"
 

@@ -1,9 +1,11 @@
 """Crash safety: writes under load (Client IDs, secrets, installations and tenant consents, users,
-authorization codes)
+authorization codes, refresh-token rotations)
 while `latchkey serve` is killed with SIGKILL at random moments, then restarted. After each
 restart: a clean start within its deadline; every acknowledged write is there (each shown secret
 authenticates); no Client ID without a secret or with a signing secret that does not exist; no
-secret stored that was not shown beyond the requests cut off by the kill.
+secret stored that was not shown beyond the requests cut off by the kill; every acknowledged code
+is redeemable once and refused the second time; every acknowledged refresh token (the newest of
+its chain whose answer arrived) refreshes once.
 
     python crash_safety.py LATCHKEY_BINARY KILLS SEED [POSTGRES_URL]
 """
@@ -92,13 +94,22 @@ def main():
     code_app = platform.approved_app(seller, code_client, permissions=["Calendars.Read"])
     platform.install(tenant, code_app)
     user_email, user_password = platform.user(tenant)
-    acknowledged = {"clients": {}, "secrets": [], "installations": [], "users": [], "codes": []}
+    acknowledged = {"clients": {}, "secrets": [], "installations": [], "users": [], "codes": [], "refresh": []}
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+
+    def redeem(issued):
+        return requests.post(f"{server.base}/oauth2/token", data={"grant_type": "authorization_code", "code": issued,
+                             "redirect_uri": "https://app.contoso.com/auth", "code_verifier": verifier}, auth=(code_client, code_secret), timeout=10)
+
+    def refresh(token):
+        return requests.post(f"{server.base}/oauth2/token", data={"grant_type": "refresh_token", "refresh_token": token},
+                             auth=(code_client, code_secret), timeout=10)
     lock = threading.Lock()
     cut_off = {"secrets": 0}
 
     # PKCE as every client must (RFC 7636 Appendix B's pair: a fixed verifier serves every code here).
     authorize = (f"/oauth2/authorize?response_type=code&client_id={code_client}&redirect_uri=https%3A%2F%2Fapp.contoso.com%2Fauth"
-                 "&scope=openid%20Calendars.Read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
+                 "&scope=openid%20offline_access%20Calendars.Read&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
 
     def code(browser):
         """One authorization code: through sign-in and consent the first time, straight after."""
@@ -127,10 +138,30 @@ def main():
             try:
                 if kind < 0.12:
                     issued = code(browser)
-                    if issued:
+                    if issued and rng.random() < 0.5:
                         with lock:
                             acknowledged["codes"].append(issued)
-                elif kind < 0.4 or not acknowledged["clients"]:
+                    elif issued:
+                        # Redeemed now: its refresh token joins the rotations.
+                        reply = redeem(issued)
+                        if reply.status_code == 200:
+                            with lock:
+                                acknowledged["refresh"].append(reply.json()["refresh_token"])
+                elif kind < 0.2:
+                    with lock:
+                        if not acknowledged["refresh"]:
+                            continue
+                        token = acknowledged["refresh"].pop(rng.randrange(len(acknowledged["refresh"])))
+                    # Taken out while under way: if the kill cuts the answer off, which of the two
+                    # tokens holds is unknown, and neither is checked.
+                    reply = refresh(token)
+                    if reply.status_code == 200:
+                        with lock:
+                            acknowledged["refresh"].append(reply.json()["refresh_token"])
+                    else:
+                        with lock:
+                            failed_refreshes.append(f"a refresh before the kill was refused: {reply.status_code} {reply.text[:120]}")
+                elif kind < 0.45 or not acknowledged["clients"]:
                     reply = session.post(f"{server.base}/api/v1/clients", headers={"Authorization": f"Bearer {seller}"}, timeout=10, json={
                         "friendlyName": "crash", "appDomain": "app.contoso.com", "redirectUrl": "https://app.contoso.com/auth"})
                     if reply.status_code == 201:
@@ -170,7 +201,9 @@ def main():
                 time.sleep(0.02)
 
     problems = []
+    failed_refreshes = []
     redeemed = [0]
+    rotated = [0]
     for kill in range(kills):
         stop = threading.Event()
         threads = [threading.Thread(target=writer, args=(stop, n)) for n in range(4)]
@@ -189,15 +222,29 @@ def main():
         with lock:
             codes, acknowledged["codes"] = acknowledged["codes"], []
         for issued in codes:
-            reply = requests.post(f"{server.base}/oauth2/token", data={"grant_type": "authorization_code", "code": issued,
-                                  "redirect_uri": "https://app.contoso.com/auth", "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"},
-                                  auth=(code_client, code_secret))
+            reply = redeem(issued)
             if reply.status_code != 200:
                 problems.append(f"kill {kill}: an acknowledged code was not redeemable: {reply.status_code} {reply.text[:120]}")
+            again = redeem(issued)
+            if again.status_code != 400 or again.json().get("error") != "invalid_grant":
+                problems.append(f"kill {kill}: a redeemed code was accepted again: {again.status_code} {again.text[:120]}")
         redeemed[0] += len(codes)
+        # Every acknowledged refresh token refreshes once; its successor stays in the pool.
+        with lock:
+            tokens, acknowledged["refresh"] = acknowledged["refresh"], []
+        for token in tokens:
+            reply = refresh(token)
+            if reply.status_code != 200:
+                problems.append(f"kill {kill}: an acknowledged refresh token did not refresh: {reply.status_code} {reply.text[:120]}")
+            else:
+                acknowledged["refresh"].append(reply.json()["refresh_token"])
+        rotated[0] += len(tokens)
+        problems += [f"kill {kill}: {failure}" for failure in failed_refreshes]
+        failed_refreshes.clear()
     server.kill()
     counts = {key: len(value) for key, value in acknowledged.items()}
     counts["codes"] = redeemed[0]
+    counts["refresh"] = rotated[0]
     print(json.dumps({"engine": "postgres" if postgres else "sqlite", "kills": kills, "acknowledged": counts,
                       "restart_seconds_max": round(max(starts), 2), "restart_seconds_mean": round(sum(starts) / len(starts), 2), "problems": len(problems)}))
     for problem in problems[:20]:
