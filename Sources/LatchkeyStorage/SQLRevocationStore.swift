@@ -43,7 +43,7 @@ extension SQLDatabase {
     /// in sequence order and a reader's cursor never passes one that commits later.
     func publish(_ revocation: Revocation) async throws {
         if dialect.name == "postgresql" {
-            try await raw("SELECT pg_advisory_xact_lock(7215002)").run()
+            try await raw("SELECT pg_advisory_xact_lock(7215004)").run()
         }
         let last = try await raw("SELECT MAX(seq) AS last FROM revocations").first()?.decode(column: "last", as: Int64?.self) ?? nil
         let row = SQLRevocationStore.Row(

@@ -80,10 +80,11 @@ struct Harness {
     }
 
     /// Two nodes on one database (the same SQLite file, or the PostgreSQL database), each with
-    /// its own caches and change feed, served live. Caches live `cacheTTL`, so that only change
-    /// notices can carry a change from one node to the other in the time a test allows.
+    /// its own caches and change feed, served live. Caches live ten minutes, and as long while a
+    /// node does not follow notices (unless a test sets `cacheTTLUnfollowed`), so that only
+    /// change notices can carry a change from one node to the other in the time a test allows.
     func runTwoNodes(
-        cacheTTLUnfollowed: Duration = .seconds(1), deliversEvents: Bool = false, _ test: @Sendable (_ a: API, _ b: API, TestClock) async throws -> Void
+        cacheTTLUnfollowed: Duration = .seconds(600), deliversEvents: Bool = false, _ test: @Sendable (_ a: API, _ b: API, TestClock) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

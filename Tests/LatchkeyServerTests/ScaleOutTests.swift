@@ -116,4 +116,79 @@ struct ScaleOutTests {
             #expect(try await elapsedUntil(bound) { try await clientCredentials(b, clientID, second, tenant: tenant) == .unauthorized } != nil)
         }
     }
+
+    /// `change()` on node A reaches node B by a notice: B follows, and its count of notices
+    /// received grows (the caches live ten minutes either way, so nothing else could carry it).
+    func noticed(by b: API, _ change: () async throws -> Void) async throws {
+        #expect(b.latchkey.database.changes.isFollowing, "node B follows notices")
+        let before = b.latchkey.database.changes.noticesReceived
+        try await change()
+        #expect(try await elapsedUntil(bound) { b.latchkey.database.changes.noticesReceived > before } != nil, "node B received a notice")
+    }
+
+    @Test func approvalAndUninstallationOnOneNodeCountOnTheOther() async throws {
+        try await Harness().runTwoNodes { a, b, _ in
+            let (seller, _) = try await a.newSeller()
+            let (clientID, secret, _) = try await a.newClient(token: seller)
+            let enabled = try await a.enable(clientID, sellerToken: seller)
+            #expect(try await clientCredentials(b, clientID, secret, tenant: enabled.tenantID) == .ok)
+            // Back to review on A: B refuses; approved again on A: B issues.
+            var revision = 0
+            try await noticed(by: b) {
+                let edited = try await a.send(.patch, "/api/v1/apps/\(enabled.appID)", token: seller, json: ["name": "Trip Calendar, renamed"])
+                revision = edited["revision"] as? Int ?? 0
+            }
+            #expect(try await elapsedUntil(bound) { try await clientCredentials(b, clientID, secret, tenant: enabled.tenantID) != .ok } != nil)
+            try await noticed(by: b) {
+                let approved = try await a.send(.post, "/api/v1/apps/\(enabled.appID)/approve", token: enabled.operatorToken, json: ["revision": revision])
+                #expect(approved.status == .ok, "\(approved.body)")
+            }
+            #expect(try await elapsedUntil(bound) { try await clientCredentials(b, clientID, secret, tenant: enabled.tenantID) == .ok } != nil)
+            try await noticed(by: b) {
+                let removed = try await a.send(.delete, "/api/v1/tenants/\(enabled.tenantID)/installations/\(enabled.appID)", token: enabled.operatorToken)
+                #expect(removed.status == .noContent)
+            }
+            #expect(try await elapsedUntil(bound) { try await clientCredentials(b, clientID, secret, tenant: enabled.tenantID) != .ok } != nil)
+        }
+    }
+
+    @Test func aUserDeletedOnOneNodeIsGoneOnTheOther() async throws {
+        try await Harness().runTwoNodes { a, b, _ in
+            let app = try await a.delegatedApp()
+            let admin = BrowserSession(api: a)
+            _ = try await admin.signIn(email: app.adminEmail, password: app.password)
+            let onB = BrowserSession(api: b, cookie: admin.cookie)
+            #expect(try await onB.get("/account").status == .ok)
+            let users = try await a.send(.get, "/api/v1/tenants/\(app.tenantID)/users", token: app.operatorToken)["users"] as? [[String: Any]] ?? []
+            let adminID = try #require(users.first { $0["email"] as? String == app.adminEmail }?["id"] as? String)
+            try await noticed(by: b) {
+                let deleted = try await a.send(.delete, "/api/v1/tenants/\(app.tenantID)/users/\(adminID)", token: app.operatorToken)
+                #expect(deleted.status == .noContent)
+            }
+            #expect(try await elapsedUntil(bound) { try await onB.get("/account").status != .ok } != nil, "the deleted user's session ends on B")
+        }
+    }
+
+    @Test func signingKeysRotatedOnOneNodeSignOnTheOther() async throws {
+        try await Harness().runTwoNodes { a, b, clock in
+            let (seller, _) = try await a.newSeller()
+            let (clientID, secret, _) = try await a.newClient(token: seller)
+            let tenant = try await a.enable(clientID, sellerToken: seller).tenantID
+            func kid(_ node: API) async throws -> String? {
+                let token = try #require(try await node.token(clientID, secret, form: "grant_type=client_credentials&tenant=\(tenant)").string("access_token"))
+                let header = String(token.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                let data = try #require(Data(base64Encoded: header + String(repeating: "=", count: (4 - header.count % 4) % 4)))
+                return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["kid"] as? String
+            }
+            let before = try await kid(b)
+            // The newest key signs: the rotation comes after the first keys on the nodes' clock.
+            clock.advance(by: 1)
+            var rotated: [String] = []
+            try await noticed(by: b) { rotated = try await a.latchkey.rotateSigningKeys() }
+            // rotateSigningKeys names each new key as "{algorithm} {kid}".
+            let newKids = Set(rotated.compactMap { $0.split(separator: " ").last.map(String.init) })
+            #expect(newKids.count == 2 && !newKids.contains(before ?? ""))
+            #expect(try await elapsedUntil(bound) { newKids.contains(try await kid(b) ?? "") } != nil, "node B signs with the new key")
+        }
+    }
 }
