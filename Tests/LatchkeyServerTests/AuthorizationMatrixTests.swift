@@ -250,8 +250,14 @@ struct AuthorizationMatrixTests {
                     guard let expected = Self.exceptions[route]?[principal] ?? kind.expected(principal, method: method) else { continue }
                     let credentials = try await world.credentials(principal)
                     let path = try await world.path(String(parts[1]), for: principal, credentials: credentials, destructive: Self.isDestructive(route))
+                    // A refused write leaves the owner's object as it was, to the byte: a
+                    // handler that changed it and then answered 404 would pass on status alone.
+                    let guarded = method != .get && expected != .served ? try await world.ownerView(of: path) : nil
                     let reply = try await world.send(method, path, as: credentials, api: api)
                     let actual = Self.outcome(reply)
+                    if let guarded, actual != .served, try await world.ownerView(of: path) != guarded {
+                        failures.append("\(route) as \(principal.rawValue): refused (\(reply.status.code)) but the owner's object changed")
+                    }
                     checked += 1
                     // On PostgreSQL a webhook left behind would draw every later run's expiry
                     // notices (its sellers' secrets end in the events tests' future).
@@ -465,6 +471,18 @@ final class World: @unchecked Sendable {
         if path == "/_layouts/15/AppRedirect.aspx" { path += "?client_id=\(clientID)" }
         return path.replacingOccurrences(of: "{clientId}", with: client).replacingOccurrences(of: "{appId}", with: app)
             .replacingOccurrences(of: "{tenantId}", with: tenantID).replacingOccurrences(of: "{name}", with: "Calendars.Read")
+    }
+
+    /// The owner's Client ID or app a path names, as the owner reads it (its secrets, signing
+    /// secret, revision and status with it); `nil` for a path that names neither.
+    func ownerView(of path: String) async throws -> String? {
+        for (kind, pattern) in [("clients", /\/clients\/([0-9a-f-]{36})/), ("apps", /\/apps\/([0-9a-f-]{36})/)] {
+            if let match = path.firstMatch(of: pattern), !path.contains("/tenants/") {
+                let reply = try await api.send(.get, "/api/v1/\(kind)/\(match.1)", token: ownerToken)
+                return "\(reply.status.code) \(reply.body)"
+            }
+        }
+        return nil
     }
 
     /// Sends as the principal: the API with its token (and its session's cookie, which the API
