@@ -107,8 +107,10 @@ struct AppRoutesTests {
             let (other, _) = try await api.newSeller()
             let app = try await api.send(.post, "/api/v1/apps", token: owner, json: ["name": "Trip", "markets": ["US"]])
             let appID = try #require(app.string("id"))
-            for (method, path) in [(HTTPRequest.Method.get, ""), (.patch, ""), (.delete, ""), (.post, "/submit")] {
-                #expect(try await api.send(method, "/api/v1/apps/\(appID)\(path)", token: other, json: [:]).status == .notFound)
+            for (method, path, body) in [(HTTPRequest.Method.get, "", [:]), (.patch, "", ["name": "Theirs"]), (.delete, "", [:]), (.post, "/submit", [:])] as [(HTTPRequest.Method, String, [String: any Sendable])] {
+                let before = try await api.send(.get, "/api/v1/apps/\(appID)", token: owner).body
+                #expect(try await api.send(method, "/api/v1/apps/\(appID)\(path)", token: other, json: body).status == .notFound)
+                #expect(try await api.send(.get, "/api/v1/apps/\(appID)", token: owner).body == before, "\(method) \(path) changed the owner's app")
             }
             #expect((try await api.send(.get, "/api/v1/apps", token: other)["apps"] as? [Any])?.isEmpty == true)
         }

@@ -90,9 +90,16 @@ struct ClientRoutesTests {
                 (.delete, "/api/v1/clients/\(id)/secrets/\(secretID)", nil),
                 (.put, "/api/v1/clients/\(id)/signing-secret", ["secretId": secretID]),
             ]
+            // The owner's view of the Client ID, but for when its secrets were last used (the
+            // token requests below write that).
+            func ownersView() async throws -> String {
+                try await api.send(.get, "/api/v1/clients/\(id)", token: owner).body.replacing(/"lastUsedAt":"[^"]*"/, with: "")
+            }
             for (method, path, body) in attempts {
+                let before = try await ownersView()
                 let reply = try await api.send(method, path, token: intruder, json: body)
                 #expect(reply.status == .notFound, "\(method) \(path)")
+                #expect(try await ownersView() == before, "\(method) \(path) changed the owner's Client ID")
                 let check = try await api.token(id, secret)
                 #expect(check.status == .ok, "after \(method) \(path): \(check.body)")
             }

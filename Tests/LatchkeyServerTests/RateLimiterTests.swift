@@ -27,13 +27,14 @@ struct RateLimiterTests {
     @Test func wrongSecretsFromOneAddressMeetTheLimitBeforeAuthenticationAndItLetsGo() async throws {
         var harness = Harness()
         harness.mode = .live
-        harness.rateLimits.tokensPerAddress = 60
+        harness.rateLimits.tokensPerAddress = 30
         try await harness.run { api, _ in
             let (seller, _) = try await api.newSeller()
             let (id, secret, _) = try await api.newClient(token: seller)
             try await api.enable(id, sellerToken: seller)
             var refused: Reply?
-            for _ in 0..<61 {
+            // 30 a minute, refilled at one every 2 s: however slow the machine, the bucket empties.
+            for _ in 0..<300 {
                 let reply = try await api.token(id, "not the secret")
                 if reply.status == .tooManyRequests {
                     refused = reply
@@ -41,7 +42,7 @@ struct RateLimiterTests {
                 }
                 #expect(reply.status == .unauthorized)
             }
-            let limited = try #require(refused, "60 wrong secrets a minute from one address, then 429")
+            let limited = try #require(refused, "wrong secrets from one address, then 429")
             #expect(limited.string("error") == "temporarily_unavailable", "refused before the secret is checked")
             let wait = try #require(Int(limited.headers[.retryAfter] ?? ""))
             #expect((1...60).contains(wait))
