@@ -33,6 +33,8 @@ public final class RevocationFeed: Sendable {
         var bySubject: [String: [String: Rule]] = [:]
         var cursor: String?
         var lastAnswer: ContinuousClock.Instant?
+        /// Whether the last answer said no more rules waited.
+        var caughtUp = false
 
         mutating func add(_ id: String, _ rule: Rule) {
             rules[id] = rule
@@ -50,7 +52,7 @@ public final class RevocationFeed: Sendable {
         mutating func drop(olderThan oldest: Double) {
             guard rules.values.contains(where: { $0.created < oldest }) else { return }
             let kept = rules.filter { $0.value.created >= oldest }
-            self = State(cursor: cursor, lastAnswer: lastAnswer)
+            self = State(cursor: cursor, lastAnswer: lastAnswer, caughtUp: caughtUp)
             for (id, rule) in kept { add(id, rule) }
         }
 
@@ -89,10 +91,11 @@ public final class RevocationFeed: Sendable {
         }
     }
 
-    /// Whether the last answer came within the long poll's wait and a little: while it has not,
-    /// revocations may be missing.
+    /// Whether the follower has read every rule published (its last answer had no more waiting)
+    /// and that answer came within the long poll's wait and a little: while not, revocations
+    /// may be missing.
     public var isCurrent: Bool {
-        state.withLock { $0.lastAnswer.map { $0.duration(to: .now) < .seconds(wait + 10) } ?? false }
+        state.withLock { state in state.caughtUp && (state.lastAnswer.map { $0.duration(to: .now) < .seconds(wait + 10) } ?? false) }
     }
 
     /// The number of rules kept now (those within an access token's lifetime).
@@ -120,6 +123,7 @@ public final class RevocationFeed: Sendable {
             }
             state.drop(olderThan: oldest)
             state.cursor = page.next_cursor
+            state.caughtUp = !(page.more ?? false)
             state.lastAnswer = .now
         }
     }
@@ -152,5 +156,6 @@ public final class RevocationFeed: Sendable {
         }
         let revocations: [Entry]
         let next_cursor: String
+        let more: Bool?
     }
 }

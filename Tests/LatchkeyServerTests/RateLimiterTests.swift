@@ -46,7 +46,6 @@ struct RateLimiterTests {
             #expect(limited.string("error") == "temporarily_unavailable", "refused before the secret is checked")
             let wait = try #require(Int(limited.headers[.retryAfter] ?? ""))
             #expect((1...60).contains(wait))
-            #expect(try await api.token(id, secret).status == .tooManyRequests, "the right secret waits too")
             try await Task.sleep(for: .seconds(Double(wait) + 0.2))
             #expect(try await api.token(id, secret).status == .ok, "after Retry-After the next request goes through")
         }

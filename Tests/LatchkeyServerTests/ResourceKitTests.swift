@@ -104,7 +104,8 @@ struct ResourceKitTests {
             var configuration = verifier(port: port).configuration
             configuration.revocations = feed
             let checking = AccessTokenVerifier(configuration: configuration)
-            #expect(try #require(await elapsedUntil(.seconds(3)) { feed.isCurrent }) < .seconds(3))
+            // Caught up with every rule kept (on a shared database, other tests' too) before the clock starts.
+            #expect(try await elapsedUntil(.seconds(20)) { feed.isCurrent } != nil)
             #expect(try await checking.verify(first).subject == id)
 
             // One token revoked by the client (RFC 7009): that token only.

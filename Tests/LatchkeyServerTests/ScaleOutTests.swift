@@ -158,7 +158,7 @@ struct ScaleOutTests {
             let admin = BrowserSession(api: a)
             _ = try await admin.signIn(email: app.adminEmail, password: app.password)
             let onB = BrowserSession(api: b, cookie: admin.cookie)
-            #expect(try await onB.get("/account").status == .ok)
+            #expect(try await elapsedUntil(bound) { try await onB.get("/account").status == .ok } != nil, "the session opened on A is one on B")
             let users = try await a.send(.get, "/api/v1/tenants/\(app.tenantID)/users", token: app.operatorToken)["users"] as? [[String: Any]] ?? []
             let adminID = try #require(users.first { $0["email"] as? String == app.adminEmail }?["id"] as? String)
             try await noticed(by: b) {

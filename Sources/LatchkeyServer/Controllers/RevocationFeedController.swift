@@ -12,8 +12,9 @@ import Synchronization
 /// seconds (at most 30) for a rule from any node. The caller authenticates as a client (HTTP
 /// Basic) that an operator marked as a resource server.
 ///
-/// Answers `{"revocations":[…],"next_cursor":"…"}`, at most 1,000 rules in the order they were
-/// committed; pass `next_cursor` back, as it is (it is opaque). Without a cursor the feed starts
+/// Answers `{"revocations":[…],"next_cursor":"…","more":…}`, at most 1,000 rules in the order
+/// they were committed; pass `next_cursor` back, as it is (it is opaque); `more` says another
+/// page waits. Without a cursor the feed starts
 /// with every rule kept (an access token's lifetime). The cursor only moves forward, so any
 /// number of rules published at one moment are read page after page.
 struct RevocationFeedController {
@@ -51,9 +52,11 @@ struct RevocationFeedController {
     struct Page: Encodable {
         let revocations: [Entry]
         let nextCursor: String
+        /// Whether more rules wait after this page: ask again at once.
+        let more: Bool
 
         enum CodingKeys: String, CodingKey {
-            case revocations
+            case revocations, more
             case nextCursor = "next_cursor"
         }
     }
@@ -112,7 +115,8 @@ struct RevocationFeedController {
             // A long poll ends with the server's graceful shutdown rather than holding it up.
             if !rules.isEmpty || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully {
                 let next = rules.last?.sequence ?? cursor
-                return try OAuthController.json(Page(revocations: rules.map(Self.entry), nextCursor: Self.cursor(next)), status: .ok)
+                let page = Page(revocations: rules.map(Self.entry), nextCursor: Self.cursor(next), more: rules.count == Self.pageSize)
+                return try OAuthController.json(page, status: .ok)
             }
             await withGracefulShutdownHandler {
                 await wakeup.wait(after: generation, until: deadline)
