@@ -169,6 +169,8 @@ public struct SealingKeys: Sendable {
     public let acsRefreshTokens: SecretSealer
     /// The context token's `CacheKey`, a keyed digest.
     public let contextCacheKeys: SecretSealer
+    /// Pages' CSRF tokens, keyed digests of a seed each session stores.
+    public let csrfTokens: SecretSealer
 
     public init(masterKey: [UInt8]) throws(FieldIssue) {
         let master = try SecretSealer(masterKey: masterKey)
@@ -177,5 +179,6 @@ public struct SealingKeys: Sendable {
         signingKeys = master.derived(for: "token signing keys v1", openingLegacy: true)
         acsRefreshTokens = master.derived(for: "acs refresh token v1")
         contextCacheKeys = master.derived(for: "context token cache key v1")
+        csrfTokens = master.derived(for: "csrf tokens v1")
     }
 }

@@ -106,7 +106,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     TenantController(directory: latchkey.directory, auditLog: latchkey.auditLog).addRoutes(to: authenticated)
 
     // The pages: one session and CSRF layer for the dashboard and the users' pages.
-    let pages = try await Pages.load()
+    let pages = try await Pages.load(csrfKey: latchkey.keys.csrfTokens)
     let sessionCookie = SessionCookieParameters(
         name: "latchkey_session", path: "/", secure: configuration.publicURL.hasPrefix("https://"), sameSite: .lax
     )

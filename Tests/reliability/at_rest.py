@@ -39,6 +39,7 @@ def main():
     page = browser.get(f"{base}/dashboard/signin").text
     browser.post(f"{base}/dashboard/signin", data=hidden_fields(page, "/dashboard/signin") + [("email", email), ("password", password)])
     found["dashboard session id"] = browser.cookies.get("latchkey_session")
+    found["dashboard CSRF token"] = dict(hidden_fields(browser.get(f"{base}/dashboard/clients/new").text, "/dashboard/clients/new")).get("_csrf")
 
     # Client secrets, the first and an added one; a webhook's signing secret.
     client_id, first = platform.client(seller)
@@ -75,6 +76,7 @@ def main():
     assert code, "no authorization code"
     found["authorization code"] = code
     found["user session id"] = user.cookies.get("latchkey_session")
+    found["user page CSRF token"] = dict(hidden_fields(user.get(f"{base}/account").text, "/signout")).get("_csrf")
     tokens = requests.post(f"{base}/oauth2/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": "https://app.contoso.com/auth", "code_verifier": verifier,
     }, auth=(client_id, first)).json()
@@ -83,13 +85,21 @@ def main():
     found["PKCE verifier"] = verifier
     rotated = requests.post(f"{base}/oauth2/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}, auth=(client_id, first)).json()
     found["refresh token (rotated)"] = rotated["refresh_token"]
-    # The ACS profile's refresh token (the authorization code's, realm-qualified).
+    # The ACS profile's refresh token: another code (the consent stands), redeemed at the realm's
+    # token endpoint for the deployment's site host.
+    reply = user.get(url, allow_redirects=False)
+    acs_code = parse_qs(urlparse(reply.headers.get("Location", "")).query).get("code", [None])[0]
     acs = requests.post(f"{base}/{tenant}/tokens/OAuth/2", data={
-        "grant_type": "refresh_token", "client_id": f"{client_id}@{tenant}", "client_secret": first, "refresh_token": rotated["refresh_token"],
-        "resource": f"00000003-0000-0ff1-ce00-000000000000/localhost@{tenant}",
+        "grant_type": "authorization_code", "client_id": f"{client_id}@{tenant}", "client_secret": first, "code": acs_code,
+        "redirect_uri": "https://app.contoso.com/auth", "code_verifier": verifier,
+        "resource": f"00000003-0000-0ff1-ce00-000000000000/{urlparse(base).hostname}@{tenant}",
     })
-    if acs.ok and "refresh_token" in acs.json():
-        found["ACS refresh token"] = acs.json()["refresh_token"]
+    found["ACS refresh token"] = acs.json().get("refresh_token") if acs.ok else None
+    # Each value the scan claims to look for was collected: a label without one is a broken scan.
+    missing = [label for label, value in found.items() if not value]
+    if missing:
+        print(f"the scan could not collect: {', '.join(missing)} ({acs.status_code} {acs.text[:200]})")
+        sys.exit(1)
 
     haystacks = read_data_dir(data_dir)
     if postgres:
@@ -122,6 +132,7 @@ def forms(value):
     raw = value.encode()
     yield raw
     yield raw.replace(b"/", b"\\/")  # as JSONEncoder writes it
+    yield raw.replace(b"/", b"\\\\/")  # the same in pg_dump's COPY text, which doubles backslashes
     yield base64.b64encode(raw)
     yield base64.urlsafe_b64encode(raw).rstrip(b"=")
     yield raw.hex().encode()

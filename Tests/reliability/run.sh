@@ -4,7 +4,8 @@
 #      the served OpenAPI document, as an operator;
 #   2. the protocol fuzz generator (fuzz_protocol.py) on the token, authorize, introspection,
 #      revocation, userinfo, ACS and revocation-feed endpoints;
-#   3. the at-rest scan (at_rest.py) of the data directory after driving every kind of secret;
+#   3. the at-rest scan (at_rest.py) of the data directory after driving every kind of secret, and
+#      of a dump of a PostgreSQL database when LATCHKEY_TEST_POSTGRES_URL names one;
 #   4. crash safety (crash_safety.py): SIGKILL under write load, restart, check — on SQLite, and on
 #      PostgreSQL when LATCHKEY_TEST_POSTGRES_URL names a database (a sibling database is made);
 #   5. generated inputs to every parser of untrusted text in the server and both kits
@@ -60,8 +61,26 @@ echo "== schemathesis --checks all (max $examples examples per operation, seed $
 echo "== protocol fuzz generator ($fuzz cases, seed $seed)"
 "$venv/bin/python" Tests/reliability/fuzz_protocol.py "$base" "$operator" "$fuzz" "$seed" || status=1
 
-echo "== at rest"
+echo "== at rest, SQLite"
 "$venv/bin/python" Tests/reliability/at_rest.py "$base" "$operator" "$work/data" || status=1
+if [ -n "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
+  echo "== at rest, PostgreSQL"
+  rest_db="latchkey_rest_$seed"
+  rest_url="${LATCHKEY_TEST_POSTGRES_URL%/*}/$rest_db"
+  psql "$LATCHKEY_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $rest_db" -c "CREATE DATABASE $rest_db"
+  rest_port=$(free_port)
+  rest_key=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+  rest_operator=$(echo "operator password" | LATCHKEY_DATABASE_URL="$rest_url" LATCHKEY_MASTER_KEY="$rest_key" "$bin/latchkey" operators create \
+    --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
+  LATCHKEY_DATABASE_URL="$rest_url" LATCHKEY_MASTER_KEY="$rest_key" LATCHKEY_PORT=$rest_port LATCHKEY_DATA_DIR="$work/rest-data" \
+    "$bin/latchkey" serve >"$work/rest-server.log" 2>&1 &
+  rest_server=$!
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$rest_port/healthz" >/dev/null && break; sleep 0.1; done
+  mkdir -p "$work/rest-data"
+  "$venv/bin/python" Tests/reliability/at_rest.py "http://127.0.0.1:$rest_port" "$rest_operator" "$work/rest-data" "$rest_url" || status=1
+  kill $rest_server 2>/dev/null || true; wait $rest_server 2>/dev/null || true
+  psql "$LATCHKEY_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $rest_db" || true
+fi
 
 echo "== crash safety, SQLite ($kills kills)"
 "$venv/bin/python" Tests/reliability/crash_safety.py "$bin/latchkey" "$kills" "$seed" || status=1

@@ -9,8 +9,16 @@ struct Pages: Sendable {
     let library: MustacheLibrary
     /// The dashboard's stylesheet and script, served by the server itself.
     let assets: [String: String]
+    /// Makes a session's CSRF token of its stored seed (`SealingKeys.csrfTokens`).
+    let csrfKey: SecretSealer
 
-    static func load() async throws -> Pages {
+    /// The token a form of this session carries: HMAC of the session's seed under a key derived
+    /// from the master key, so that the database holds no token a form would be accepted with.
+    func csrfToken(of session: WebSession) -> String {
+        SecretDigest(bytes: csrfKey.authenticationCode(for: Data(session.csrfSeed.utf8))).hex
+    }
+
+    static func load(csrfKey: SecretSealer) async throws -> Pages {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw CocoaError(.fileNoSuchFile)
         }
@@ -19,7 +27,7 @@ struct Pages: Sendable {
         for name in ["dashboard.css", "dashboard.js"] {
             assets[name] = try String(contentsOf: resources.appendingPathComponent("Assets").appendingPathComponent(name), encoding: .utf8)
         }
-        return Pages(library: library, assets: assets)
+        return Pages(library: library, assets: assets, csrfKey: csrfKey)
     }
 
     enum Tab {
@@ -62,7 +70,7 @@ struct Pages: Sendable {
     ) -> Response {
         let page = Page(
             title: title, seller: context.seller.map { SellerBar(name: $0.displayName) },
-            user: context.user.map { UserBar(name: $0.displayName, email: $0.email, isAdmin: $0.isAdmin) }, csrf: { context.session.csrfToken },
+            user: context.user.map { UserBar(name: $0.displayName, email: $0.email, isAdmin: $0.isAdmin) }, csrf: { csrfToken(of: context.session) },
             notice: context.takeNotice(), isOperator: context.seller?.role == .operator,
             tabClients: tab == .clients, tabApps: tab == .apps, tabActivity: tab == .activity, tabNotices: tab == .notices, tabTokens: tab == .tokens, tabReview: tab == .review,
             tabAccount: tab == .account, tabOrganization: tab == .organization, body: body

@@ -12,12 +12,20 @@ struct WebSession: Codable, Sendable {
     var userID: String?
     /// When the user last entered their password (OpenID Connect `auth_time`).
     var userAuthTime: Date?
-    var csrfToken: String
+    /// A random value the session's CSRF token is made of (`Pages.csrfToken(of:)`); the token
+    /// itself is never stored.
+    var csrfSeed: String
     /// A one-time message for the next page ("Client ID deleted").
     var notice: String?
 
+    enum CodingKeys: String, CodingKey {
+        case sellerID, userID, userAuthTime, notice
+        // Sessions written before the seed kept the token itself here: it serves as a seed.
+        case csrfSeed = "csrfToken"
+    }
+
     static func anonymous() -> WebSession {
-        WebSession(sellerID: nil, userID: nil, userAuthTime: nil, csrfToken: GeneratedSecret.generate().value, notice: nil)
+        WebSession(sellerID: nil, userID: nil, userAuthTime: nil, csrfSeed: GeneratedSecret.generate().value, notice: nil)
     }
 }
 
@@ -85,7 +93,7 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
     /// (the previous one is deleted); the other identity signed in on this browser stays signed in.
     func rotateSession(_ change: (inout WebSession) -> Void) {
         var session = sessions.session ?? WebSession.anonymous()
-        session.csrfToken = GeneratedSecret.generate().value
+        session.csrfSeed = GeneratedSecret.generate().value
         session.notice = nil
         change(&session)
         sessions.clearSession()

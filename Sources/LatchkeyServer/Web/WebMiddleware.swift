@@ -82,7 +82,7 @@ struct FormGuardMiddleware: RouterMiddleware {
             }
             context.formBody = String(decoding: body.readableBytesView, as: UTF8.self)
             context.form = Self.parseForm(context.formBody)
-            let expected = context.sessions.session?.csrfToken ?? ""
+            let expected = context.sessions.session.map(pages.csrfToken) ?? ""
             guard !expected.isEmpty, SecretDigest(of: context.field("_csrf")).constantTimeEquals(SecretDigest(of: expected)) else {
                 return pages.message(
                     status: .forbidden, title: "This form has expired",
