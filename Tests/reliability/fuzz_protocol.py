@@ -2,7 +2,8 @@
 revoke, userinfo, the ACS realm token endpoint, the revocation feed): wrong methods, missing
 and repeated parameters, oversized and malformed bodies, bad encodings, hostile headers. Every
 answer must be below 500; every JSON refusal must be RFC 6749 §5.2's shape with a registered
-error code and a status that fits it.
+error code and a status that fits it; and no success may hand out a token, an active
+introspection or revocation rules to a request that was malformed or not authenticated.
 
     python fuzz_protocol.py BASE OPERATOR_TOKEN CASES SEED
 """
@@ -50,10 +51,18 @@ def main():
              "max_age", "wait", "since", "realm", "assertion"]
     values = [tenant, client_id, secret, token, token[:-3] + "abc", "client_credentials", "authorization_code", "refresh_token", "password",
               "urn:ietf:params:oauth:grant-type:jwt-bearer", "Calendars.Read.All", "openid profile", "https://app.contoso.com/auth",
-              f"00000003-0000-0ff1-ce00-000000000000/localhost@{tenant}", f"{client_id}@{tenant}", "", " ", "A" * 5000, "%", "%zz",
+              f"00000003-0000-0ff1-ce00-000000000000/localhost@{tenant}", f"00000003-0000-0ff1-ce00-000000000000/{parsed.hostname}@{tenant}", f"{client_id}@{tenant}", "", " ", "A" * 5000, "%", "%zz",
               "\u202e\u0000", "é", "0", "-1", "99999999999999999999", "S256", "plain", "code", "token", "none", "null", "[]", "{}",
               "'; DROP TABLE clients; --", "../../etc/passwd", "<script>alert(1)</script>", "\r\nX-Injected: 1"]
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
+    # Requests that succeed as they are, for mutation: a success after any change must still
+    # have come from a well-formed, authenticated request.
+    site = f"00000003-0000-0ff1-ce00-000000000000/{parsed.hostname}@{tenant}"
+    templates = {
+        "/oauth2/token": [("grant_type", "client_credentials"), ("tenant", tenant)],
+        "/oauth2/introspect": [("token", token)],
+        f"/{tenant}/tokens/OAuth/2": [("grant_type", "client_credentials"), ("client_id", f"{client_id}@{tenant}"), ("client_secret", secret), ("resource", site)],
+    }
     statuses = {}
     failures = []
     started = time.time()
@@ -62,6 +71,10 @@ def main():
         if rng.random() < 0.1:
             method = rng.choice(methods)
         pairs = [(rng.choice(names), rng.choice(values)) for _ in range(rng.randint(0, 6))]
+        if path in templates and rng.random() < 0.4:
+            pairs = list(templates[path]) + pairs[: rng.randint(0, 2)]
+            if rng.random() < 0.5:
+                pairs.pop(rng.randrange(len(pairs)))
         if rng.random() < 0.3 and pairs:
             pairs.append(pairs[0])  # a repeated parameter
         body = urllib.parse.urlencode(pairs).encode()
@@ -95,13 +108,18 @@ def main():
             query = "?" + (urllib.parse.urlencode(pairs) if rng.random() < 0.8 else "a=%zz&b=%00&c=" + "%C3%28" * 10)
             if method in ("GET", "HEAD"):
                 body = b""
+        # What would make a success wrong: a body that is not a form, or no client credentials.
+        content_type = headers.get("Content-Type", "").lower()
+        malformed = shape < 0.2 or not content_type.startswith("application/x-www-form-urlencoded")
+        authenticated = headers.get("Authorization") == basic or (
+            ("client_secret", secret) in pairs and any(name == "client_id" and value.startswith(client_id) for name, value in pairs))
         try:
             status, response_headers, payload = request(parsed, method, path + query, body, headers)
         except (ConnectionError, http.client.HTTPException, OSError) as error:
             failures.append(f"{method} {path}: connection failed: {error!r}")
             continue
         statuses[status] = statuses.get(status, 0) + 1
-        problem = check(method, path, status, response_headers, payload)
+        problem = check(method, path, status, response_headers, payload) or check_success(path, status, payload, malformed, authenticated)
         if problem:
             failures.append(f"{method} {path}{query[:80]} body={body[:80]!r} headers={ {k: v[:40] for k, v in headers.items()} }: {problem}")
     elapsed = time.time() - started
@@ -132,6 +150,23 @@ def check(method, path, status, headers, payload):
             return "405 without Allow"
         if status == 401 and not headers.get("www-authenticate"):
             return "401 without WWW-Authenticate"
+    return None
+
+
+def check_success(path, status, payload, malformed, authenticated):
+    """A 2xx that grants something must answer a well-formed, authenticated request."""
+    if not 200 <= status < 300 or path.startswith("/oauth2/authorize"):
+        return None
+    try:
+        body = json.loads(payload) if payload else {}
+    except ValueError:
+        return None
+    granted = isinstance(body, dict) and (
+        "access_token" in body or "refresh_token" in body or body.get("active") is True or bool(body.get("revocations"))
+    )
+    if granted and (malformed or not authenticated):
+        why = "a malformed" if malformed else "an unauthenticated"
+        return f"{status} granting {sorted(body)[:4]} to {why} request"
     return None
 
 

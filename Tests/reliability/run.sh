@@ -99,4 +99,5 @@ LATCHKEY_FUZZ_CASES=$parsers LATCHKEY_FUZZ_SEED=$seed swift test --skip-build --
 if grep -q '"level":"error"\|"level":"critical"' "$work/server.log"; then
   echo "server logged errors:"; grep '"level":"error"\|"level":"critical"' "$work/server.log" | head -n 20; status=1
 fi
+[ $status -eq 0 ] || echo "replay this run: RELIABILITY_SEED=$seed Tests/reliability/run.sh$([ "${RELIABILITY_LONG:-0}" = 1 ] && echo ' (with RELIABILITY_LONG=1)')"
 exit $status
