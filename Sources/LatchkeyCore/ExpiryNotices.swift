@@ -62,6 +62,9 @@ public struct ExpiryNotices: Sendable {
     /// Where a webhook URL may point (docs/security.md).
     let outbound: OutboundPolicy
     let clock: Clock
+    /// Scans completed by this node, each of them over the clock's time when it began: what a
+    /// test waits on to know that a scan came after a moment.
+    public let completedScans = ScanCount()
 
     public init(store: any SellerWebhookStore, sealer: SecretSealer, outbound: OutboundPolicy, clock: @escaping Clock) {
         self.store = store
@@ -131,6 +134,7 @@ public struct ExpiryNotices: Sendable {
             )
             if try await store.recordNotice(secretID: secret.secretID, thresholdDays: days, delivery: delivery) { queued += 1 }
         }
+        completedScans.increment()
         return queued
     }
 
@@ -160,5 +164,20 @@ public struct ExpiryNotices: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// A count shared by copies of the struct that keeps it.
+public final class ScanCount: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var count = 0
+
+    public init() {}
+
+    public var value: Int { lock.withLock { count } }
+
+    func increment() {
+        lock.withLock { count += 1 }
     }
 }

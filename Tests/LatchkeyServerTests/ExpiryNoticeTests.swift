@@ -51,9 +51,11 @@ extension EventTests {
                     // PostgreSQL another test's server, on its own clock, may deliver one).
                     let verifier = try EventVerifier(secrets: [secret], tolerance: 400 * 86_400, now: { clock.now })
 
-                    // 31 days before the end: nothing yet.
+                    // 31 days before the end: nothing yet, after two scans that began at that moment.
                     clock.advance(by: endsAt.timeIntervalSince(clock.now) - 31 * 86_400)
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await scans(api, count: 2)
+                    let queued = try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await token())["deliveries"] as? [Any]
+                    #expect(queued?.isEmpty == true, "nothing queued 31 days before the end")
                     #expect(receiver.all.isEmpty)
 
                     // Within 30 days: one notice; the first attempt fails and is retried 10 s later.
@@ -79,7 +81,9 @@ extension EventTests {
                 _ = try await receiver.wait(for: 3)
                 clock.advance(by: 5.5 * 86_400)
                 let all = try await receiver.wait(for: 4)
-                try await Task.sleep(for: .milliseconds(300))
+                // Two scans more queue nothing more (a second notice would be listed at once).
+                try await scans(api, count: 2)
+                #expect((try await api.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await token())["deliveries"] as? [Any])?.count == 3)
                 #expect(receiver.all.count == 4)
                 let thresholds = try all.dropFirst().map { try verifier.verifyNotice(body: $0.body, signature: $0.signature).data.thresholdDays }
                 #expect(thresholds == [30, 7, 1])
@@ -147,7 +151,7 @@ extension EventTests {
     }
 
     @Test func twoNodesSendEachNoticeOnce() async throws {
-        try await Harness().runTwoNodes(deliversEvents: true) { a, _, clock in
+        try await Harness().runTwoNodes(deliversEvents: true) { a, b, clock in
             let receiver = EventReceiver()
             try await receiver.run { url in
                 let (_, email) = try await a.newSeller()
@@ -159,8 +163,10 @@ extension EventTests {
                 try await removingWebhookOnFailure(a, token: token) {
                     clock.advance(by: endsAt.timeIntervalSince(clock.now) - 29 * 86_400)
                     _ = try await receiver.wait(for: 1)
-                    // Both nodes scan every 50 ms and deliver every 50 ms: still one notice.
-                    try await Task.sleep(for: .milliseconds(500))
+                    // Both nodes scan every 50 ms: after two more scans of each, still one notice.
+                    try await scans(a, count: 2)
+                    try await scans(b, count: 2)
+                    #expect((try await a.send(.get, "/api/v1/sellers/me/webhook/deliveries", token: try await token())["deliveries"] as? [Any])?.count == 1)
                     #expect(receiver.all.count == 1)
                 }
                 // Tests share a PostgreSQL database: leave no webhook at a port another test may get.
@@ -168,4 +174,12 @@ extension EventTests {
             }
         }
     }
+}
+
+/// Waits until the node has completed `count` more expiry scans than now: each began after this
+/// moment, so what they would queue is queued.
+func scans(_ api: API, count: Int) async throws {
+    let start = api.latchkey.expiryNotices.completedScans.value
+    let done = try await elapsedUntil(.seconds(10)) { api.latchkey.expiryNotices.completedScans.value >= start + count + 1 }
+    #expect(done != nil, "the node scanned for expiring secrets")
 }
