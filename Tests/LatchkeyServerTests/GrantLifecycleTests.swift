@@ -11,13 +11,7 @@ struct GrantLifecycleTests {
     func tokens(_ api: API, _ app: DelegatedApp) async throws -> Reply {
         let browser = BrowserSession(api: api)
         _ = try await browser.signIn(email: app.userEmail, password: app.password)
-        let pkce = PKCE()
-        var page = try await browser.get(app.authorizeURL(scope: "openid offline_access Calendars.Read", pkce: pkce))
-        if page.status == .ok {
-            page = try await browser.post("/oauth2/authorize", BrowserSession.hiddenFields(in: page.body, action: "/oauth2/authorize") + [("decision", "allow")])
-        }
-        let code = try #require(queryItems(page.headers[.location])["code"])
-        return try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("code_verifier", pkce.verifier)])
+        return try await api.consentAndRedeem(app, browser: browser, scope: "openid offline_access Calendars.Read")
     }
 
     func refresh(_ api: API, _ app: DelegatedApp, _ token: String) async throws -> Reply {

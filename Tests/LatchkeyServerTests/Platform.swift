@@ -156,3 +156,19 @@ extension API {
         try await send(.post, "/oauth2/introspect", body: "token=\(BrowserSession.encode(token))", headers: [.authorization: app.basic, .contentType: "application/x-www-form-urlencoded"])
     }
 }
+
+extension API {
+    /// The user of `browser` (signed in) allows `scope` to the app if asked, and the app redeems
+    /// the code with PKCE: the token response.
+    func consentAndRedeem(_ app: DelegatedApp, browser: BrowserSession, scope: String) async throws -> Reply {
+        let pkce = PKCE()
+        var page = try await browser.get(app.authorizeURL(scope: scope, pkce: pkce))
+        if page.status == .ok {
+            page = try await browser.post("/oauth2/authorize", BrowserSession.hiddenFields(in: page.body, action: "/oauth2/authorize") + [("decision", "allow")])
+        }
+        let code = try #require(queryItems(page.headers[.location])["code"], "\(page.status) \(page.body.prefix(300))")
+        let reply = try await tokenRequest(app, [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("code_verifier", pkce.verifier)])
+        #expect(reply.status == .ok, "\(reply.body)")
+        return reply
+    }
+}

@@ -21,17 +21,8 @@ struct TrustBoundaryTests {
         )
     }
 
-    /// The user consents through the authorization endpoint; returns the token response.
     func tokens(_ api: API, _ browser: BrowserSession, _ app: DelegatedApp, scope: String) async throws -> Reply {
-        let pkce = PKCE()
-        var page = try await browser.get(app.authorizeURL(scope: scope, pkce: pkce))
-        if page.status == .ok {
-            page = try await browser.post("/oauth2/authorize", BrowserSession.hiddenFields(in: page.body, action: "/oauth2/authorize") + [("decision", "allow")])
-        }
-        let code = try #require(queryItems(page.headers[.location])["code"], "\(page.status) \(page.body.prefix(300))")
-        let reply = try await api.tokenRequest(app, [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.redirectURI), ("code_verifier", pkce.verifier)])
-        #expect(reply.status == .ok, "\(reply.body)")
-        return reply
+        try await api.consentAndRedeem(app, browser: browser, scope: scope)
     }
 
     @Test func anAppsTokenManagesNoConsentWithoutConsentsReadWrite() async throws {
