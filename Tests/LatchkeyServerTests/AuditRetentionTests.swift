@@ -26,13 +26,17 @@ struct AuditRetentionTests {
             // Other servers on a shared database prune too, each at its own clock's time: the
             // moments here are later than any of theirs, and the mark is removed at the end.
             let later = now.addingTimeInterval(86_400)
-            defer { Task { [database = api.latchkey.database] in try? await database.transaction { db in try await db.delete(from: "key_values").where("key", .equal, "audit.pruned_at").run() } } }
+            func removeMark() async throws {
+                try await api.latchkey.database.transaction { db in try await db.delete(from: "key_values").where("key", .equal, "audit.pruned_at").run() }
+            }
+            try await removeMark()
             let deleted = try await api.latchkey.auditLog.prune(olderThan: cutoff, at: later, interval: 0)
             #expect((deleted ?? 0) >= 1)
             let kept = try await entries()
             #expect(!kept.contains { $0.objectID == "old" } && !kept.isEmpty, "today's entries stay")
             #expect(try await api.latchkey.auditLog.prune(olderThan: cutoff, at: later.addingTimeInterval(60), interval: 3600) == nil, "one prune an hour")
             #expect(try await api.latchkey.auditLog.prune(olderThan: cutoff, at: later.addingTimeInterval(3601), interval: 3600) != nil)
+            try await removeMark()
         }
     }
 
