@@ -79,9 +79,14 @@ public struct ClientRegistry: Sendable {
         let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
         let idTokenAlgorithm = issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: input.idTokenSignedResponseAlg) }
         if input.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
-        issues.check { () throws(FieldIssue) in try OAuthClient.checkPKCEOptional(isPublic: input.isPublic ?? false, isPKCEOptional: input.isPKCEOptional ?? false) }
         try issues.throwIfAny()
         guard let details, let validity, let availability, let idTokenAlgorithm else { throw DomainError.invalid(issues.issues) }
+        // Well-formed fields at odds with each other: a conflict, as the API's other such rules.
+        do {
+            try OAuthClient.checkPKCEOptional(isPublic: input.isPublic ?? false, isPKCEOptional: input.isPKCEOptional ?? false)
+        } catch {
+            throw DomainError.conflict(error)
+        }
 
         let now = clock()
         let issued = try makeSecret(validity: validity, at: now)
@@ -153,7 +158,7 @@ public struct ClientRegistry: Sendable {
             do {
                 try OAuthClient.checkPKCEOptional(isPublic: client.isPublic, isPKCEOptional: client.isPKCEOptional)
             } catch let issue as FieldIssue {
-                throw DomainError.invalid([issue])
+                throw DomainError.conflict(issue)
             }
             return (client, actor.entry(.clientUpdate, objectType: "client", objectID: id.rawValue, at: now, detail: details.friendlyName))
         }

@@ -480,8 +480,7 @@ final class World: @unchecked Sendable {
             if let match = path.firstMatch(of: pattern), !path.contains("/tenants/") {
                 let reply = try await api.send(.get, "/api/v1/\(kind)/\(match.1)", token: ownerToken)
                 // When its secrets were last used is written in the background, not by the request.
-                let body = reply.body.replacing(/"lastUsedAt":"[^"]*"/, with: "")
-                return "\(reply.status.code) \(body)"
+                return "\(reply.status.code) \(withoutLastUse(reply.body))"
             }
         }
         return nil

@@ -199,3 +199,19 @@ struct API: Sendable {
         )
     }
 }
+
+/// A JSON body without when secrets were last used (written in the background, not by the
+/// request at hand), keys sorted: what the owner of an object sees of it, to compare.
+func withoutLastUse(_ body: String) -> String {
+    func strip(_ value: Any) -> Any {
+        if let object = value as? [String: Any] {
+            return object.filter { $0.key != "lastUsedAt" }.mapValues(strip)
+        }
+        if let array = value as? [Any] { return array.map(strip) }
+        return value
+    }
+    guard let parsed = try? JSONSerialization.jsonObject(with: Data(body.utf8)),
+        let data = try? JSONSerialization.data(withJSONObject: strip(parsed), options: [.sortedKeys])
+    else { return body }
+    return String(decoding: data, as: UTF8.self)
+}

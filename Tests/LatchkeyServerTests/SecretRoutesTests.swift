@@ -129,11 +129,21 @@ struct SecretRoutesTests {
             }
             #expect(recorded is String)
 
-            // Written again once a minute at most (the dashboard shows it to the minute).
+            // Written again once a minute at most (the dashboard shows it to the minute). A
+            // witness proves the writer ran after the use: a new secret of another client, used
+            // just after it, whose first use is always written (the writer takes all it has).
+            let (witness, _, _) = try await api.newClient(token: token)
+            try await api.enable(witness, sellerToken: token)
             func lastUsed(after use: TimeInterval) async throws -> String? {
                 clock.advance(by: use)
                 #expect(try await api.token(id, secret).status == .ok)
-                try await Task.sleep(for: .milliseconds(300))
+                let added = try await api.send(.post, "/api/v1/clients/\(witness)/secrets", token: token, json: [:])
+                let witnessID = try #require(added.string("id"))
+                #expect(try await api.token(witness, try #require(added.string("value"))).status == .ok)
+                let written = try await elapsedUntil(.seconds(5)) {
+                    try await secrets(api, token, witness).first { $0["id"] as? String == witnessID }?["lastUsedAt"] is String
+                }
+                #expect(written != nil, "the writer ran after the use")
                 return try await secrets(api, token, id).first?["lastUsedAt"] as? String
             }
             #expect(try await lastUsed(after: 30) == recorded as? String, "a use 30 s later is not written")

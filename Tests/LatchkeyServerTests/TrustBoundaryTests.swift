@@ -186,11 +186,11 @@ struct TrustBoundaryTests {
             #expect(page.status == .ok, "the consent page, no error: \(page.status)")
 
             let both = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["publicClient": true])
-            #expect(both.status == .unprocessableContent && both.issueFields == ["pkceOptional"], "\(both.body)")
+            #expect(both.status == .conflict && both.issueFields == ["pkceOptional"], "\(both.body)")
             let created = try await api.send(.post, "/api/v1/clients", token: app.sellerToken, json: [
                 "friendlyName": "spa", "appDomain": "app.contoso.com", "redirectUrl": "https://app.contoso.com/spa", "publicClient": true, "pkceOptional": true,
             ])
-            #expect(created.status == .unprocessableContent && created.issueFields == ["pkceOptional"])
+            #expect(created.status == .conflict && created.issueFields == ["pkceOptional"])
         }
     }
 }

@@ -111,7 +111,9 @@ def main():
         # What would make a success wrong: a body that is not a form, or no client credentials.
         content_type = headers.get("Content-Type", "").lower()
         malformed = shape < 0.2 or not content_type.startswith("application/x-www-form-urlencoded")
-        authenticated = headers.get("Authorization") == basic or (
+        # RFC 9110 §11.1: the scheme's name is case-insensitive ("basic …" authenticates too).
+        given = headers.get("Authorization", "").split(" ", 1)
+        authenticated = (len(given) == 2 and given[0].lower() == "basic" and given[1] == basic[6:]) or (
             ("client_secret", secret) in pairs and any(name == "client_id" and value.startswith(client_id) for name, value in pairs))
         try:
             status, response_headers, payload = request(parsed, method, path + query, body, headers)
