@@ -8,7 +8,14 @@ import Testing
 @Suite("Audit log retention (LATCHKEY_AUDIT_RETENTION_DAYS)")
 struct AuditRetentionTests {
     @Test func entriesOlderThanTheRetentionGoOncePerInterval() async throws {
-        try await Harness().run { api, clock in
+        // A database of its own even in the PostgreSQL run: every other server on a shared one
+        // prunes entries older than 400 days too, this test's among them.
+        var harness = Harness()
+        harness.adjust = { configuration in
+            configuration.databaseURL = nil
+            configuration.masterKey = nil
+        }
+        try await harness.run { api, clock in
             let (token, _) = try await api.newSeller()
             let sellerID = try #require(try await api.send(.get, "/api/v1/sellers/me", token: token).string("id"))
             let now = clock.now
