@@ -12,13 +12,14 @@ struct SystemHostResolver: HostResolver {
 
     func addresses(of host: String) async -> [IPAddress] {
         let lookup = Lookup()
+        let timer = Task { [timeout] in
+            try? await Task.sleep(for: timeout)
+            lookup.finish([])
+        }
+        defer { timer.cancel() }
         return await withCheckedContinuation { continuation in
             lookup.start(continuation)
             DispatchQueue.global().async { lookup.finish(Self.resolve(host)) }
-            Task {
-                try? await Task.sleep(for: timeout)
-                lookup.finish([])
-            }
         }
     }
 
@@ -52,18 +53,27 @@ struct SystemHostResolver: HostResolver {
         return found.filter { seen.insert($0).inserted }
     }
 
-    /// Resumes the caller once: with the answer, or with nothing at the timeout.
+    /// Resumes the caller once: with the answer, or with nothing at the timeout, whichever
+    /// comes first (also when it comes before the caller waits).
     private final class Lookup: @unchecked Sendable {
         // Guarded by `lock`.
         private let lock = NSLock()
         private var continuation: CheckedContinuation<[IPAddress], Never>?
+        private var outcome: [IPAddress]?
 
         func start(_ continuation: CheckedContinuation<[IPAddress], Never>) {
-            lock.withLock { self.continuation = continuation }
+            let early: [IPAddress]? = lock.withLock {
+                if let outcome { return outcome }
+                self.continuation = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early) }
         }
 
         func finish(_ addresses: [IPAddress]) {
-            let waiting = lock.withLock {
+            let waiting: CheckedContinuation<[IPAddress], Never>? = lock.withLock {
+                guard outcome == nil else { return nil }
+                outcome = addresses
                 defer { continuation = nil }
                 return continuation
             }
