@@ -53,7 +53,7 @@ public struct AppCatalog: Sendable {
             clientAvailability: { owned[$0] }, permissions: input.permissions, appOnlyPermissions: input.appOnlyPermissions,
             definedPermissions: defined, eventsURL: input.eventsURL
         )
-        try await checkOutbound(details.eventsURL)
+        if let url = details.eventsURL { try await outbound.check(url, field: EventsURL.field, noun: "events URL") }
         let now = clock()
         let app = AppListing(
             id: ObjectID.generate(), sellerID: actor.sellerID, name: details.name, description: details.description,
@@ -77,7 +77,7 @@ public struct AppCatalog: Sendable {
 
     public func update(_ id: String, _ input: AppInput, by actor: Actor) async throws -> AppListing {
         if let text = input.eventsURL, !text.isEmpty, let url = try? EventsURL(validating: text) {
-            try await checkOutbound(url)
+            try await outbound.check(url, field: EventsURL.field, noun: "events URL")
         }
         let owned = try await availabilities(of: actor.sellerID)
         let defined = try await definedPermissions()
@@ -99,15 +99,6 @@ public struct AppCatalog: Sendable {
             return (app, actor.entry(.appUpdate, objectType: "app", objectID: id, at: now, detail: detail))
         }
         return updated
-    }
-
-    private func checkOutbound(_ url: EventsURL?) async throws(DomainError) {
-        guard let url else { return }
-        do {
-            try await outbound.check(url, field: EventsURL.field, noun: "events URL")
-        } catch {
-            throw .invalid([error])
-        }
     }
 
     public func delete(_ id: String, by actor: Actor) async throws {

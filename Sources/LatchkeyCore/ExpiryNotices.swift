@@ -93,11 +93,7 @@ public struct ExpiryNotices: Sendable {
         } catch {
             throw DomainError.invalid([FieldIssue(field: "url", code: error.code, message: error.message.replacingOccurrences(of: "events URL", with: "webhook URL"))])
         }
-        do {
-            try await outbound.check(url, field: "url", noun: "webhook URL")
-        } catch {
-            throw DomainError.invalid([error])
-        }
+        try await outbound.check(url, field: "url", noun: "webhook URL")
         let now = clock()
         let existing = try await store.webhook(sellerID: actor.sellerID)
         var secret: GeneratedSecret?

@@ -176,8 +176,6 @@ public protocol GrantStore: Sendable {
     /// A used code presented again (RFC 6749 §4.1.2): revokes the refresh-token family and the
     /// access token it issued.
     func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws
-    func insert(_ grant: RefreshGrant) async throws
-    /// Marks the client's token rotated; a second presentation revokes its whole family.
     /// Marks the client's token rotated and stores the successor `issue` makes of it, in one
     /// transaction: a crash leaves either both or neither. `issue` runs inside it and must not
     /// touch the database; its error rolls everything back. A rotated token presented again

@@ -121,11 +121,11 @@ public struct OutboundPolicy: Sendable {
 
     /// Refuses a URL being set whose host is, or resolves now to, an address Latchkey does not
     /// send to. A name that does not resolve now is accepted: each delivery checks again.
-    public func check(_ url: EventsURL, field: String, noun: String) async throws(FieldIssue) {
+    public func check(_ url: EventsURL, field: String, noun: String) async throws(DomainError) {
         do {
             try admit(await resolver.addresses(of: url.host), host: url.host)
         } catch {
-            throw FieldIssue(field: field, code: "address_not_allowed", message: "Latchkey does not send to \(error.reason). Use a public https \(noun).")
+            throw .invalid([FieldIssue(field: field, code: "address_not_allowed", message: "Latchkey does not send to \(error.reason). Use a public https \(noun).")])
         }
     }
 

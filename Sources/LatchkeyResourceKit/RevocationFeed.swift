@@ -98,9 +98,6 @@ public final class RevocationFeed: Sendable {
         state.withLock { state in state.caughtUp && (state.lastAnswer.map { $0.duration(to: .now) < .seconds(wait + 10) } ?? false) }
     }
 
-    /// The number of rules kept now (those within an access token's lifetime).
-    public var ruleCount: Int { state.withLock { $0.rules.count } }
-
     /// One request: returns when the feed answers (at once with news, else after `wait` seconds).
     public func poll() async throws {
         let cursor = state.withLock { $0.cursor }

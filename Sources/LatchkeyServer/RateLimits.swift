@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyOAuth
 import Synchronization
 
 /// Requests per minute allowed per key before `429 Too Many Requests`; 0 turns a limit off.
@@ -85,6 +86,14 @@ final class RateLimiter: Sendable {
 }
 
 extension RateLimiter {
+    /// Takes one request from the bucket of the request's address, when it has one; refuses
+    /// with 429 and `Retry-After` when it is empty.
+    func check(address: String?) throws(OAuthError) {
+        if let address, let wait = admit(address: address) {
+            throw OAuthError.rateLimited(retryAfter: wait, "Too many requests from this address: retry after \(wait) s.")
+        }
+    }
+
     /// Takes one request from the bucket of a client address. IPv6 addresses count by their /64:
     /// one host commonly holds a whole /64 and could otherwise take a fresh bucket per request.
     func admit(address: String) -> Int? {

@@ -165,10 +165,6 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func insert(_ grant: RefreshGrant) async throws {
-        try await provider.transaction { db in try await Self.insertRefresh(grant, on: db) }
-    }
-
     public func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant? {
         try await provider.read { db in
             try await db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
@@ -227,9 +223,7 @@ public struct SQLGrantStore: GrantStore {
     @discardableResult
     public func revokeACSRefreshToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws -> Bool {
         try await provider.transaction { db in
-            guard try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() == nil else { return false }
-            try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at").values(SQLBind(id), SQLBind(expiresAt.unixSeconds)).run()
-            try await db.notify(.accessTokenRevoked(id: id))
+            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), publishing: false, on: db) else { return false }
             if let audit { try await db.record(audit) }
             return true
         }
@@ -253,14 +247,17 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    /// Returns false when the token was revoked already (nothing is written then).
+    /// Returns false when the token was revoked already (nothing is written then). Without
+    /// `publishing`, no feed rule: for what only Latchkey reads (ACS refresh tokens).
     @discardableResult
-    static func revokeAccessToken(_ id: String, expiresAt: Double, at now: Date, on db: any SQLDatabase) async throws -> Bool {
+    static func revokeAccessToken(_ id: String, expiresAt: Double, at now: Date, publishing: Bool = true, on db: any SQLDatabase) async throws -> Bool {
         guard try await db.select().column("id").from("revoked_access_tokens").where("id", .equal, id).first() == nil else { return false }
         try await db.insert(into: "revoked_access_tokens").columns("id", "expires_at")
             .values(SQLBind(id), SQLBind(expiresAt)).ignoringConflicts().run()
         try await db.notify(.accessTokenRevoked(id: id))
-        try await db.publish(Revocation(createdAt: now, tokenID: id, issuedBefore: Date(unixSeconds: expiresAt)))
+        if publishing {
+            try await db.publish(Revocation(createdAt: now, tokenID: id, issuedBefore: Date(unixSeconds: expiresAt)))
+        }
         return true
     }
 

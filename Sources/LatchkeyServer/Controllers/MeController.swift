@@ -14,17 +14,15 @@ struct MeController {
     }
 
     private func user(_ request: Request) async throws -> PlatformUser {
-        let claims: AccessTokenClaims
         do {
-            claims = try await BearerEndpoints.myConsents.admit(UserInfoEndpoint.bearerToken(request.headers[.authorization]), validator: validator)
+            let claims = try await BearerEndpoints.myConsents.admit(UserInfoEndpoint.bearerToken(request.headers[.authorization]), validator: validator)
+            guard let user = try await directory.user(claims.sub) else {
+                throw OAuthError(.invalidToken, "The user of this access token no longer exists.")
+            }
+            return user
         } catch let error as OAuthError {
             throw APIError(status: .init(code: error.status), code: error.code.rawValue, message: error.description, headers: [.wwwAuthenticate: error.challenge ?? "Bearer"])
         }
-        guard let user = try await directory.user(claims.sub) else {
-            let error = OAuthError(.invalidToken, "The user of this access token no longer exists.")
-            throw APIError(status: .unauthorized, code: error.code.rawValue, message: error.description, headers: [.wwwAuthenticate: error.challenge ?? "Bearer"])
-        }
-        return user
     }
 
     @Sendable func list(_ request: Request, context: LatchkeyRequestContext) async throws -> ConsentListResponse {

@@ -103,9 +103,7 @@ struct OAuthController {
     ) async throws -> Response {
         var grant = "none"
         do {
-            if let limit, let address = context.remoteAddress, let wait = limit.admit(address: address) {
-                throw OAuthError.rateLimited(retryAfter: wait, "Too many requests from this address: retry after \(wait) s.")
-            }
+            try limit?.check(address: context.remoteAddress)
             let form = try await form(of: request, context: context)
             if counting != nil { grant = Self.grantLabel(try? form.value("grant_type")) }
             let response = try await body(form, request.headers[.authorization])

@@ -63,9 +63,7 @@ struct RevocationFeedController {
 
     @Sendable func feed(_ request: Request, context: LatchkeyRequestContext) async throws -> Response {
         do {
-            if let address = context.remoteAddress, let wait = addressLimit.admit(address: address) {
-                throw OAuthError.rateLimited(retryAfter: wait, "Too many requests from this address: retry after \(wait) s.")
-            }
+            try addressLimit.check(address: context.remoteAddress)
             let caller = try await authenticator.authenticate(authorization: request.headers[.authorization], form: try FormParameters(""))
             // The feed names every seller's clients, tenants and users: resource servers only.
             guard caller.registration.isResourceServer else {

@@ -113,7 +113,7 @@ struct EventDeliverer: Service {
             result = "HTTP \(status)"
         } catch let error as Undeliverable {
             result = error.reason
-        } catch let error as PinnedHTTPClient.Failure where error.description == "timed out" {
+        } catch PinnedHTTPClient.Failure.timedOut {
             result = "timed out after \(Int(Self.timeout)) s"
         } catch is NIOConnectionError, is ChannelError, is IOError {
             result = "could not connect"

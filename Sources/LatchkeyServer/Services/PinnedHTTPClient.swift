@@ -18,14 +18,16 @@ struct PinnedHTTPClient: Sendable {
         self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    enum Failure: Error {
+        case notHTTP
+        case timedOut
+        case closedBeforeAnswer
     }
 
     /// The status of the answer to a POST of `body` to `url` at `address`.
     func post(_ url: URL, to address: IPAddress, headers: [(String, String)], body: Data) async throws -> Int {
         guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
-            throw Failure(description: "not an http(s) URL")
+            throw Failure.notHTTP
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         let socket = try SocketAddress(ipAddress: address.description, port: port)
@@ -50,7 +52,7 @@ struct PinnedHTTPClient: Sendable {
             throw error
         }
         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(Failure(description: "timed out"))
+            promise.fail(Failure.timedOut)
             channel.close(promise: nil)
         }
         defer { deadline.cancel() }
@@ -88,7 +90,7 @@ struct PinnedHTTPClient: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            promise.fail(Failure(description: "the connection closed before an answer"))
+            promise.fail(Failure.closedBeforeAnswer)
         }
     }
 }
