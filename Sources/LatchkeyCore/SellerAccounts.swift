@@ -123,6 +123,11 @@ public struct SellerAccounts: Sendable {
         return try await sellers.seller(email: email)?.seller
     }
 
+    /// Whether an operator exists: until one does, nobody can review apps or manage tenants.
+    public func hasOperator() async throws -> Bool {
+        try await sellers.exists(role: .operator)
+    }
+
     /// Revokes one of the actor's own tokens; `notFound` for any other id.
     public func revoke(tokenID: String, by actor: Actor) async throws {
         let audit = actor.entry(.tokenRevoke, objectType: "api_token", objectID: tokenID, at: clock())

@@ -8,6 +8,8 @@ public protocol SellerStore: Sendable {
     func insert(_ seller: Seller, passwordHash: String?, audit: AuditEntry) async throws
     func seller(email: String) async throws -> (seller: Seller, passwordHash: String?)?
     func seller(id: String) async throws -> Seller?
+    /// Whether any account has the role (start-up says how to create the first operator).
+    func exists(role: SellerRole) async throws -> Bool
     func updatePasswordHash(sellerID: String, to hash: String) async throws
 }
 

@@ -65,7 +65,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
         router.add(middleware: ForwardedForMiddleware(proxies: configuration.trustedProxies))
     }
     router.add(middleware: RequestIDMiddleware(strictTransportSecurity: configuration.publicURL.hasPrefix("https://")))
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    if configuration.accessLog { router.add(middleware: AccessLogMiddleware()) }
     let routes = RouteTable()
     router.add(middleware: ErrorMiddleware(routes: routes))
 
@@ -117,6 +117,7 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
             cookie: sessionCookie, keyPrefix: "session.", lifetime: SessionPersistDriver.defaultLifetime
         ))
         .add(middleware: FormGuardMiddleware(accounts: latchkey.accounts, users: latchkey.access, pages: pages))
+    HomePage(issuer: configuration.publicURL, pages: pages).addRoutes(to: web)
     DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages, limits: limits)
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: pages))
     AuthorizePages(

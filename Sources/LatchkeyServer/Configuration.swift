@@ -77,6 +77,12 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_AUDIT_RETENTION_DAYS`: audit entries older than this are deleted (hourly, by one
     /// node of the cluster).
     public var auditRetentionDays = 400
+    /// `LATCHKEY_ACCESS_LOG`: one line per request at info (method, route, status, duration,
+    /// client address, request id).
+    public var accessLog = true
+    /// `LATCHKEY_LOG_FORMAT`: JSON lines for a log collector, or text for a person; by default
+    /// text when standard error is a terminal, JSON otherwise.
+    public var logFormat: LogFormat = isatty(STDERR_FILENO) == 1 ? .text : .json
     /// How events and webhook hosts are looked up (the system's resolver; tests give their own).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
@@ -148,6 +154,13 @@ public struct Configuration: Sendable {
             }
             return number
         }
+        func flag(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+            guard let text = value(name) else { return fallback }
+            guard let flag = ["true": true, "false": false][text.lowercased()] else {
+                throw ConfigurationError(variable: name, message: "expected true or false, got \"\(text)\"")
+            }
+            return flag
+        }
 
         let host = value("LATCHKEY_HOST") ?? "127.0.0.1"
         let port = try integer("LATCHKEY_PORT", in: 1...65535, default: 8080)
@@ -208,12 +221,7 @@ public struct Configuration: Sendable {
         configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
         configuration.metricsToken = value("LATCHKEY_METRICS_TOKEN")
         configuration.lastUsedGranularity = TimeInterval(try integer("LATCHKEY_LAST_USED_GRANULARITY", in: 0...86_400, default: 60))
-        if let text = value("LATCHKEY_DELIVER_EVENTS") {
-            guard let flag = ["true": true, "false": false][text.lowercased()] else {
-                throw ConfigurationError(variable: "LATCHKEY_DELIVER_EVENTS", message: "expected true or false, got \"\(text)\"")
-            }
-            configuration.deliversEvents = flag
-        }
+        configuration.deliversEvents = try flag("LATCHKEY_DELIVER_EVENTS", default: true)
         configuration.expiryScanInterval = .seconds(try integer("LATCHKEY_EXPIRY_SCAN_INTERVAL", in: 1...86_400, default: 3600))
         configuration.tlsCertificatePath = value("LATCHKEY_TLS_CERT")
         configuration.tlsKeyPath = value("LATCHKEY_TLS_KEY")
@@ -231,11 +239,13 @@ public struct Configuration: Sendable {
         configuration.rateLimits.checksPerAddress = try integer("LATCHKEY_RATE_CHECKS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.checksPerAddress)
         configuration.trustedProxies = try TrustedProxies(parsing: value("LATCHKEY_TRUSTED_PROXIES") ?? "")
         configuration.auditRetentionDays = try integer("LATCHKEY_AUDIT_RETENTION_DAYS", in: 1...36_500, default: 400)
-        if let text = value("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS") {
-            guard let flag = ["true": true, "false": false][text.lowercased()] else {
-                throw ConfigurationError(variable: "LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", message: "expected true or false, got \"\(text)\"")
+        configuration.allowLoopbackCallbacks = try flag("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", default: false)
+        configuration.accessLog = try flag("LATCHKEY_ACCESS_LOG", default: true)
+        if let format = value("LATCHKEY_LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw ConfigurationError(variable: "LATCHKEY_LOG_FORMAT", message: "expected json or text, got \"\(format)\"")
             }
-            configuration.allowLoopbackCallbacks = flag
+            configuration.logFormat = parsed
         }
         return configuration
     }

@@ -41,9 +41,18 @@ public struct Latchkey: Sendable {
         let database = try await openDatabase(configuration, logger: logger)
         do {
             try await Migrations.migrate(database, logger: logger)
-            let keys = try SealingKeys(masterKey: try MasterKey.resolve(configuration))
+            let keys = try SealingKeys(masterKey: try await MasterKey.resolve(configuration) { try await SealedDataMigration.holdsSealedData(database) })
             let latchkey = Latchkey(configuration: configuration, database: database, keys: keys, clock: clock)
-            try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
+            do {
+                try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
+            } catch let error as ConfigurationError where configuration.masterKey == nil {
+                let pending = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(MasterKey.fileName + ".new").path
+                guard FileManager.default.fileExists(atPath: pending) else { throw error }
+                throw ConfigurationError(
+                    variable: error.variable,
+                    message: "a master-key rotation stopped after sealing the database under its new key, which is in \(pending): move it to master.key (mv master.key.new master.key) and start again"
+                )
+            }
             // Only once the master key is known to be this database's.
             try await SealedDataMigration.run(database, keys: keys, logger: logger)
             return latchkey
@@ -131,6 +140,18 @@ public struct Latchkey: Sendable {
             throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot create \(directory.path): \(error.localizedDescription)")
         }
         return try await SQLiteProvider.open(path: directory.appendingPathComponent("latchkey.sqlite").path, logger: logger)
+    }
+
+    /// Where the data is, for messages: the SQLite file, or PostgreSQL's `host:port/database`.
+    public var databaseDescription: String {
+        if let postgres = database as? PostgresProvider { return "PostgreSQL at \(postgres.address)" }
+        return "SQLite at " + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("latchkey.sqlite").path
+    }
+
+    /// The URL this node listens at (the issuer may be another, behind a proxy).
+    public var listeningURL: String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "\(configuration.servesTLS ? "https" : "http")://\(host):\(configuration.port)"
     }
 
     public func close() async throws {

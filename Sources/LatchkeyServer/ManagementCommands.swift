@@ -77,7 +77,7 @@ public struct ManagementCommands: Sendable {
         let actor = try await actor(seller)
         let apps = actor.role == .operator ? try await latchkey.catalog.reviewQueue(for: actor) : try await latchkey.catalog.apps(of: actor.sellerID)
         let response = AppListResponse(apps: apps.map(AppResponse.init))
-        return try output(response) { response.apps.map { "\($0.id)  \($0.status)  \($0.name)  client \($0.clientId ?? "none")" } }
+        return try output(response) { response.apps.map { "\($0.id)  \($0.status)  revision \($0.revision)  \($0.name)  client \($0.clientId ?? "none")" } }
     }
 
     public func createApp(
@@ -97,15 +97,81 @@ public struct ManagementCommands: Sendable {
         return try output(AppResponse(app)) { ["app \(app.id) is \(app.status.rawValue)"] }
     }
 
-    /// `reviewer`: an operator's email.
-    /// Approving without `revision` approves the revision the app has now, which the command
-    /// prints: at a terminal, the operator names the app they just read.
+    /// `reviewer`: an operator's email. Approving names the revision the operator reviewed (as
+    /// the API does): an app changed since is refused, not approved unread.
     public func reviewApp(reviewer: String, id: String, approve: Bool, reason: String?, revision: Int? = nil) async throws -> String {
         let actor = try await actor(reviewer)
-        var revision = revision
-        if approve && revision == nil { revision = try await latchkey.catalog.app(id, of: actor).revision }
         let app = try await latchkey.catalog.review(id, approve: approve, reason: reason, revision: revision, by: actor)
         return try output(AppResponse(app)) { ["app \(app.id) is \(app.status.rawValue)"] }
+    }
+
+    // MARK: The platform: tenants, users, permissions, installations (as the command line's operator)
+
+    public func createTenant(name: String, region: String) async throws -> String {
+        let tenant = try await latchkey.directory.createTenant(displayName: name, region: region, by: .commandLine)
+        return try output(TenantResponse(tenant)) { [tenant.id] }
+    }
+
+    public func listTenants() async throws -> String {
+        let response = TenantListResponse(tenants: try await latchkey.directory.tenants(for: .commandLine).map(TenantResponse.init))
+        return try output(response) { response.tenants.map { "\($0.id)  \($0.region.rawValue)  \($0.displayName)" } }
+    }
+
+    public func createUser(tenant: String, email: String, displayName: String, password: String?, isAdmin: Bool) async throws -> String {
+        let user = try await latchkey.directory.createUser(
+            in: try tenantID(tenant), email: email, displayName: displayName, password: password, isAdmin: isAdmin, by: .commandLine
+        )
+        return try output(UserResponse(user)) { [user.id] }
+    }
+
+    public func listUsers(tenant: String) async throws -> String {
+        let response = UserListResponse(users: try await latchkey.directory.users(in: try tenantID(tenant), for: .commandLine).map(UserResponse.init))
+        return try output(response) { response.users.map { "\($0.id)  \($0.email)  \($0.displayName)\($0.isAdmin ? "  (admin)" : "")" } }
+    }
+
+    public func deleteUser(tenant: String, user: String) async throws -> String {
+        guard let userID = ObjectID.canonical(user) else {
+            throw DomainError.invalid(field: "user", code: "format", message: "\(user) is not a user's id (a GUID; users list shows them).")
+        }
+        try await latchkey.directory.deleteUser(userID, in: try tenantID(tenant), by: .commandLine)
+        return json ? "{}" : "deleted user \(userID)"
+    }
+
+    public func definePermission(name: String, description: String?, adminConsentRequired: Bool?, appOnly: Bool?) async throws -> String {
+        let permission = try await latchkey.directory.putPermission(
+            name: name, description: description, adminConsentRequired: adminConsentRequired, appOnly: appOnly, by: .commandLine
+        )
+        return try output(PermissionResponse(permission)) { [describe(PermissionResponse(permission))] }
+    }
+
+    public func listPermissions() async throws -> String {
+        let response = PermissionListResponse(permissions: try await latchkey.directory.permissions().map(PermissionResponse.init))
+        return try output(response) { response.permissions.map(describe) }
+    }
+
+    public func install(tenant: String, app: String) async throws -> String {
+        let installation = try await latchkey.directory.install(appID: try appID(app), in: try tenantID(tenant), by: .commandLine)
+        return try output(InstallationResponse(installation)) { ["installed app \(installation.appID) in tenant \(installation.tenantID)"] }
+    }
+
+    public func listInstallations(tenant: String) async throws -> String {
+        let list = try await latchkey.directory.installations(in: try tenantID(tenant), for: .commandLine)
+        let response = InstallationListResponse(installations: list.map(InstallationResponse.init))
+        return try output(response) { response.installations.map { "\($0.appId)  installed \(DisplayDate.format($0.installedAt)) by \($0.installedBy)" } }
+    }
+
+    public func uninstall(tenant: String, app: String) async throws -> String {
+        let appID = try appID(app)
+        try await latchkey.directory.uninstall(appID: appID, from: try tenantID(tenant), by: .commandLine)
+        return json ? "{}" : "removed app \(appID) from tenant \(tenant)"
+    }
+
+    public func consentAppOnly(tenant: String, app: String) async throws -> String {
+        let appID = try appID(app)
+        let granted = try await latchkey.directory.consentAppOnly(appID: appID, in: try tenantID(tenant), by: .commandLine)
+        return try output(AppOnlyConsentResponse(appId: appID, permissions: granted)) {
+            ["the tenant consented to \(granted.joined(separator: ", ")) for app \(appID)"]
+        }
     }
 
     // MARK: Output
@@ -124,6 +190,25 @@ public struct ManagementCommands: Sendable {
         return id
     }
 
+    private func tenantID(_ text: String) throws -> String {
+        guard let id = ObjectID.canonical(text) else {
+            throw DomainError.invalid(field: "tenant", code: "format", message: "\(text) is not a tenant's id (a GUID; tenants list shows them).")
+        }
+        return id
+    }
+
+    private func appID(_ text: String) throws -> String {
+        guard let id = ObjectID.canonical(text) else {
+            throw DomainError.invalid(field: "app", code: "format", message: "\(text) is not an app's id (a GUID; apps list shows them).")
+        }
+        return id
+    }
+
+    private func describe(_ permission: PermissionResponse) -> String {
+        let traits = [permission.appOnly ? "app-only" : "delegated", permission.adminConsentRequired ? "admin consent" : nil, permission.builtIn ? "built in" : nil]
+        return "\(permission.name)  (\(traits.compactMap { $0 }.joined(separator: ", ")))  \(permission.description)"
+    }
+
     private func output(_ value: some Encodable, text: () -> [String]) throws -> String {
         json ? String(decoding: try LatchkeyRequestContext.encoder.encode(value), as: UTF8.self) : text().joined(separator: "\n")
     }
@@ -132,4 +217,9 @@ public struct ManagementCommands: Sendable {
         ["\(client.clientId)  \(client.friendlyName)", "  domain \(client.appDomain), redirect \(client.redirectUrl), \(client.availability.rawValue)"]
             + client.secrets.map { "  secret \($0.id)  \($0.hint)…  \($0.status)\($0.isSigning ? ", signing" : "")  until \(DisplayDate.format($0.endsAt))" }
     }
+}
+
+extension Actor {
+    /// The operator behind offline commands, for the audit log.
+    public static let commandLine = Actor(sellerID: "cli", name: "cli", role: .operator, sourceIP: nil)
 }

@@ -17,27 +17,55 @@ import Darwin
 enum MasterKey {
     static let fileName = "master.key"
 
-    static func resolve(_ configuration: Configuration) throws -> [UInt8] {
+    /// The key, read or, for a database that holds nothing sealed yet, generated: a key file
+    /// missing beside sealed data is restored by the operator, never silently replaced (a new key
+    /// would leave every signing secret and signing key unreadable).
+    static func resolve(_ configuration: Configuration, holdsSealedData: () async throws -> Bool) async throws -> [UInt8] {
         if let key = configuration.masterKey { return key }
         let directory = configuration.dataDirectory
         let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
         try checkPermissions(directory, allowed: 0o755, what: "the data directory")
+        if access(path, F_OK) != 0, try await holdsSealedData() {
+            throw ConfigurationError(
+                variable: "LATCHKEY_DATA_DIR",
+                message: "\(path) is missing, but the database beside it holds client secrets and signing keys sealed under it. Restore master.key from your backup into \(directory) (mode 0600), or set LATCHKEY_MASTER_KEY to it; no new key is generated, as it could open none of them"
+            )
+        }
         let key = SecretSealer.generateMasterKey()
+        do {
+            try write(key, to: path)
+            return key
+        } catch is KeyFileExists {
+            return try read(path)
+        }
+    }
+
+    struct KeyFileExists: Error {}
+
+    /// Writes a new key file: created with `O_EXCL` and mode 0600 in one step, synced.
+    /// `KeyFileExists` when the file is there already (another node won the race).
+    static func write(_ key: [UInt8], to path: String) throws {
         let text = Array((Data(key).base64EncodedString() + "\n").utf8)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if descriptor >= 0 {
-            defer { close(descriptor) }
-            let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard written == text.count, fsync(descriptor) == 0 else {
-                unlink(path)
-                throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            return key
-        }
-        guard errno == EEXIST else {
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw KeyFileExists() }
             throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot create \(path): \(String(cString: strerror(errno))); check the directory's owner and permissions")
         }
-        return try read(path)
+        defer { close(descriptor) }
+        let written = text.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == text.count, fsync(descriptor) == 0 else {
+            unlink(path)
+            throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Makes a file's creation or renaming in `directory` durable.
+    static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     /// Reads an existing key file, after checking that only its owner can read it. A file still

@@ -37,7 +37,7 @@ struct SigningKeys: Sendable {
             throw ConfigurationError(
                 variable: variable,
                 message: "the master key does not match this database: the signing keys stored in it were sealed with another key. Use the key this database was created with"
-                    + (variable == "LATCHKEY_DATA_DIR" ? " (its master.key file)" : "") + "."
+                    + (variable == "LATCHKEY_DATA_DIR" ? ": restore its master.key file from your backup" : "") + "."
             )
         }
     }

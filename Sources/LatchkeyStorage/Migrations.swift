@@ -352,7 +352,7 @@ public enum Migrations {
                 return true
             }
             if ran {
-                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                logger.debug("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 applied.append("\(migration.version)_\(migration.name)")
             }
         }

@@ -37,6 +37,12 @@ public struct SQLSellerStore: SellerStore, APITokenStore {
         }?.seller
     }
 
+    public func exists(role: SellerRole) async throws -> Bool {
+        try await provider.read { db in
+            try await db.select().column("id").from("sellers").where("role", .equal, role.rawValue).limit(1).first()
+        } != nil
+    }
+
     public func updatePasswordHash(sellerID: String, to hash: String) async throws {
         try await provider.transaction { db in
             try await db.update("sellers").set("password_hash", to: hash).where("id", .equal, sellerID).run()

@@ -25,7 +25,23 @@ public enum SealedDataMigration {
             return count
         }
         if let resealed {
-            logger.info("applied migration", metadata: ["version": "\(version)", "name": "\(name)", "resealed": "\(resealed)"])
+            logger.debug("applied migration", metadata: ["version": "\(version)", "name": "\(name)", "resealed": "\(resealed)"])
+        }
+    }
+
+    /// The tables and columns that hold data sealed under the master key's purpose keys.
+    static let sealedColumns: [(table: String, key: String, column: String)] = [
+        ("client_secrets", "id", "sealed_value"), ("seller_webhooks", "seller_id", "sealed_secret"), ("signing_keys", "kid", "sealed_private_key"),
+    ]
+
+    /// Whether the database holds anything sealed under a master key: then a missing key must be
+    /// restored, never replaced.
+    public static func holdsSealedData(_ provider: any DatabaseProvider) async throws -> Bool {
+        try await provider.read { db in
+            for sealed in sealedColumns where try await db.select().column(SQLIdentifier(sealed.key)).from(sealed.table).limit(1).first() != nil {
+                return true
+            }
+            return false
         }
     }
 
@@ -40,5 +56,44 @@ public enum SealedDataMigration {
             count += 1
         }
         return count
+    }
+}
+
+/// Seals everything sealed under one master key's purpose keys again under another's, in one
+/// transaction (`latchkey master-key rotate`): after it commits, the old key opens nothing.
+public enum MasterKeyRotation {
+    public struct Unopenable: Error, CustomStringConvertible {
+        public let table: String
+        public let row: String
+        public var description: String {
+            "\(table) row \(row) does not open under the current master key; nothing was changed"
+        }
+    }
+
+    /// Returns how many values were sealed again. Nothing changes when any value does not open
+    /// under `old`.
+    public static func reseal(_ provider: any DatabaseProvider, from old: SealingKeys, to new: SealingKeys) async throws -> Int {
+        let sealers: [String: (old: SecretSealer, new: SecretSealer)] = [
+            "client_secrets": (old.clientSecrets, new.clientSecrets),
+            "seller_webhooks": (old.webhookSecrets, new.webhookSecrets),
+            "signing_keys": (old.signingKeys, new.signingKeys),
+        ]
+        return try await provider.transaction { db in
+            try await Migrations.lockAgainstOtherNodes(db, engine: provider.engine)
+            var count = 0
+            for sealed in SealedDataMigration.sealedColumns {
+                let (from, to) = sealers[sealed.table]!
+                let rows = try await db.select().column(SQLIdentifier(sealed.key)).column(SQLIdentifier(sealed.column)).from(sealed.table).all()
+                for row in rows {
+                    let id = try row.decode(column: sealed.key, as: String.self)
+                    let value = try row.decode(column: sealed.column, as: String.self)
+                    guard let plain = try? from.open(value) else { throw Unopenable(table: sealed.table, row: id) }
+                    try await db.update(sealed.table).set(SQLIdentifier(sealed.column), to: SQLBind(try to.seal(plain)))
+                        .where(SQLIdentifier(sealed.key), .equal, SQLBind(id)).run()
+                    count += 1
+                }
+            }
+            return count
+        }
     }
 }

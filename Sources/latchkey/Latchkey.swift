@@ -7,16 +7,63 @@ import LatchkeyStorage
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 @main
 struct LatchkeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latchkey",
         abstract: "Client IDs, client secrets and OAuth 2.0 tokens for a platform's third-party apps.",
-        discussion: "Configuration comes from LATCHKEY_* environment variables; see the README.",
-        subcommands: [Serve.self, Migrate.self, Sellers.self, Operators.self, Clients.self, Secrets.self, Apps.self, Tenants.self, Users.self, Keys.self],
+        discussion: "Configuration comes from LATCHKEY_* environment variables (README, docs/operations.md). Shell completion: latchkey --generate-completion-script bash|zsh|fish.",
+        version: latchkeyVersion,
+        subcommands: [
+            Serve.self, Migrate.self, Sellers.self, Operators.self, Clients.self, Secrets.self, Apps.self, Tenants.self, Users.self, Permissions.self,
+            Installations.self, Keys.self, Backup.self, Restore.self, MasterKeyCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
+
+    /// Parses and runs the command; a mistyped command word is named with the nearest one
+    /// before the parser would read it as the default command's arguments.
+    static func main() async {
+        if let mistake = CommandSuggestion.mistake(in: Array(CommandLine.arguments.dropFirst()), root: Self.self) {
+            FileHandle.standardError.write(Data("latchkey: \(mistake)\n".utf8))
+            Self.exit(withError: ExitCode(64))
+        }
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A domain rule's refusal, said in words: the message on standard error and exit status 1,
+/// without the usage text (the command was well formed; what it asked for was refused).
+struct CommandFailure: Error {
+    let message: String
+
+    init(_ message: String) { self.message = message }
+
+    init(_ error: DomainError) {
+        switch error {
+        case .invalid(let issues): message = issues.map { "\($0.field): \($0.message)" }.joined(separator: "\n")
+        case .conflict(let issue): message = "\(issue.field): \(issue.message)"
+        case .notFound(let kind): message = "no such \(kind)"
+        case .forbidden(let text): message = text
+        }
+    }
+
+    /// Prints the message and gives the exit code to throw.
+    var exitCode: ExitCode {
+        FileHandle.standardError.write(Data("latchkey: \(message)\n".utf8))
+        return ExitCode(1)
+    }
 }
 
 /// Options shared by every command that opens the database.
@@ -36,11 +83,34 @@ struct EnvironmentOptions: ParsableArguments {
         }
     }
 
+    /// Opens the database as start-up does; a configuration mistake (a missing or wrong master
+    /// key, an unreachable database) is said in words and exits 78.
+    func open(_ configuration: Configuration) async throws -> Latchkey {
+        try await Self.configurationMistakesExit { try await Latchkey.open(configuration: configuration, logger: logger(configuration)) }
+    }
+
+    static func configurationMistakesExit<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
     func logger(_ configuration: Configuration) -> Logger {
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        let format = configuration.logFormat
+        Self.bootstrapped.withLock { done in
+            guard !done else { return }
+            LoggingSystem.bootstrap { LatchkeyLogHandler(label: $0, level: level, format: format) }
+            done = true
+        }
         return Logger(label: "latchkey")
     }
+
+    /// The logging system takes one bootstrap per process.
+    private static let bootstrapped = Mutex(false)
 }
 
 struct Serve: AsyncParsableCommand {
@@ -62,17 +132,18 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = environment.logger(configuration)
-        let latchkey: Latchkey
         do {
-            latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
-            throw ExitCode(78)
+            try DataMaintenance.lockDataDirectory(configuration, exclusive: false)
+        } catch let error as DataMaintenance.Failure {
+            throw CommandFailure(error.description).exitCode
         }
-        logger.info("starting", metadata: [
-            "database": "\(latchkey.database.engine.rawValue)", "issuer": "\(configuration.publicURL)",
-            "address": "\(configuration.host):\(configuration.port)",
-        ])
+        let latchkey = try await environment.open(configuration)
+        logger.info("Latchkey \(latchkeyVersion) serving \(latchkey.listeningURL) as issuer \(configuration.publicURL), data in \(latchkey.databaseDescription)")
+        if try await !latchkey.accounts.hasOperator() {
+            logger.notice(
+                "no operator yet, so nobody can review apps or manage tenants: create one with `\(Self.invocation) operators create --email EMAIL --display-name NAME --password-stdin` (it prints an API token)"
+            )
+        }
         for warning in configuration.startupWarnings { logger.warning("\(warning)") }
         let app: any ApplicationProtocol
         do {
@@ -91,6 +162,11 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// How a person at this terminal runs the CLI: from a checkout, through SwiftPM.
+    static var invocation: String {
+        CommandLine.arguments.first.map { $0.contains("/.build/") } == true ? "swift run latchkey" : "latchkey"
+    }
+
     /// A failed bind because the address is taken (EADDRINUSE), however the service group
     /// wrapped it.
     static func isAddressInUse(_ error: any Error) -> Bool {
@@ -106,7 +182,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try environment.load()
-        let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+        let latchkey = try await environment.open(configuration)
         try await latchkey.close()
         print("database is up to date (\(latchkey.database.engine.rawValue))")
     }
@@ -121,7 +197,7 @@ struct AccountCreation: ParsableArguments {
 
     func create(role: SellerRole) async throws {
         let configuration = try environment.load()
-        let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+        let latchkey = try await environment.open(configuration)
         do {
             let password = passwordStdin ? readLine(strippingNewline: true) : nil
             let seller = try await latchkey.accounts.register(
@@ -133,19 +209,10 @@ struct AccountCreation: ParsableArguments {
             print("API token (shown once): \(token.value)")
         } catch let error as DomainError {
             try? await latchkey.close()
-            throw ValidationError(Self.describe(error))
+            throw CommandFailure(error).exitCode
         } catch {
             try? await latchkey.close()
             throw error
-        }
-    }
-
-    static func describe(_ error: DomainError) -> String {
-        switch error {
-        case .invalid(let issues): issues.map { "\($0.field): \($0.message)" }.joined(separator: "\n")
-        case .conflict(let issue): "\(issue.field): \(issue.message)"
-        case .notFound(let kind): "no such \(kind)"
-        case .forbidden(let message): message
         }
     }
 }
@@ -170,68 +237,22 @@ struct Operators: AsyncParsableCommand {
     }
 }
 
-/// The operator behind offline commands, for the audit log.
-extension Actor {
-    static let cli = Actor(sellerID: "cli", name: "cli", role: .operator, sourceIP: nil)
-}
-
-/// Opens the database, runs `body`, closes it, and reports a rule's failure as a usage error.
+/// Opens the database, runs `body`, closes it, and reports a rule's refusal in words (exit 1).
 func withLatchkey(_ environment: EnvironmentOptions, _ body: (Latchkey) async throws -> Void) async throws {
     let configuration = try environment.load()
-    let latchkey = try await Latchkey.open(configuration: configuration, logger: environment.logger(configuration))
+    let latchkey = try await environment.open(configuration)
     do {
         try await body(latchkey)
         try await latchkey.close()
     } catch let error as DomainError {
         try? await latchkey.close()
-        throw ValidationError(AccountCreation.describe(error))
+        throw CommandFailure(error).exitCode
+    } catch let error as CommandFailure {
+        try? await latchkey.close()
+        throw error.exitCode
     } catch {
         try? await latchkey.close()
         throw error
-    }
-}
-
-struct Tenants: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage tenants (organizations of the platform's users).", subcommands: [Create.self])
-
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a tenant and print its id (the realm).")
-        @OptionGroup var environment: EnvironmentOptions
-        @Option(help: "The organization's name.") var name: String
-        @Option(help: "worldwide or china.") var region: String = "worldwide"
-
-        func run() async throws {
-            try await withLatchkey(environment) { latchkey in
-                let tenant = try await latchkey.directory.createTenant(displayName: name, region: region, by: .cli)
-                print(tenant.id)
-            }
-        }
-    }
-}
-
-struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage the platform's users.", subcommands: [Create.self])
-
-    struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a user in a tenant and print their id; the password comes from standard input.")
-        @OptionGroup var environment: EnvironmentOptions
-        @Option(help: "The tenant's id.") var tenant: String
-        @Option(help: "Email address (the sign-in name).") var email: String
-        @Option(help: "Name shown to apps the user consents to.") var displayName: String
-        @Flag(help: "A tenant admin: installs apps and consents for the organization.") var admin = false
-        @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
-
-        func run() async throws {
-            guard passwordStdin else { throw ValidationError("--password-stdin is required: users sign in with a password.") }
-            let password = readLine(strippingNewline: true)
-            try await withLatchkey(environment) { latchkey in
-                guard let tenantID = ObjectID.canonical(tenant) else { throw ValidationError("--tenant must be a tenant's id (a GUID).") }
-                let user = try await latchkey.directory.createUser(
-                    in: tenantID, email: email, displayName: displayName, password: password, isAdmin: admin, by: .cli
-                )
-                print(user.id)
-            }
-        }
     }
 }
 

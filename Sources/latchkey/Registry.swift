@@ -3,8 +3,15 @@ import LatchkeyServer
 
 /// Options of the commands that act as a seller (or an operator) on the registry.
 struct AccountOptions: ParsableArguments {
-    @OptionGroup var environment: EnvironmentOptions
+    @OptionGroup var output: OutputOptions
     @Option(help: "The email of the account to act as (a seller; an operator to review).") var seller: String
+
+    func run(_ body: (ManagementCommands) async throws -> String) async throws { try await output.run(body) }
+}
+
+/// The database to open and how to print: what every management command takes.
+struct OutputOptions: ParsableArguments {
+    @OptionGroup var environment: EnvironmentOptions
     @Flag(help: "Print the management API's JSON for the same action.") var json = false
 
     /// Opens the database, runs the command on the core, prints its output.
@@ -133,7 +140,7 @@ struct Apps: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve an app in review (operators).")
         @OptionGroup var account: AccountOptions
         @Argument(help: "The app's id.") var appId: String
-        @Option(help: "The revision you reviewed (apps list shows it); refused if the app changed since.") var revision: Int?
+        @Option(help: "The revision you reviewed (apps list shows it); refused if the app changed since.") var revision: Int
         func run() async throws {
             try await account.run { try await $0.reviewApp(reviewer: account.seller, id: appId, approve: true, reason: nil, revision: revision) }
         }

@@ -103,6 +103,7 @@ struct AuthorizationMatrixTests {
         "GET /.well-known/oauth-authorization-server": .open,
         "GET /.well-known/openid-configuration": .open,
         "GET /metadata/json/1": .open,
+        "GET /": .open,
         "GET /healthz": .open,
         "GET /readyz": .open,
         "GET /metrics": .open,

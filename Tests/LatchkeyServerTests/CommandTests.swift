@@ -65,9 +65,60 @@ struct CommandTests {
             #expect(try object(try await commands.submitApp(seller: email, id: appID))["status"] as? String == "submitted")
             let queue = try object(try await commands.listApps(seller: reviewer))["apps"] as? [[String: Any]]
             #expect(queue?.contains { $0["id"] as? String == appID } == true)
-            await #expect(throws: DomainError.self) { try await commands.reviewApp(reviewer: email, id: appID, approve: true, reason: nil) }
-            #expect(try object(try await commands.reviewApp(reviewer: reviewer, id: appID, approve: true, reason: nil))["status"] as? String == "approved")
+            let revision = try #require(queue?.first { $0["id"] as? String == appID }?["revision"] as? Int)
+            await #expect(throws: DomainError.self) { try await commands.reviewApp(reviewer: email, id: appID, approve: true, reason: nil, revision: revision) }
+            // Approving names the revision reviewed, as the API does.
+            await #expect(throws: DomainError.self) { try await commands.reviewApp(reviewer: reviewer, id: appID, approve: true, reason: nil) }
+            #expect(try object(try await commands.reviewApp(reviewer: reviewer, id: appID, approve: true, reason: nil, revision: revision))["status"] as? String == "approved")
             #expect(try await api.send(.get, "/api/v1/apps/\(appID)", token: token).string("status") == "approved")
+        }
+    }
+
+    /// The platform's side from the command line: a tenant, a user, an app-only permission, an
+    /// installation and the tenant's app-only consent are enough for a client-credentials token,
+    /// and uninstalling ends it; each command's JSON is the API's for the same action.
+    @Test func thePlatformIsSetUpFromTheCommandLine() async throws {
+        try await Harness().run { api, _ in
+            let commands = ManagementCommands(latchkey: api.latchkey, json: true)
+            let text = ManagementCommands(latchkey: api.latchkey, json: false)
+            let operatorToken = try await api.operatorToken()
+            let tenant = try #require(try object(try await commands.createTenant(name: "Northwind", region: "worldwide"))["id"] as? String)
+            #expect(try await text.listTenants().contains("\(tenant)  worldwide  Northwind"))
+            let listed = try await api.send(.get, "/api/v1/tenants/\(tenant)", token: operatorToken)
+            #expect(listed.string("displayName") == "Northwind")
+
+            let user = try object(try await commands.createUser(tenant: tenant, email: "Ann@Northwind.example", displayName: "Ann", password: "a long user password", isAdmin: true))
+            let userID = try #require(user["id"] as? String)
+            #expect(try await text.listUsers(tenant: tenant).contains("ann@northwind.example  Ann  (admin)"))
+
+            let permission = try object(try await commands.definePermission(name: "Reports.Read.All", description: "Read every report", adminConsentRequired: nil, appOnly: true))
+            #expect(permission["appOnly"] as? Bool == true)
+            #expect(try await text.listPermissions().contains("Reports.Read.All  (app-only)  Read every report"))
+
+            let (token, email) = try await api.newSeller()
+            let (clientID, secret, _) = try await api.newClient(token: token)
+            let app = try object(try await commands.createApp(
+                seller: email, name: "Reports", description: "", markets: ["US"], client: clientID, serverToServer: true,
+                permissions: [], appOnlyPermissions: ["Reports.Read.All"]
+            ))
+            let appID = try #require(app["id"] as? String)
+            let submitted = try object(try await commands.submitApp(seller: email, id: appID))
+            let reviewer = try #require(try await api.send(.get, "/api/v1/sellers/me", token: operatorToken).string("email"))
+            _ = try await commands.reviewApp(reviewer: reviewer, id: appID, approve: true, reason: nil, revision: submitted["revision"] as? Int)
+
+            let form = "grant_type=client_credentials&tenant=\(tenant)"
+            #expect(try await api.token(clientID, secret, form: form).status == .badRequest, "not installed yet")
+            #expect(try object(try await commands.install(tenant: tenant, app: appID))["appId"] as? String == appID)
+            #expect(try await text.listInstallations(tenant: tenant).hasPrefix(appID))
+            #expect(try object(try await commands.consentAppOnly(tenant: tenant, app: appID))["permissions"] as? [String] == ["Reports.Read.All"])
+            let granted = try await api.token(clientID, secret, form: form)
+            #expect(granted.status == .ok, "\(granted.body)")
+
+            #expect(try await commands.uninstall(tenant: tenant, app: appID) == "{}")
+            #expect(try await api.token(clientID, secret, form: form).status == .badRequest)
+            #expect(try await text.deleteUser(tenant: tenant, user: userID) == "deleted user \(userID)")
+            #expect(try await text.listUsers(tenant: tenant).isEmpty)
+            await #expect(throws: DomainError.self) { try await text.listUsers(tenant: "not-a-tenant") }
         }
     }
 }

@@ -253,7 +253,7 @@ struct HardeningTests {
 
         // Eight nodes starting at once on one directory agree on one key.
         let keys = try await withThrowingTaskGroup(of: [UInt8].self) { group in
-            for _ in 0..<8 { group.addTask { try MasterKey.resolve(configuration) } }
+            for _ in 0..<8 { group.addTask { try await MasterKey.resolve(configuration) { false } } }
             return try await group.reduce(into: Set<[UInt8]>()) { $0.insert($1) }
         }
         #expect(keys.count == 1)
@@ -262,8 +262,8 @@ struct HardeningTests {
         #expect(mode == 0o600)
 
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-        #expect {
-            try MasterKey.resolve(configuration)
+        await #expect {
+            try await MasterKey.resolve(configuration) { false }
         } throws: { error in
             String(describing: error).contains("chmod 600")
         }

@@ -11,7 +11,11 @@ import Testing
 
 /// A clock the tests move by hand, to reach a secret's start or end without waiting.
 final class TestClock: Sendable {
-    private let current = Mutex(Date())
+    private let current: Mutex<Date>
+
+    init(at start: Date = Date()) {
+        current = Mutex(start)
+    }
 
     var now: Date { current.withLock { $0 } }
 
@@ -31,7 +35,10 @@ struct Harness {
     /// the signing key the first one stored.
     static let masterKey = Array(repeating: UInt8(0x4c), count: SecretSealer.keyByteCount)
 
-    let clock = TestClock()
+    var clock = TestClock()
+    /// A data directory to start from (copied): an earlier release's, for upgrades. Always
+    /// SQLite, whatever the suite runs on.
+    var fixture: URL?
     var secretCap = 5
     var activationDelay: TimeInterval = 0
     /// `.live` serves on a real port, for clients that make their own HTTP requests.
@@ -61,6 +68,14 @@ struct Harness {
         configuration.extraSiteHosts = ["sites.fabrikam.example"]
         // Events and webhooks go to receivers the tests run on this machine.
         configuration.allowLoopbackCallbacks = true
+        if let fixture {
+            try FileManager.default.copyItem(at: fixture, to: directory)
+            // Git keeps no modes: the key file is private again, as the release left it.
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.appendingPathComponent("master.key").path)
+            configuration.databaseURL = nil
+            configuration.masterKey = nil
+        }
         adjust(&configuration)
         var logger = Logger(label: "latchkey-test")
         logger.logLevel = .warning

@@ -13,7 +13,7 @@ struct SealingKeyTests {
     @Test func dataSealedUnderTheMasterKeyIsSealedAgainUnderItsPurposeKey() async throws {
         try await Harness().run { api, _ in
             let latchkey = api.latchkey
-            let master = try MasterKey.resolve(latchkey.configuration)
+            let master = try await MasterKey.resolve(latchkey.configuration) { true }
             let raw = try SecretSealer(masterKey: master)
             let (seller, _) = try await api.newSeller()
             let (clientID, secret, reply) = try await api.newClient(token: seller)

@@ -103,13 +103,19 @@ final class RouteTable: Sendable {
     }
 }
 
-/// Echoes the request id so a client can quote it, and sets what every response carries: no
-/// content sniffing, and HSTS when the public URL is https.
+/// Names the request (the caller's `X-Request-Id` when it is a plain token of at most 128
+/// characters, else a generated one) in every log line of the request and in the response, so
+/// that a client, a proxy and the logs quote the same id; and sets what every response carries:
+/// no content sniffing, and HSTS when the public URL is https.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = LatchkeyRequestContext
     var strictTransportSecurity = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let given = request.headers[Self.requestID], Self.isUsable(given) {
+            context.logger[metadataKey: "hb.request.id"] = .string(given)
+        }
         var response = try await next(request, context)
         response.headers[Self.requestID] = context.id
         response.headers[.xContentTypeOptions] = "nosniff"
@@ -117,6 +123,50 @@ struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
+    /// Letters, digits and `-._:/+=@`, 1 to 128 of them: what request ids are made of, and
+    /// nothing that could forge a log line or a header.
+    static func isUsable(_ id: String) -> Bool {
+        let utf8 = id.utf8
+        return (1...128).contains(utf8.count) && utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: "@"): true
+            default: false
+            }
+        }
+    }
+
     static let requestID = HTTPField.Name("X-Request-Id")!
     static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
+}
+
+/// The access log: one line per request at info, once it is answered — method, route (the
+/// matched pattern, never the query or a path's secrets), status, duration, the client's
+/// address, and the request id the logger already carries. `LATCHKEY_ACCESS_LOG=false` leaves it out.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = LatchkeyRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: Int(response.status.code), since: start)
+            return response
+        } catch {
+            log(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), since: start)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
+        let elapsed = start.duration(to: .now)
+        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue),
+            "route": .string(context.endpointPath ?? "unmatched"),
+            "status": .stringConvertible(status),
+            "ms": .string(String(format: "%.2f", milliseconds)),
+            "client": .string(context.remoteAddress ?? "-"),
+        ])
+    }
 }

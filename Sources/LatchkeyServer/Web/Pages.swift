@@ -172,15 +172,17 @@ struct FormErrors: Sendable {
 }
 
 /// Dates as people read them: "27 Nov 2027, 14:05 UTC".
-enum DisplayDate {
-    static func format(_ date: Date) -> String {
+/// The one way pages, commands and audit details show a time: day, month, year, and the time of
+/// day in UTC with two-digit hours and minutes ("7 Dec 2026 at 11:05 UTC").
+public enum DisplayDate {
+    public static func format(_ date: Date) -> String {
         date.formatted(
-            Date.FormatStyle(timeZone: TimeZone(identifier: "UTC")!).day().month(.abbreviated).year().hour(.twoDigits(amPM: .omitted)).minute()
+            Date.FormatStyle(timeZone: TimeZone(identifier: "UTC")!).day().month(.abbreviated).year().hour(.twoDigits(amPM: .omitted)).minute(.twoDigits)
                 .locale(Locale(identifier: "en_GB"))
         ) + " UTC"
     }
 
-    static func format(_ date: Date?) -> String {
+    public static func format(_ date: Date?) -> String {
         date.map { format($0) } ?? "never"
     }
 }
