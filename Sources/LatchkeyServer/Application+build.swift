@@ -137,17 +137,18 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
         latchkey.database, ChangeFollower(database: latchkey.database), recorder, GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
         AuditPruner(store: latchkey.auditLog, retentionDays: configuration.auditRetentionDays, clock: clock, logger: logger),
         SigningKeyRefresher(keys: keys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
-    ] + (configuration.deliversEvents ? try deliveryServices(latchkey, logger: logger) : [])
+    ] + (configuration.deliversEvents ? try deliveryServices(latchkey, metrics: metrics, logger: logger) : [])
     return (router, services)
 }
 
 /// Delivering app events and expiry notices, and scanning for the latter.
-func deliveryServices(_ latchkey: Latchkey, logger: Logger) throws -> [any Service] {
+func deliveryServices(_ latchkey: Latchkey, metrics: ServerMetrics, logger: Logger) throws -> [any Service] {
     let configuration = latchkey.configuration
     return [
         try EventDeliverer(
             outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, keys: latchkey.keys,
-            clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger
+            clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger,
+            recordAttempt: { metrics.recordDelivery(kind: $0, outcome: $1) }
         ),
         ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),
     ]

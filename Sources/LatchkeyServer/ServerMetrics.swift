@@ -19,6 +19,13 @@ final class ServerMetrics: Sendable {
     /// Counted values read from elsewhere at each scrape, and what was last reported of them.
     private let sampled = Mutex<[String: UInt64]>([:])
 
+    init() {
+        // Present from the start at zero, so that alerts on their rates see a series.
+        for kind in ["app_event", "expiry_notice"] {
+            for outcome in ["delivered", "retrying", "given_up"] { deliveries(kind: kind, outcome: outcome).increment(by: Int64(0)) }
+        }
+    }
+
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         registry.makeCounter(
             descriptor: Self.name("http_requests", "total", "HTTP requests answered, by route pattern, method and status."),
@@ -36,6 +43,17 @@ final class ServerMetrics: Sendable {
             descriptor: Self.name("tokens", "total", "Token requests by endpoint, grant type and outcome (issued, or the OAuth error)."),
             labels: [("endpoint", endpoint), ("grant_type", grant), ("outcome", outcome)]
         ).increment()
+    }
+
+    func recordDelivery(kind: String, outcome: String) {
+        deliveries(kind: kind, outcome: outcome).increment()
+    }
+
+    private func deliveries(kind: String, outcome: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("event_deliveries", "total", "Attempts to deliver app events and expiry notices, by kind and outcome (delivered, retrying, given_up)."),
+            labels: [("kind", kind), ("outcome", outcome)]
+        )
     }
 
     /// Brings the sampled values up to date, then writes everything out.

@@ -17,6 +17,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from html_forms import hidden_fields  # noqa: E402
 
 TOOL = os.path.abspath(__file__)
 USER = ("uma@fabrikam.example", "a long user password")
@@ -43,30 +44,11 @@ def extract(readme, directory):
             out.write(f"echo '== README block {number}'\n{block}\n")
 
 
-def hidden_fields(page, action):
-    from html_forms import hidden_fields as fields
-    return fields(page, action)
-
-
 def signed_in(requests, base, email, password, start):
-    """Follows Latchkey's pages from START as a browser would, signing in and allowing when
-    asked, until a redirect leaves Latchkey or a page is neither."""
+    """A browser signed in as EMAIL, and the page where Latchkey's pages from START end."""
+    from html_forms import browse
     browser = requests.Session()
-    reply = browser.get(start, allow_redirects=False)
-    for _ in range(8):
-        location = reply.headers.get("Location")
-        if reply.status_code in (302, 303) and location:
-            target = urllib.parse.urljoin(base, location)
-            if not target.startswith(base):
-                return browser, reply
-            reply = browser.get(target, allow_redirects=False)
-        elif 'action="/signin"' in reply.text:
-            reply = browser.post(f"{base}/signin", data=hidden_fields(reply.text, "/signin") + [("email", email), ("password", password)], allow_redirects=False)
-        elif 'action="/oauth2/authorize"' in reply.text:
-            reply = browser.post(f"{base}/oauth2/authorize", data=hidden_fields(reply.text, "/oauth2/authorize") + [("decision", "allow")], allow_redirects=False)
-        else:
-            return browser, reply
-    sys.exit(f"readme.py: no end to the pages from {start}")
+    return browser, browse(browser, base, email, password, start)
 
 
 def code(url, email, password):

@@ -23,6 +23,9 @@ struct EventDeliverer: Service {
     /// address checked (docs/security.md).
     let outbound: OutboundPolicy
     let client: PinnedHTTPClient
+    /// Counts each attempt: the kind (`app_event`, `expiry_notice`) and the outcome
+    /// (`delivered`, `retrying`, `given_up`), for `/metrics`.
+    let recordAttempt: @Sendable (_ kind: String, _ outcome: String) -> Void
 
     /// Long enough for the slowest attempt to finish before another node may try the delivery.
     static let lease: TimeInterval = 60
@@ -30,8 +33,9 @@ struct EventDeliverer: Service {
 
     init(
         outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, keys: SealingKeys, clock: @escaping Clock,
-        interval: Duration, outbound: OutboundPolicy, logger: Logger
+        interval: Duration, outbound: OutboundPolicy, logger: Logger, recordAttempt: @escaping @Sendable (String, String) -> Void = { _, _ in }
     ) throws {
+        self.recordAttempt = recordAttempt
         self.outbox = outbox
         self.apps = apps
         self.clients = clients
@@ -124,6 +128,7 @@ struct EventDeliverer: Service {
         let retryAt = delivered ? nil : EventDelivery.nextAttempt(afterFailedAttempts: delivery.attempts + 1, at: now)
         let outcome = delivered ? "delivered" : retryAt.map { "retry at \(DisplayDate.format($0))" } ?? "failed, no more retries"
         let isNotice = delivery.type == .secretExpiring
+        recordAttempt(isNotice ? "expiry_notice" : "app_event", delivered ? "delivered" : retryAt == nil ? "given_up" : "retrying")
         let audit = AuditEntry(
             sellerID: delivery.sellerID, actor: "latchkey", action: .eventDelivery, objectType: isNotice ? "webhook" : "app",
             objectID: isNotice ? delivery.sellerID : delivery.appID, at: now, sourceIP: nil,
