@@ -76,7 +76,6 @@ let package = Package(
                 "LatchkeyCore",
                 "LatchkeyStorage",
                 "LatchkeyOAuth",
-                "LatchkeyHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

@@ -5,7 +5,8 @@
 #   LICENSE, README.md, docs/             the documentation (docs/operations.md: the handbook)
 #   latchkey.env.sample, latchkey.service the environment file and systemd unit
 #   nginx/latchkey.conf, prometheus/alerts.yml
-# Unpacked anywhere, `./latchkey serve` runs; it needs only the C library and zlib of the host.
+# Unpacked anywhere, `./latchkey serve` runs; of the host it needs only the C and C++ runtime
+# libraries every Linux has (libc, libm, libstdc++, libgcc_s).
 #
 #   scripts/package.sh            (prints the tarball's path)
 set -euo pipefail

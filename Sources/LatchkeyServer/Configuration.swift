@@ -80,6 +80,9 @@ public struct Configuration: Sendable {
     /// `LATCHKEY_ACCESS_LOG`: one line per request at info (method, route, status, duration,
     /// client address, request id).
     public var accessLog = true
+    /// `LATCHKEY_DATABASE_POOL`: the most PostgreSQL connections this node opens (besides the
+    /// one that listens for change notices).
+    public var databasePool = 8
     /// `LATCHKEY_LOG_FORMAT`: JSON lines for a log collector, or text for a person; by default
     /// text when standard error is a terminal, JSON otherwise.
     public var logFormat: LogFormat = isatty(STDERR_FILENO) == 1 ? .text : .json
@@ -241,6 +244,7 @@ public struct Configuration: Sendable {
         configuration.auditRetentionDays = try integer("LATCHKEY_AUDIT_RETENTION_DAYS", in: 1...36_500, default: 400)
         configuration.allowLoopbackCallbacks = try flag("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", default: false)
         configuration.accessLog = try flag("LATCHKEY_ACCESS_LOG", default: true)
+        configuration.databasePool = try integer("LATCHKEY_DATABASE_POOL", in: 1...500, default: 8)
         if let format = value("LATCHKEY_LOG_FORMAT") {
             guard let parsed = LogFormat(rawValue: format.lowercased()) else {
                 throw ConfigurationError(variable: "LATCHKEY_LOG_FORMAT", message: "expected json or text, got \"\(format)\"")

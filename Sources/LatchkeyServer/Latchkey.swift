@@ -124,7 +124,7 @@ public struct Latchkey: Sendable {
 
     static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {
         if let url = configuration.databaseURL {
-            let provider = try PostgresProvider(url: url, heartbeat: configuration.noticeHeartbeat, logger: logger)
+            let provider = try PostgresProvider(url: url, maximumConnections: configuration.databasePool, heartbeat: configuration.noticeHeartbeat, logger: logger)
             do {
                 try await provider.waitUntilReachable(within: configuration.databaseWait)
             } catch {

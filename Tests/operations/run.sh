@@ -44,6 +44,7 @@ release=$(echo "$unpacked"/latchkey-*)
 ls "$release"
 lk="$release/latchkey"
 "$lk" --version
+echo "<!-- unpacked release -->" >>"$release/latchkey_LatchkeyServer.resources/Resources/Templates/home.mustache"
 # A token from the unpacked binary alone, in a directory of its own (nothing of the checkout).
 (
   cd "$unpacked"
@@ -52,7 +53,8 @@ lk="$release/latchkey"
   server=$!
   trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
   for _ in $(seq 100); do curl -fs http://127.0.0.1:18480/healthz >/dev/null && break; sleep 0.1; done
-  curl -fsS http://127.0.0.1:18480/ | grep -q "Seller Dashboard"   # the templates came along
+  # The pages come from the resources beside the binary, not from the checkout's build.
+  curl -fsS http://127.0.0.1:18480/ | grep -q "unpacked release"
   "$lk" operators create --email ops@platform.example --display-name Operations >/dev/null
   tenant=$("$lk" tenants create --name Fabrikam)
   "$lk" permissions define Reports.Read.All --description "Read every report" --app-only
