@@ -1,7 +1,7 @@
 /// Writes the few fixed-shape JSON objects of the token path directly: JSONEncoder was a tenth of
 /// the token endpoint's time. Strings are escaped per RFC 8259 §7.
-enum JSONText {
-    static func string(_ value: String) -> String {
+package enum JSONText {
+    package static func string(_ value: String) -> String {
         var needsEscaping = false
         for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
             needsEscaping = true

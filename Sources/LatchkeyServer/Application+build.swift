@@ -60,12 +60,11 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
 
     let metrics = ServerMetrics()
     let router = Router(context: LatchkeyRequestContext.self)
-    router.add(middleware: MetricsMiddleware(metrics: metrics))
     if !configuration.trustedProxies.isEmpty {
         router.add(middleware: ForwardedForMiddleware(proxies: configuration.trustedProxies))
     }
     router.add(middleware: RequestIDMiddleware(strictTransportSecurity: configuration.publicURL.hasPrefix("https://")))
-    if configuration.accessLog { router.add(middleware: AccessLogMiddleware()) }
+    router.add(middleware: RequestObserver(metrics: metrics, accessLog: configuration.accessLog))
     let routes = RouteTable()
     router.add(middleware: ErrorMiddleware(routes: routes))
 

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyOAuth
 import Logging
 import Synchronization
 
@@ -51,9 +52,7 @@ public struct LatchkeyLogHandler: LogHandler {
         var line = "{"
         for (index, key) in object.keys.sorted().enumerated() {
             if index > 0 { line += "," }
-            appendQuoted(key, to: &line)
-            line += ":"
-            appendQuoted(object[key]!, to: &line)
+            line += JSONText.string(key) + ":" + JSONText.string(object[key]!)
         }
         return line + "}\n"
     }
@@ -64,29 +63,11 @@ public struct LatchkeyLogHandler: LogHandler {
             let value = fields[key]!.description
             line += " \(key)="
             if value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) {
-                appendQuoted(value, to: &line)
+                line += JSONText.string(value)
             } else {
                 line += value
             }
         }
         return line + "\n"
-    }
-
-    /// A JSON string literal (RFC 8259 §7): quotes, backslashes and control characters escaped.
-    static func appendQuoted(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case let control where control.value < 0x20 || control.value == 0x7F:
-                line += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count) + String(control.value, radix: 16)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
     }
 }

@@ -89,24 +89,39 @@ final class ServerMetrics: Sendable {
     }
 }
 
-/// Counts each request and its latency under the route pattern it matched (`unmatched` when none).
-struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+
+/// Sees each request once it is answered: counts it for `/metrics` (route pattern, method,
+/// status, latency) and, with the access log on, writes its one line at info — method, route
+/// (the matched pattern, never the query or a path's secrets), status, duration, the client's
+/// address and the request id the logger carries. After the forwarded-address and request-id
+/// middleware, so that both are the caller's.
+struct RequestObserver: RouterMiddleware {
+    typealias Context = LatchkeyRequestContext
     let metrics: ServerMetrics
+    let accessLog: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            record(request, context, status: Int(response.status.code), since: start)
+            observe(request, context, status: Int(response.status.code), since: start)
             return response
         } catch {
-            record(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), since: start)
+            observe(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), since: start)
             throw error
         }
     }
 
-    private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
-        metrics.recordRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status, duration: start.duration(to: .now))
+    private func observe(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
+        let elapsed = start.duration(to: .now)
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: status, duration: elapsed)
+        guard accessLog else { return }
+        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
+            "ms": .string(String(format: "%.2f", milliseconds)), "client": .string(context.remoteAddress ?? "-"),
+        ])
     }
 }
 

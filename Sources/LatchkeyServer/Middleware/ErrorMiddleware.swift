@@ -139,34 +139,3 @@ struct RequestIDMiddleware: RouterMiddleware {
     static let requestID = HTTPField.Name("X-Request-Id")!
     static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
 }
-
-/// The access log: one line per request at info, once it is answered — method, route (the
-/// matched pattern, never the query or a path's secrets), status, duration, the client's
-/// address, and the request id the logger already carries. `LATCHKEY_ACCESS_LOG=false` leaves it out.
-struct AccessLogMiddleware: RouterMiddleware {
-    typealias Context = LatchkeyRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            log(request, context, status: Int(response.status.code), since: start)
-            return response
-        } catch {
-            log(request, context, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), since: start)
-            throw error
-        }
-    }
-
-    private func log(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
-        let elapsed = start.duration(to: .now)
-        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "route": .string(context.endpointPath ?? "unmatched"),
-            "status": .stringConvertible(status),
-            "ms": .string(String(format: "%.2f", milliseconds)),
-            "client": .string(context.remoteAddress ?? "-"),
-        ])
-    }
-}
