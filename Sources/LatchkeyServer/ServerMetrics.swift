@@ -117,10 +117,12 @@ struct RequestObserver: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: status, duration: elapsed)
         guard accessLog else { return }
-        let milliseconds = Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15
+        // Milliseconds with two decimals, without printf.
+        let hundredths = Int(elapsed.components.seconds) * 100_000 + Int(elapsed.components.attoseconds / 10_000_000_000_000)
+        let fraction = hundredths % 100
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(status),
-            "ms": .string(String(format: "%.2f", milliseconds)), "client": .string(context.remoteAddress ?? "-"),
+            "ms": .string("\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"), "client": .string(context.remoteAddress ?? "-"),
         ])
     }
 }
