@@ -19,7 +19,8 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from html_forms import hidden_fields  # noqa: E402
 
-TOOL = os.path.abspath(__file__)
+# This script, run by the interpreter that extracts (the suite's virtual environment).
+TOOL = f'"{sys.executable}" "{os.path.abspath(__file__)}"'
 USER = ("uma@fabrikam.example", "a long user password")
 
 
@@ -33,9 +34,9 @@ def extract(readme, directory):
     email, password = USER
     # Where the reader copies the code from the browser's address bar.
     story[pasted[0]] = story[pasted[0]].replace(
-        "code=PASTE-THE-CODE", f'code=$(python3 "{TOOL}" code "$url" {email} "{password}")')
+        "code=PASTE-THE-CODE", f'code=$({TOOL} code "$url" {email} "{password}")')
     # Where the reader clicks Trip Calendar on /account.
-    story[launched[0]] += f'python3 "{TOOL}" launch "$base" {email} "{password}" "Trip Calendar"\n'
+    story[launched[0]] += f'{TOOL} launch "$base" {email} "{password}" "Trip Calendar"\n'
     with open(os.path.join(directory, "serve.sh"), "w") as out:
         out.write(serve)
     with open(os.path.join(directory, "story.sh"), "w") as out:

@@ -13,7 +13,12 @@ work=$(mktemp -d /tmp/latchkey-readme.XXXXXX)
 for port in 8080 8090 8091; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: the README's story needs it" >&2; exit 1; fi
 done
-python3 Tests/readme/readme.py extract README.md "$work"
+venv=.build/readme-venv
+if ! "$venv/bin/python" -c "import requests" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q requests
+fi
+"$venv/bin/python" Tests/readme/readme.py extract README.md "$work"
 
 # A fresh data directory, as a new clone has; everything else as the README says.
 export LATCHKEY_DATA_DIR="$work/data"
