@@ -104,7 +104,7 @@ api.post("me/events") { request, context -> EditedResponse<Event> in
     return EditedResponse(status: .created, response: event)
 }
 
-/// The tenant's site, for clients of the ACS profile (shared/ACS-WIRE.md §10): realm discovery on
+/// The tenant's site, for clients of the ACS profile (docs/acs-wire.md §10): realm discovery on
 /// the site and on /_vti_bin/client.svc, a form digest, and the web's title for app-only tokens
 /// whose audience is this host (with or without the port) in the tenant's realm.
 struct SiteWeb: ResponseEncodable {

@@ -48,7 +48,7 @@ public enum ContextTokenError: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-/// Validates context tokens the way the seed's clients do (ACS-WIRE §6.3): HS256 under the
+/// Validates context tokens the way the seed's clients do (docs/acs-wire.md §6.3): HS256 under the
 /// base64-decoded client secret, trying each configured secret in turn so that rotating them
 /// never breaks a launch; the audience `{clientId}/{host}@{realm}` compared without regard to
 /// case; the lifetime with five minutes of clock skew.
@@ -130,7 +130,7 @@ public struct ContextTokenValidator: Sendable {
         return Data(base64Encoded: text)
     }
 
-    /// The claims of ACS-WIRE §6.2. `nbf` and `exp` are numbers, or numeric strings in the
+    /// The claims of docs/acs-wire.md §6.2. `nbf` and `exp` are numbers, or numeric strings in the
     /// documented example; both are read.
     struct Claims: JWTPayload {
         let aud: String

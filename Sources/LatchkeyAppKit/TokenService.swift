@@ -26,7 +26,7 @@ public struct TokenServiceError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Obtains access tokens the way apps of the seed's system do (ACS-WIRE §4): for the user who
+/// Obtains access tokens the way apps of the seed's system do (docs/acs-wire.md §4): for the user who
 /// opened the app, by exchanging the context token's refresh token; for the app itself, with
 /// client credentials. Both at the token service the context token names, for the platform
 /// host the app calls (`resourceHost`, the authority of `SPHostUrl`).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The app use cases: a seller's apps and the operators' review (SPEC §1 "Apps").
+/// The app use cases: a seller's apps and the operators' review (docs/seed-model.md §1 "Apps").
 public struct AppCatalog: Sendable {
     let apps: any AppStore
     let clients: any ClientStore

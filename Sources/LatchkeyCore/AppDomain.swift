@@ -1,4 +1,4 @@
-/// The host name a seller runs the app on, optionally with a port (SPEC §1, seed: "must not
+/// The host name a seller runs the app on, optionally with a port (docs/seed-model.md §1, seed: "must not
 /// include http:// or https://; must not be an international domain name").
 public struct AppDomain: Hashable, Sendable, CustomStringConvertible {
     /// Lowercased host, without the port.

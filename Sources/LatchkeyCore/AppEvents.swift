@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// What happens to an app that its publisher is told of, at the app's events URL (SPEC §4);
+/// What happens to an app that its publisher is told of, at the app's events URL (docs/seed-model.md §4);
 /// and `secret.expiring`, told at the seller's webhook URL (`ExpiryNotices`).
 public enum AppEventType: String, Sendable, Codable, CaseIterable {
     case appInstalled = "app.installed"

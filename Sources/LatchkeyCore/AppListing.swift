@@ -1,6 +1,6 @@
 import Foundation
 
-/// Review states of an app (SPEC §1: draft → submitted → approved | rejected).
+/// Review states of an app (docs/seed-model.md §1: draft → submitted → approved | rejected).
 public enum AppStatus: String, Sendable, Codable {
     case draft
     case submitted
@@ -28,7 +28,7 @@ public struct AppListing: Sendable, Equatable {
     public var appOnlyPermissions: [String]
     /// Where Latchkey posts signed events about the app (installed, consent granted, …).
     public var eventsURL: EventsURL?
-    /// Counts material changes (SPEC §1: what users see and consent to). An operator approves
+    /// Counts material changes (docs/seed-model.md §1: what users see and consent to). An operator approves
     /// the revision they reviewed; a later change puts the app back into review.
     public var revision: Int
 
@@ -149,7 +149,7 @@ public struct AppDetails: Sendable, Equatable {
         return accepted.sorted()
     }
 
-    /// SPEC §1: an app in China uses a China-only Client ID and is offered in China only; a
+    /// docs/seed-model.md §1: an app in China uses a China-only Client ID and is offered in China only; a
     /// worldwide app must not use a China-only Client ID.
     static func checkAvailability(_ availability: Availability, markets: Markets, into issues: inout IssueCollector) {
         switch availability {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who did what to which object, when and from where (SPEC §4: every change is audited).
+/// Who did what to which object, when and from where (docs/seed-model.md §4: every change is audited).
 public struct AuditEntry: Sendable, Equatable {
     public let id: String
     /// The log this entry belongs to: a seller's, or a tenant's (its id).

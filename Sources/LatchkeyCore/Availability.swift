@@ -1,4 +1,4 @@
-/// Where an app using the Client ID is distributed (SPEC §1, seed: "available worldwide" or
+/// Where an app using the Client ID is distributed (docs/seed-model.md §1, seed: "available worldwide" or
 /// "available in China only").
 public enum Availability: String, Sendable, Codable, CaseIterable {
     case worldwide

@@ -1,5 +1,5 @@
 /// What a seller types to create or edit a Client ID, validated together so that every
-/// mistake is reported at once (SPEC §1: every error names the field and says how to fix it).
+/// mistake is reported at once (docs/seed-model.md §1: every error names the field and says how to fix it).
 public struct ClientDetails: Sendable, Equatable {
     public let friendlyName: String
     public let appDomain: AppDomain

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An OAuth Client ID: a GUID, always written in lowercase (SPEC §1).
+/// An OAuth Client ID: a GUID, always written in lowercase (docs/seed-model.md §1).
 public struct ClientID: Hashable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A secret just made, with its value: the one response that carries it (SPEC §1).
+/// A secret just made, with its value: the one response that carries it (docs/seed-model.md §1).
 public struct IssuedSecret: Sendable {
     public let secret: ClientSecret
     public let value: String
@@ -64,7 +64,7 @@ public struct ClientRegistry: Sendable {
         message: "Only platform operators register resource servers (clients that introspect other clients' tokens); leave it false."
     )
 
-    /// SPEC §1: the Client ID is generated together with its first secret, the signing one.
+    /// docs/seed-model.md §1: the Client ID is generated together with its first secret, the signing one.
     public func create(_ input: NewClient, by actor: Actor) async throws -> (OAuthClient, IssuedSecret) {
         var issues = IssueCollector()
         var details: ClientDetails?
@@ -170,7 +170,7 @@ public struct ClientRegistry: Sendable {
         guard try await store.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("client") }
     }
 
-    /// SPEC §1: an additional secret follows the same rules; the client's validity is the default.
+    /// docs/seed-model.md §1: an additional secret follows the same rules; the client's validity is the default.
     /// Returns the client as it is after the change, with the new secret's value.
     public func addSecret(to id: ClientID, validityYears: Int?, by actor: Actor) async throws -> (OAuthClient, IssuedSecret) {
         let now = clock()

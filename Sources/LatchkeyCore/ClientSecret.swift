@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a secret stands at a moment (SPEC §1: a secret authenticates only while
+/// Where a secret stands at a moment (docs/seed-model.md §1: a secret authenticates only while
 /// start ≤ now < end).
 public enum SecretStatus: String, Sendable, Codable {
     case pending
@@ -21,7 +21,7 @@ public struct ClientSecret: Sendable, Equatable, Identifiable {
     public let endsAt: Date
     public var lastUsedAt: Date?
 
-    /// How close to its end a secret is flagged as expiring (SPEC §4).
+    /// How close to its end a secret is flagged as expiring (docs/seed-model.md §4).
     public static let expiringWindow: TimeInterval = 30 * 86_400
 
     public init(

@@ -1,6 +1,6 @@
 import Foundation
 
-/// An approved app installed into a tenant (SPEC §1: "installed where the token applies").
+/// An approved app installed into a tenant (docs/seed-model.md §1: "installed where the token applies").
 public struct Installation: Sendable, Equatable {
     public let tenantID: String
     public let appID: String

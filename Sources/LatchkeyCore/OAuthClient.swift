@@ -1,6 +1,6 @@
 import Foundation
 
-/// A seller's OAuth Client ID with its secrets: the aggregate every secret rule of SPEC §1 is
+/// A seller's OAuth Client ID with its secrets: the aggregate every secret rule of docs/seed-model.md §1 is
 /// checked on. Mutations are pure; storage loads the aggregate, applies one, and saves it in
 /// one transaction.
 public struct OAuthClient: Sendable, Equatable {
@@ -59,7 +59,7 @@ public struct OAuthClient: Sendable, Equatable {
         secrets.filter { $0.isActive(at: now) }
     }
 
-    /// SPEC §1: exactly one active secret signs. The designated one while it is active; else the
+    /// docs/seed-model.md §1: exactly one active secret signs. The designated one while it is active; else the
     /// next valid secret: the active one with the latest end date, ties to the newest.
     public func signingSecret(at now: Date) -> ClientSecret? {
         if let id = designatedSigningSecretID, let designated = secrets.first(where: { $0.id == id }),
@@ -99,7 +99,7 @@ public struct OAuthClient: Sendable, Equatable {
         }
     }
 
-    /// Adds a secret under the cap (SPEC §1). The first secret of a client is its signing secret.
+    /// Adds a secret under the cap (docs/seed-model.md §1). The first secret of a client is its signing secret.
     public mutating func addSecret(_ secret: ClientSecret, cap: Int, at now: Date) throws(DomainError) {
         settleSigningSecret(at: now)
         let live = secrets.filter { $0.status(at: now) != .expired }
@@ -114,7 +114,7 @@ public struct OAuthClient: Sendable, Equatable {
         if designatedSigningSecretID == nil { designatedSigningSecretID = secret.id }
     }
 
-    /// Deletes a secret. SPEC §1: when it was the signing secret, the next valid one signs.
+    /// Deletes a secret. docs/seed-model.md §1: when it was the signing secret, the next valid one signs.
     public mutating func deleteSecret(id: String, at now: Date) throws(DomainError) {
         guard secrets.contains(where: { $0.id == id }) else { throw .notFound("secret") }
         settleSigningSecret(at: now)
@@ -124,7 +124,7 @@ public struct OAuthClient: Sendable, Equatable {
         }
     }
 
-    /// Makes another active secret the signing one (SPEC §1).
+    /// Makes another active secret the signing one (docs/seed-model.md §1).
     public mutating func makeSigningSecret(id: String, at now: Date) throws(DomainError) {
         guard let secret = secrets.first(where: { $0.id == id }) else { throw .notFound("secret") }
         let status = secret.status(at: now)

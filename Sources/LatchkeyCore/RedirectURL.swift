@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where users go after consenting. SPEC §1: absolute, `https://` only — except on the loopback
+/// Where users go after consenting. docs/seed-model.md §1: absolute, `https://` only — except on the loopback
 /// host `localhost` (RFC 8252 §7.3, RFC 9700 §2.1), where traffic never leaves the machine and a
 /// developer runs the app under construction without a certificate. Latchkey also requires
 /// its host to be the app domain or a subdomain of it (rejected, not just warned: a redirect to

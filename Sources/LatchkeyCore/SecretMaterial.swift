@@ -3,7 +3,7 @@ import Foundation
 
 /// A freshly generated client secret: the only moment its value exists in clear.
 public struct GeneratedSecret: Sendable {
-    /// 32 bytes from the system CSPRNG, base64-encoded: 44 characters (SPEC §1).
+    /// 32 bytes from the system CSPRNG, base64-encoded: 44 characters (docs/seed-model.md §1).
     public let value: String
     public let digest: SecretDigest
 
@@ -16,7 +16,7 @@ public struct GeneratedSecret: Sendable {
         return GeneratedSecret(value: value, digest: SecretDigest(of: value))
     }
 
-    /// A non-secret reminder of which secret this is: its first three characters (SPEC §1).
+    /// A non-secret reminder of which secret this is: its first three characters (docs/seed-model.md §1).
     public var hint: String { String(value.prefix(3)) }
 }
 

@@ -37,7 +37,7 @@ public protocol ClientStore: Sendable {
         _ id: ClientID, ownedBy sellerID: String,
         _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)
     ) async throws -> Result
-    /// Deletes the client and its secrets and detaches it from apps (SPEC §1); `false` if absent.
+    /// Deletes the client and its secrets and detaches it from apps (docs/seed-model.md §1); `false` if absent.
     func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool
     /// Writes batched last-used times, keeping the later of stored and given.
     func recordSecretUse(_ uses: [String: Date]) async throws

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The deployment's partitions (SPEC §1 "Regions"): a tenant lives in one of them.
+/// The deployment's partitions (docs/seed-model.md §1 "Regions"): a tenant lives in one of them.
 public enum Region: String, Sendable, Codable, CaseIterable {
     case worldwide
     case china
@@ -15,7 +15,7 @@ public enum Region: String, Sendable, Codable, CaseIterable {
         self = region
     }
 
-    /// SPEC §1: a China-only Client ID works only for China tenants, a worldwide one only outside.
+    /// docs/seed-model.md §1: a China-only Client ID works only for China tenants, a worldwide one only outside.
     public func admits(_ availability: Availability) -> Bool {
         switch (self, availability) {
         case (.worldwide, .worldwide), (.china, .china): true
@@ -58,7 +58,7 @@ public struct PlatformUser: Sendable, Equatable {
     }
 }
 
-/// A permission on the platform's API, defined by operators (SPEC §1 "Consent and access").
+/// A permission on the platform's API, defined by operators (docs/seed-model.md §1 "Consent and access").
 public struct Permission: Sendable, Equatable {
     public let name: String
     /// Plain words for the consent page.

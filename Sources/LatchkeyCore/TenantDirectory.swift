@@ -1,6 +1,6 @@
 import Foundation
 
-/// The platform's side (SPEC §1 "Consent and access"): tenants and their users, the permissions
+/// The platform's side (docs/seed-model.md §1 "Consent and access"): tenants and their users, the permissions
 /// of the platform's API, installations and consents. Shared by the API, the pages and the CLI.
 public struct TenantDirectory: Sendable {
     let tenants: any TenantStore
@@ -118,7 +118,7 @@ public struct TenantDirectory: Sendable {
 
     // MARK: Installations
 
-    /// SPEC §1: an approved app whose Client ID's availability matches the tenant's region.
+    /// docs/seed-model.md §1: an approved app whose Client ID's availability matches the tenant's region.
     public func install(appID: String, in tenantID: String, by actor: Actor) async throws -> Installation {
         let tenant = try await tenant(tenantID, for: actor)
         guard let app = try await apps.app(appID, ownedBy: nil), app.status == .approved else {

@@ -1,7 +1,7 @@
 import Foundation
 import LatchkeyCore
 
-/// The token endpoint of the ACS "low-trust" profile (SPEC §2; shared/ACS-WIRE.md §4), at
+/// The token endpoint of the ACS "low-trust" profile (docs/seed-model.md §2; docs/acs-wire.md §4), at
 /// `POST /{realm}/tokens/OAuth/2` and `POST /tokens/OAuth/2`, for apps written for the seed's
 /// system: `client_credentials` (an app-only token under the same rules as at /oauth2/token),
 /// `refresh_token` (the context token's, for a user+app token) and `authorization_code` (a code
@@ -40,7 +40,7 @@ public struct ACSTokenEndpoint: Sendable {
         self.clock = clock
     }
 
-    /// A principal string, `{id}[/{host}]@{realm}` (ACS-WIRE §0), or a bare id.
+    /// A principal string, `{id}[/{host}]@{realm}` (docs/acs-wire.md §0), or a bare id.
     struct Principal: Equatable {
         let id: String
         let host: String?
@@ -83,7 +83,7 @@ public struct ACSTokenEndpoint: Sendable {
         guard let resource = Principal(resourceText), resource.id == Self.platformPrincipal, let host = resource.host else {
             throw OAuthError(.invalidRequest, "resource must be 00000003-0000-0ff1-ce00-000000000000/{host}@{realm}, not \(resourceText).")
         }
-        // ACS-WIRE §4.3: `scope`, when sent, repeats the resource; anything else is refused.
+        // docs/acs-wire.md §4.3: `scope`, when sent, repeats the resource; anything else is refused.
         if let scope = try form.value("scope"), Principal(scope)?.id != Self.platformPrincipal {
             throw OAuthError(.invalidScope, "scope must be the resource or left out.")
         }
@@ -159,7 +159,7 @@ public struct ACSTokenEndpoint: Sendable {
         return JSONText.object(members)
     }
 
-    /// `GET /metadata/json/1?realm=` (ACS-WIRE §3): exactly one `OAuth2` endpoint.
+    /// `GET /metadata/json/1?realm=` (docs/acs-wire.md §3): exactly one `OAuth2` endpoint.
     public static func metadata(issuer: String, realm: String) -> String {
         let endpoint = JSONText.object([
             "location": .string("\(issuer)/\(realm)/tokens/OAuth/2"), "protocol": .string("OAuth2"), "usage": .string("issuance"),

@@ -19,7 +19,7 @@ public struct TenantAccess: Sendable {
 /// Apps, tenants, users and consents as the protocol endpoints read them; implemented over the
 /// stores, with caches where the token path reads.
 public protocol AuthorizationDirectory: Sendable {
-    /// The approved app using the Client ID (SPEC §1: only then can it obtain tokens).
+    /// The approved app using the Client ID (docs/seed-model.md §1: only then can it obtain tokens).
     func approvedApp(for client: ClientID) async throws -> AppListing?
     /// The app with this id, if approved.
     func approvedApp(id: String) async throws -> AppListing?
@@ -30,7 +30,7 @@ public protocol AuthorizationDirectory: Sendable {
 }
 
 extension AuthorizationDirectory {
-    /// SPEC §1: a delegated token needs an approved app, installed in the user's tenant (whose
+    /// docs/seed-model.md §1: a delegated token needs an approved app, installed in the user's tenant (whose
     /// region admits the Client ID), and the scopes still consented. Throws what is missing.
     func checkDelegatedGrant(client: RegisteredClient, appID: String, userID: String, tenantID: String, scopes: [String]) async throws -> (AppListing, PlatformUser) {
         guard let app = try await approvedApp(for: client.id), app.id == appID else {

@@ -3,7 +3,7 @@ import Foundation
 /// The credentials a client presented, with the forms its secret may take.
 public struct ClientCredentials: Sendable, Equatable {
     public let clientID: String
-    /// The secret as sent, then its form-decoded form when different. SPEC §2: clients differ in
+    /// The secret as sent, then its form-decoded form when different. docs/seed-model.md §2: clients differ in
     /// whether they form-encode Basic credentials (RFC 6749 §2.3.1 says they must), and a base64
     /// secret's `+ / =` survive only one of the two readings.
     public let secretCandidates: [String]

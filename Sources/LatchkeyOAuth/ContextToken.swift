@@ -4,7 +4,7 @@ import LatchkeyCore
 
 /// The refresh token of the ACS profile: what a context token carries and the ACS authorization
 /// code grant returns. Apps written for that profile keep it and present it again and again
-/// (ACS-WIRE §4.2, §6.2), so it does not rotate; it is sealed, self-contained, and checked at
+/// (docs/acs-wire.md §4.2, §6.2), so it does not rotate; it is sealed, self-contained, and checked at
 /// every use against what is in force then — the app approved and installed, the user present,
 /// the permissions still consented — so that a revoked consent ends it at once.
 public struct ACSRefreshToken: Sendable, Equatable {
@@ -62,7 +62,7 @@ public struct ACSRefreshTokens: Sendable {
     }
 }
 
-/// Signs context tokens (SPEC §2; ACS-WIRE §6): the signed inbound data every launch hands an
+/// Signs context tokens (docs/seed-model.md §2; docs/acs-wire.md §6): the signed inbound data every launch hands an
 /// app. HS256 under the base64-decoded value of the Client ID's signing secret — the one secret
 /// that signs at this moment, so that after a switch, a deletion or an expiry the next launch is
 /// signed by the new one.
@@ -70,11 +70,11 @@ public struct ContextTokenIssuer: Sendable {
     let secrets: SecretSealer
     let cacheKeys: SecretSealer
     let refreshTokens: ACSRefreshTokens
-    /// The realm-less token endpoint the app posts the refresh token to (ACS-WIRE §1).
+    /// The realm-less token endpoint the app posts the refresh token to (docs/acs-wire.md §1).
     let tokenServiceURI: String
     let clock: Clock
 
-    /// ACS-WIRE §6.2: about 12 hours.
+    /// docs/acs-wire.md §6.2: about 12 hours.
     public static let lifetime = 12 * 3600
 
     public init(keys: SealingKeys, refreshTokens: ACSRefreshTokens, issuer: String, clock: @escaping Clock) {
@@ -104,7 +104,7 @@ public struct ContextTokenIssuer: Sendable {
             clientID: client.id, appID: appID, userID: user.id, tenantID: realm, scopes: scopes,
             authTime: Int(authTime.timeIntervalSince1970), expiresAt: now + ACSRefreshToken.lifetime
         ))
-        // ACS-WIRE §6.2: CacheKey is opaque and stable per user, app and realm.
+        // docs/acs-wire.md §6.2: CacheKey is opaque and stable per user, app and realm.
         let cacheKey = Data(cacheKeys.authenticationCode(for: Data("\(user.id)\n\(appID)\n\(realm)".utf8))).base64EncodedString()
         let context = JSONText.object(["CacheKey": .string(cacheKey), "SecurityTokenServiceUri": .string(tokenServiceURI)])
         // The claims in the order of the documented example; nbf and exp as numbers (§6.4).

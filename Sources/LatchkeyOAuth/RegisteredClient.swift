@@ -26,7 +26,7 @@ public struct RegisteredClient: Sendable {
         self.secrets = client.secrets.map { SecretCheck(id: $0.id, digest: $0.digest, startsAt: $0.startsAt, endsAt: $0.endsAt) }
     }
 
-    /// The id of the active secret matching one of the candidates (SPEC §1: any active secret
+    /// The id of the active secret matching one of the candidates (docs/seed-model.md §1: any active secret
     /// authenticates; pending and expired ones never do). Every active secret is compared, in
     /// constant time, whatever matched first.
     public func authenticate(_ candidates: [String], at now: Date) -> String? {

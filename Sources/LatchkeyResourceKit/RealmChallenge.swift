@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Realm discovery of the ACS profile (SPEC §2; shared/ACS-WIRE.md §2): a request whose
+/// Realm discovery of the ACS profile (docs/seed-model.md §2; docs/acs-wire.md §2): a request whose
 /// `Authorization` is missing, `Bearer` or `Bearer ` (GET, HEAD or POST alike) is answered 401
 /// with the challenge clients of the seed's system parse by position — `realm` first, quoted,
 /// a 36-character lowercase GUID, parameters separated by a bare comma. Other requests pass.

@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The master key that seals signing secrets and private keys (SPEC §4): from the environment,
+/// The master key that seals signing secrets and private keys (docs/seed-model.md §4): from the environment,
 /// or, in embedded mode, a key file generated on first start and readable by its owner only.
 ///
 /// The file is created with `O_CREAT | O_EXCL` and mode 0600 in one step (never a moment at the

@@ -118,7 +118,7 @@ public struct SQLClientStore: ClientStore {
             // Explicit rather than trusting ON DELETE actions, which SQLite skips when foreign keys are off.
             try await db.update("apps").set("client_id", to: SQLLiteral.null).where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "client_secrets").where("client_id", .equal, id.rawValue).run()
-            // SPEC §1: deleting a Client ID revokes every grant, refresh token and code issued to it.
+            // docs/seed-model.md §1: deleting a Client ID revokes every grant, refresh token and code issued to it.
             try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("client_id", .equal, id.rawValue) }
             try await db.delete(from: "authorization_codes").where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "clients").where("id", .equal, id.rawValue).run()

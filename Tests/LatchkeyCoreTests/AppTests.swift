@@ -2,7 +2,7 @@ import Foundation
 import LatchkeyCore
 import Testing
 
-@Suite("Apps and markets (SPEC §1)")
+@Suite("Apps and markets (docs/seed-model.md §1)")
 struct AppTests {
     let worldwideClient = ClientID.generate()
     let chinaClient = ClientID.generate()

@@ -2,7 +2,7 @@ import Foundation
 import LatchkeyCore
 import Testing
 
-@Suite("App domain (SPEC §1)")
+@Suite("App domain (docs/seed-model.md §1)")
 struct AppDomainTests {
     @Test(arguments: ["app.contoso.com", "APP.Contoso.com", "app.contoso.com:8443", "a-b.c1.example.org", "app.contoso.com."])
     func acceptsHostNames(_ input: String) throws {
@@ -59,7 +59,7 @@ struct AppDomainTests {
     }
 }
 
-@Suite("Redirect URL (SPEC §1)")
+@Suite("Redirect URL (docs/seed-model.md §1)")
 struct RedirectURLTests {
     let domain = try! AppDomain(validating: "app.contoso.com")
 
@@ -122,7 +122,7 @@ struct RedirectURLTests {
     }
 }
 
-@Suite("Validity and availability (SPEC §1)")
+@Suite("Validity and availability (docs/seed-model.md §1)")
 struct ValidityTests {
     @Test(arguments: [1, 2, 3]) func allowsOneToThreeYears(_ years: Int) throws {
         #expect(try SecretValidity(years: years).years == years)

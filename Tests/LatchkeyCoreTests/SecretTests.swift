@@ -18,7 +18,7 @@ struct IdentifierTests {
     }
 }
 
-@Suite("Secret material (SPEC §1, §4)")
+@Suite("Secret material (docs/seed-model.md §1, §4)")
 struct SecretMaterialTests {
     @Test func secretsAre32RandomBytesInBase64() {
         let secrets = (0..<50).map { _ in GeneratedSecret.generate() }
@@ -81,7 +81,7 @@ struct Fixture {
     }
 }
 
-@Suite("Secret lifetime (SPEC §1)")
+@Suite("Secret lifetime (docs/seed-model.md §1)")
 struct SecretLifetimeTests {
     let t0 = Fixture.t0
 
@@ -101,7 +101,7 @@ struct SecretLifetimeTests {
     }
 }
 
-@Suite("Signing secret (SPEC §1)")
+@Suite("Signing secret (docs/seed-model.md §1)")
 struct SigningSecretTests {
     let t0 = Fixture.t0
     let day = Fixture.day

@@ -4,7 +4,7 @@ import JWTKit
 import LatchkeyOAuth
 import Testing
 
-@Suite("ACS low-trust profile: realm token endpoint and metadata (SPEC §2)")
+@Suite("ACS low-trust profile: realm token endpoint and metadata (docs/seed-model.md §2)")
 struct ACSProfileTests {
     let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
     let platform = "00000003-0000-0ff1-ce00-000000000000"

@@ -118,7 +118,7 @@ extension API {
     }
 }
 
-@Suite("Signed events to apps, and secret rotation without downtime (SPEC §4)", .serialized)
+@Suite("Signed events to apps, and secret rotation without downtime (docs/seed-model.md §4)", .serialized)
 struct EventTests {
     func live() -> Harness {
         var harness = Harness()

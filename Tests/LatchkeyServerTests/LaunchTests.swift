@@ -32,7 +32,7 @@ extension BrowserSession {
     }
 }
 
-@Suite("App launch: context tokens and the ACS refresh token (SPEC §2)")
+@Suite("App launch: context tokens and the ACS refresh token (docs/seed-model.md §2)")
 struct LaunchTests {
     let platform = "00000003-0000-0ff1-ce00-000000000000"
 
@@ -60,7 +60,7 @@ struct LaunchTests {
             #expect(Set(launch.fields.keys) == ["SPAppToken", "SPSiteUrl", "SPSiteTitle", "SPSiteLanguage", "SPCorrelationId"])
             #expect(launch.fields["SPSiteUrl"] == query["SPHostUrl"])
 
-            // ACS-WIRE §6: HS256 under the base64-decoded secret, the claims as real clients read them.
+            // docs/acs-wire.md §6: HS256 under the base64-decoded secret, the claims as real clients read them.
             let key = try #require(Data(base64Encoded: app.secret))
             let keys = await JWTKeyCollection().add(hmac: HMACKey(from: key), digestAlgorithm: .sha256)
             struct Claims: JWTPayload {

@@ -72,7 +72,7 @@ extension API {
         #expect(reply.status == .created, "\(reply.body)")
     }
 
-    /// SPEC §1: what a client needs before client credentials give it a token — an approved
+    /// docs/seed-model.md §1: what a client needs before client credentials give it a token — an approved
     /// service app, installed in a tenant whose admin consented to its app-only permission.
     @discardableResult
     func enable(_ clientID: String, sellerToken: String, china: Bool = false) async throws -> EnabledApp {

@@ -26,7 +26,7 @@ struct TokenEndpointTests {
             #expect(claims.sub == id && claims.clientID == id)
             #expect(claims.aud == "00000003-0000-0ff1-ce00-000000000000")
             #expect(claims.exp - claims.iat == 3600)
-            // SPEC §1: the token is the app's own in the tenant that installed it, for what the admin consented to.
+            // docs/seed-model.md §1: the token is the app's own in the tenant that installed it, for what the admin consented to.
             #expect(claims.tid == enabled.tenantID && claims.roles == ["Calendars.Read.All"] && claims.scp == nil)
             #expect(reply.string("scope") == "Calendars.Read.All")
             #expect(abs(Double(claims.iat) - clock.now.timeIntervalSince1970) < 2)
@@ -143,7 +143,7 @@ struct TokenEndpointTests {
     }
 }
 
-@Suite("Client credentials need an approved, installed, consented service app (SPEC §1)")
+@Suite("Client credentials need an approved, installed, consented service app (docs/seed-model.md §1)")
 struct ClientCredentialsRulesTests {
     func ask(_ api: API, _ id: String, _ secret: String, tenant: String) async throws -> Reply {
         try await api.token(id, secret, form: "grant_type=client_credentials&tenant=\(tenant)")

@@ -77,7 +77,7 @@ def api_token(email):
 
 
 def enable(email, client_id):
-    """What a Client ID needs before it obtains tokens (SPEC §1): an approved service app asking
+    """What a Client ID needs before it obtains tokens (docs/seed-model.md §1): an approved service app asking
     for an app-only permission, installed in a tenant whose admin consented to it. Returns the
     tenant. The seller acts through the API with their dashboard password."""
     platform = Platform(BASE, os.environ["OPERATOR_TOKEN"])

@@ -1,6 +1,6 @@
 """A client written for the seed's system, unchanged but for the address of its token service:
 office365-rest-python-client 3.3.0 finds the realm by the site's 401 challenge, asks the realm's
-token endpoint for an app-only token, and reads the site's title (shared/ACS-WIRE.md §10.1)."""
+token endpoint for an app-only token, and reads the site's title (docs/acs-wire.md §10.1)."""
 import os
 import sys
 
@@ -31,7 +31,7 @@ def service_app():
 
 @pytest.fixture(autouse=True)
 def token_service(monkeypatch):
-    # The one URL the client hard-codes (ACS-WIRE §8.1): point it at Latchkey.
+    # The one URL the client hard-codes (docs/acs-wire.md §8.1): point it at Latchkey.
     monkeypatch.setattr(ACSTokenProvider, "get_security_token_service_url", lambda self, realm: f"{BASE}/{realm}/tokens/OAuth/2")
 
 

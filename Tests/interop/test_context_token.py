@@ -1,4 +1,4 @@
-"""Launching an app as the seed's system did (shared/ACS-WIRE.md §6, §10.2): PyJWT validates the
+"""Launching an app as the seed's system did (docs/acs-wire.md §6, §10.2): PyJWT validates the
 context token exactly as TokenHelper and node-sp-auth do, its refresh token buys user+app tokens
 at the realm-less and the realm token endpoints, and the example TripCalendar app, handed the
 launch form as a browser without JavaScript would post it, shows the user's trips read through
@@ -65,7 +65,7 @@ def test_context_token_validates_as_real_clients_validate_it(browser):
     assert query["SPHostUrl"] == [f"{CALENDAR}/sites/{REALM}"] and query["SPLanguage"] == ["en-US"]
     token = fields["SPAppToken"]
 
-    # ACS-WIRE §10.2, word for word: HS256 under the base64-decoded secret, exact audience.
+    # docs/acs-wire.md §10.2, word for word: HS256 under the base64-decoded secret, exact audience.
     key = base64.b64decode(SECRET)
     app_authority = urlparse(TRIP).netloc
     claims = jwt.decode(token, key, algorithms=["HS256"], audience=f"{CLIENT_ID}/{app_authority}@{REALM}")

@@ -1,7 +1,7 @@
 import Foundation
 import LatchkeyCore
 
-/// RFC 6749 §4.4: an app obtains a token for itself. SPEC §1: only an approved service app,
+/// RFC 6749 §4.4: an app obtains a token for itself. docs/seed-model.md §1: only an approved service app,
 /// installed in the tenant named by `tenant`, whose admin consented to its app-only
 /// permissions; the token's `roles` are those permissions.
 public struct ClientCredentialsGrant: TokenGrant {

@@ -37,7 +37,7 @@ public struct TokenResponse: Sendable, Codable, Equatable {
 public struct IssuerSettings: Sendable {
     /// `iss` of every token: the public URL of this deployment.
     public let issuer: String
-    /// `aud` of access tokens: the platform, whose APIs the app calls (SPEC §2).
+    /// `aud` of access tokens: the platform, whose APIs the app calls (docs/seed-model.md §2).
     public let audience: String
     /// Access tokens are short-lived: revocation reaches a resource server that does not
     /// introspect within this time.

@@ -1,7 +1,7 @@
 import Hummingbird
 import LatchkeyCore
 
-/// Apps and their review: `/api/v1/apps…` and the operators' queue (SPEC §1 "Apps").
+/// Apps and their review: `/api/v1/apps…` and the operators' queue (docs/seed-model.md §1 "Apps").
 struct AppController {
     let catalog: AppCatalog
     let outbox: any EventOutbox

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LatchkeyCore
 
-/// Client IDs and their secrets: `/api/v1/clients…` (SPEC §1).
+/// Client IDs and their secrets: `/api/v1/clients…` (docs/seed-model.md §1).
 struct ClientController {
     let registry: ClientRegistry
     let clock: Clock

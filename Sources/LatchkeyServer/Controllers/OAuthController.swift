@@ -35,7 +35,7 @@ struct OAuthController {
         router.get(".well-known/oauth-authorization-server", use: serverMetadata)
         router.get(".well-known/openid-configuration", use: serverMetadata)
         router.get(".well-known/jwks.json", use: jwks)
-        // The ACS low-trust profile (SPEC §2): the realm-less token endpoint is what context
+        // The ACS low-trust profile (docs/seed-model.md §2): the realm-less token endpoint is what context
         // tokens name; clients that know the realm insert it before the path.
         router.post("tokens/OAuth/2", use: acsToken)
         router.post(":realm/tokens/OAuth/2", use: acsToken)

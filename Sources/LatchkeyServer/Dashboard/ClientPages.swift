@@ -3,7 +3,7 @@ import Hummingbird
 import LatchkeyCore
 
 /// The APPS tab's client ids: list, the ADD A CLIENT ID wizard, the Client ID summary page and
-/// its secrets (SPEC §1; the seed's pages and dialogs).
+/// its secrets (docs/seed-model.md §1; the seed's pages and dialogs).
 struct ClientPages {
     let registry: ClientRegistry
     let pages: Pages

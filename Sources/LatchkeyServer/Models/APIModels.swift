@@ -126,7 +126,7 @@ struct SecretResponse: Encodable {
     }
 }
 
-/// A new secret: the only response that carries `value` (SPEC §1).
+/// A new secret: the only response that carries `value` (docs/seed-model.md §1).
 struct NewSecretResponse: ResponseEncodable {
     let id: String
     let value: String

@@ -70,7 +70,7 @@ struct AuthorizePages {
         }
         let tenantAccess = try await access.access(appID: app.id, tenantID: user.tenantID)
         guard let tenant = tenantAccess.tenant else { return problem("Your organization no longer exists.", context: context) }
-        // SPEC §1 "Regions": a clear page, never a redirect carrying a code.
+        // docs/seed-model.md §1 "Regions": a clear page, never a redirect carrying a code.
         let availability = authorization.client.registration.availability
         guard tenant.region.admits(availability) else {
             return problem(

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LatchkeyCore
 
-/// The consent dialog (SPEC §1): the app, its publisher and each permission in words, offered
+/// The consent dialog (docs/seed-model.md §1): the app, its publisher and each permission in words, offered
 /// to admins for their whole organization. Sign-in (`/oauth2/authorize`) and launch
 /// (`/apps/{id}/launch`) both ask with it; the form posts back to `action` with `hidden`.
 struct ConsentPage {

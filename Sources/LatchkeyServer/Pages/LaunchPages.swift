@@ -5,7 +5,7 @@ import LatchkeyCore
 import LatchkeyOAuth
 import Mustache
 
-/// Opening an app (SPEC §2; ACS-WIRE §6.1): a user of a tenant where the app is installed is
+/// Opening an app (docs/seed-model.md §2; docs/acs-wire.md §6.1): a user of a tenant where the app is installed is
 /// sent to the app's redirect URL by a form their browser posts, carrying a context token signed
 /// with the app's signing secret. `GET /apps/{id}/launch` from the user's apps page, and
 /// `GET /_layouts/15/AppRedirect.aspx?client_id=…&redirect_uri=…` for an app that asks for a

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Posts queued app events to the apps' events URLs (SPEC §4), signed with the app's Client ID's
+/// Posts queued app events to the apps' events URLs (docs/seed-model.md §4), signed with the app's Client ID's
 /// signing secret at the moment of each attempt, and expiry notices to sellers' webhook URLs,
 /// signed with the webhook's secret; retries failures with backoff. Every attempt and its
 /// outcome goes to the seller's audit log and shows on the app's (or the notices) page. Any
