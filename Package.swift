@@ -35,11 +35,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
+        // The wire contract the server and both kits share: principals, bearer credentials,
+        // base64url, hex and GUID text. Foundation only.
+        .target(name: "LatchkeyWire", swiftSettings: strict),
         // The seed's rules: pure values and functions, no web framework, no SQL.
         .target(
             name: "LatchkeyCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto")
+                "LatchkeyWire",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -62,6 +66,7 @@ let package = Package(
         .target(
             name: "LatchkeyOAuth",
             dependencies: [
+                "LatchkeyWire",
                 "LatchkeyCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -73,6 +78,7 @@ let package = Package(
         .target(
             name: "LatchkeyServer",
             dependencies: [
+                "LatchkeyWire",
                 "LatchkeyCore",
                 "LatchkeyStorage",
                 "LatchkeyOAuth",
@@ -99,6 +105,7 @@ let package = Package(
         .target(
             name: "LatchkeyResourceKit",
             dependencies: [
+                "LatchkeyWire",
                 "LatchkeyHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -109,6 +116,7 @@ let package = Package(
         .target(
             name: "LatchkeyAppKit",
             dependencies: [
+                "LatchkeyWire",
                 "LatchkeyHTTP",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -152,9 +160,11 @@ let package = Package(
             dependencies: ["LatchkeyOAuth", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: strict
         ),
+        .testTarget(name: "LatchkeyWireTests", dependencies: ["LatchkeyWire"], swiftSettings: strict),
         .testTarget(
             name: "LatchkeyServerTests",
             dependencies: [
+                "LatchkeyWire",
                 "LatchkeyServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

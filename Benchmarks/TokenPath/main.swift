@@ -6,6 +6,7 @@ import Crypto
 import Foundation
 import LatchkeyCore
 import LatchkeyOAuth
+import LatchkeyWire
 
 struct NoUses: SecretUseSink {
     func recordUse(secretID: String, at moment: Date) {}
@@ -82,7 +83,7 @@ enum TokenPathBenchmark {
         )
         let form = "grant_type=client_credentials&tenant=\(tenant.id)"
         let authorization = "Basic " + Data("\(client.id):\(generated.value)".utf8).base64EncodedString()
-        let claims = AccessTokenClaims(iss: "http://127.0.0.1:8080", sub: client.id.rawValue, aud: IssuerSettings.platformPrincipal, exp: 2, iat: 1, jti: "j", clientID: client.id.rawValue)
+        let claims = AccessTokenClaims(iss: "http://127.0.0.1:8080", sub: client.id.rawValue, aud: ACSPrincipal.platform, exp: 2, iat: 1, jti: "j", clientID: client.id.rawValue)
         let key = P256.Signing.PrivateKey()
         let message = Data(repeating: 7, count: 400)
 

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import LatchkeyWire
 
 /// A context token (the `SPAppToken` of a launch) that passed validation: what an app reads
 /// from it to act for the user who opened it.
@@ -97,13 +98,13 @@ public struct ContextTokenValidator: Sendable {
         guard let at = claims.iss.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
         let realm = String(claims.iss[claims.iss.index(after: at)...])
         // docs/apps.md (the context token's claims): the token service issues it, for the platform, in one realm.
-        guard claims.iss.lowercased() == "\(Self.tokenServicePrincipal)@\(realm.lowercased())", UUID(uuidString: realm) != nil else {
+        guard claims.iss.lowercased() == ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm.lowercased()), UUID(uuidString: realm) != nil else {
             throw .wrongIssuer("iss is \(claims.iss)")
         }
-        guard claims.appctxsender.lowercased() == "\(Self.platformPrincipal)@\(realm.lowercased())" else {
+        guard claims.appctxsender.lowercased() == ACSPrincipal.name(ACSPrincipal.platform, realm: realm.lowercased()) else {
             throw .wrongIssuer("appctxsender is \(claims.appctxsender)")
         }
-        let expected = "\(clientID)/\(host.lowercased())@\(realm)"
+        let expected = ACSPrincipal.name(clientID, host: host.lowercased(), realm: realm)
         guard claims.aud.lowercased() == expected else { throw .wrongAudience(expected: expected, found: claims.aud) }
         let moment = now()
         let notBefore = Date(timeIntervalSince1970: TimeInterval(claims.nbf.value))
@@ -121,13 +122,8 @@ public struct ContextTokenValidator: Sendable {
         )
     }
 
-    static let tokenServicePrincipal = "00000001-0000-0000-c000-000000000000"
-    static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
-
     static func decode(_ part: Substring) -> Data? {
-        var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        text += String(repeating: "=", count: (4 - text.count % 4) % 4)
-        return Data(base64Encoded: text)
+        Data(base64URL: part)
     }
 
     /// The claims of docs/acs-wire.md §6.2. `nbf` and `exp` are numbers, or numeric strings in the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyWire
 
 /// An event Latchkey posted to the app's events URL, after its signature was checked.
 public struct AppEvent: Sendable, Decodable {
@@ -91,27 +92,10 @@ public struct EventVerifier: Sendable {
         return decoded
     }
 
-    /// 64 hex digits as 32 bytes, read byte by byte: a header is untrusted text, and stepping
-    /// through it by Characters (where `é` may be one or two) could run past its end.
+    /// 64 hex digits as 32 bytes.
     static func hex(_ text: String) -> Data? {
-        let digits = Array(text.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        for index in stride(from: 0, to: 64, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
+        guard text.utf8.count == 64, let bytes = Hex.decode(text) else { return nil }
         return Data(bytes)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyHTTP
+import LatchkeyWire
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -35,7 +36,6 @@ public struct TokenServiceClient: Sendable {
     let clientSecret: String
     let session: URLSession
 
-    public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
 
     /// `clientSecret`: any active secret of the Client ID, as issued.
     public init(clientID: String, clientSecret: String, session: URLSession = .shared) {
@@ -65,7 +65,7 @@ public struct TokenServiceClient: Sendable {
     }
 
     private func request(_ endpoint: URL, realm: String, resourceHost: String, grant: [(String, String)]) async throws -> AccessToken {
-        let resource = "\(Self.platformPrincipal)/\(resourceHost.lowercased())@\(realm)"
+        let resource = ACSPrincipal.name(ACSPrincipal.platform, host: resourceHost.lowercased(), realm: realm)
         let fields = grant + [("client_id", "\(clientID)@\(realm)"), ("client_secret", clientSecret), ("resource", resource)]
         var request = URLRequest(url: endpoint)
         request.httpMethod = "POST"

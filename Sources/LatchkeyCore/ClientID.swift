@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyWire
 
 /// An OAuth Client ID: a GUID, always written in lowercase (docs/seed-model.md §1).
 public struct ClientID: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -43,48 +44,5 @@ public enum ObjectID {
     /// The canonical form of a GUID path parameter, or `nil` when it is not one.
     public static func canonical(_ text: some StringProtocol) -> String? {
         GUIDText.canonical(text)
-    }
-}
-
-/// GUID text without Foundation's formatted I/O, which the token endpoint paid for on every
-/// request (sscanf to parse, printf to print).
-enum GUIDText {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Lowercase `8-4-4-4-12` hex, or `nil` when `text` is not a GUID.
-    static func canonical(_ text: some StringProtocol) -> String? {
-        var bytes = [UInt8](repeating: 0, count: 36)
-        var index = 0
-        for byte in text.utf8 {
-            guard index < 36 else { return nil }
-            switch byte {
-            case UInt8(ascii: "-") where index == 8 || index == 13 || index == 18 || index == 23:
-                bytes[index] = byte
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"):
-                guard index != 8 && index != 13 && index != 18 && index != 23 else { return nil }
-                bytes[index] = byte
-            case UInt8(ascii: "A")...UInt8(ascii: "F"):
-                guard index != 8 && index != 13 && index != 18 && index != 23 else { return nil }
-                bytes[index] = byte + 32
-            default:
-                return nil
-            }
-            index += 1
-        }
-        guard index == 36 else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func format(_ uuid: UUID) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(36)
-        withUnsafeBytes(of: uuid.uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0f)])
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyWire
 
 /// A freshly generated client secret: the only moment its value exists in clear.
 public struct GeneratedSecret: Sendable {
@@ -50,16 +51,7 @@ public struct SecretDigest: Hashable, Sendable {
 
     /// Lowercase hex, written by hand: `String(format:)` per byte was an eighth of a whole
     /// authorization flow's time.
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public var hex: String { Hex.encode(bytes) }
 
     /// Compares every byte whatever the first difference, so timing tells nothing of the value.
     public func constantTimeEquals(_ other: SecretDigest) -> Bool {

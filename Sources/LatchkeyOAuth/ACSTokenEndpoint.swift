@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// The token endpoint of the ACS "low-trust" profile (docs/seed-model.md §2; docs/acs-wire.md §4), at
 /// `POST /{realm}/tokens/OAuth/2` and `POST /tokens/OAuth/2`, for apps written for the seed's
@@ -20,8 +21,6 @@ public struct ACSTokenEndpoint: Sendable {
     let revoked: RevokedAccessTokens
     let clock: Clock
 
-    public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
-    public static let tokenServicePrincipal = "00000001-0000-0000-c000-000000000000"
     static let grantTypes = ["client_credentials", "refresh_token", "authorization_code"]
 
     public init(
@@ -40,32 +39,6 @@ public struct ACSTokenEndpoint: Sendable {
         self.clock = clock
     }
 
-    /// A principal string, `{id}[/{host}]@{realm}` (docs/acs-wire.md §0), or a bare id.
-    struct Principal: Equatable {
-        let id: String
-        let host: String?
-        let realm: String?
-
-        init?(_ text: String) {
-            var rest = Substring(text)
-            var realm: String?
-            if let at = rest.lastIndex(of: "@") {
-                guard let parsed = ObjectID.canonical(rest[rest.index(after: at)...]) else { return nil }
-                realm = parsed
-                rest = rest[..<at]
-            }
-            var host: String?
-            if let slash = rest.firstIndex(of: "/") {
-                host = String(rest[rest.index(after: slash)...]).lowercased()
-                rest = rest[..<slash]
-                guard host?.isEmpty == false else { return nil }
-            }
-            self.id = String(rest).lowercased()
-            self.host = host
-            self.realm = realm
-        }
-    }
-
     public func respond(form: FormParameters, pathRealm: String?) async throws -> String {
         let supported = Self.grantTypes.joined(separator: ", ")
         guard let grantType = try form.value("grant_type") else {
@@ -74,17 +47,17 @@ public struct ACSTokenEndpoint: Sendable {
         guard Self.grantTypes.contains(grantType) else {
             throw OAuthError(.unsupportedGrantType, "grant_type \(grantType) is not supported at this endpoint; use \(supported), or /oauth2/token.")
         }
-        guard let clientText = try form.value("client_id"), let client = Principal(clientText) else {
+        guard let clientText = try form.value("client_id"), let client = PrincipalName(clientText) else {
             throw OAuthError(.invalidClient, "client_id is missing or not {client id}[/{host}]@{realm}.")
         }
         guard let resourceText = try form.value("resource") else {
-            throw OAuthError(.invalidRequest, "resource is missing: send 00000003-0000-0ff1-ce00-000000000000/{host}@{realm}.")
+            throw OAuthError(.invalidRequest, "resource is missing: send \(ACSPrincipal.platform)/{host}@{realm}.")
         }
-        guard let resource = Principal(resourceText), resource.id == Self.platformPrincipal, let host = resource.host else {
-            throw OAuthError(.invalidRequest, "resource must be 00000003-0000-0ff1-ce00-000000000000/{host}@{realm}, not \(resourceText).")
+        guard let resource = PrincipalName(resourceText), resource.id == ACSPrincipal.platform, let host = resource.host else {
+            throw OAuthError(.invalidRequest, "resource must be \(ACSPrincipal.platform)/{host}@{realm}, not \(resourceText).")
         }
         // docs/acs-wire.md §4.3: `scope`, when sent, repeats the resource; anything else is refused.
-        if let scope = try form.value("scope"), Principal(scope)?.id != Self.platformPrincipal {
+        if let scope = try form.value("scope"), PrincipalName(scope)?.id != ACSPrincipal.platform {
             throw OAuthError(.invalidScope, "scope must be the resource or left out.")
         }
         var refresh: ACSRefreshToken?
@@ -111,7 +84,7 @@ public struct ACSTokenEndpoint: Sendable {
         }
         let credentials = ClientCredentials(clientID: client.id, secretCandidates: [try form.value("client_secret") ?? ""], method: .clientSecretPost)
         let registered = try await authenticator.authenticate(credentials)
-        let audience = "\(Self.platformPrincipal)/\(host)@\(realm)"
+        let audience = ACSPrincipal.name(ACSPrincipal.platform, host: host, realm: realm)
 
         switch grantType {
         case "client_credentials":
@@ -166,8 +139,8 @@ public struct ACSTokenEndpoint: Sendable {
         ])
         let head = JSONText.object([
             "version": .string("1.0"), "name": .string("Latchkey"), "realm": .token(realm), "serviceName": .string("Latchkey token service"),
-            "issuer": .string("\(tokenServicePrincipal)@\(realm)"),
+            "issuer": .string(ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm)),
         ])
-        return String(head.dropLast()) + ",\"allowedAudiences\":[\"\(platformPrincipal)/*@\(realm)\"],\"endpoints\":[\(endpoint)],\"keys\":[]}"
+        return String(head.dropLast()) + ",\"allowedAudiences\":[\"\(ACSPrincipal.name(ACSPrincipal.platform, host: "*", realm: realm))\"],\"endpoints\":[\(endpoint)],\"keys\":[]}"
     }
 }

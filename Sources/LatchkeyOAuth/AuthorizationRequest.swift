@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// An authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1),
 /// checked in two steps: first the client and its redirect URI, after which errors can go back

@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// What one of Latchkey's own endpoints accepts as a bearer token (RFC 6750): the audience the
 /// token must name, the permission it must carry, and whether an app's token for itself will do.
@@ -45,12 +46,12 @@ public struct BearerRequirement: Sendable, Equatable {
 /// own token.
 public enum BearerEndpoints {
     public static let userInfo = BearerRequirement(
-        routes: ["GET /oauth2/userinfo", "POST /oauth2/userinfo"], audience: IssuerSettings.platformPrincipal, scope: "openid", acceptsAppOnly: false
+        routes: ["GET /oauth2/userinfo", "POST /oauth2/userinfo"], audience: ACSPrincipal.platform, scope: "openid", acceptsAppOnly: false
     )
     /// A user's consents to every app: only a token the user granted `Consents.ReadWrite`. An app
     /// ends its own grant with RFC 7009 on its refresh token, which needs no such permission.
     public static let myConsents = BearerRequirement(
-        routes: ["GET /api/v1/me/consents", "DELETE /api/v1/me/consents/{appId}"], audience: IssuerSettings.platformPrincipal,
+        routes: ["GET /api/v1/me/consents", "DELETE /api/v1/me/consents/{appId}"], audience: ACSPrincipal.platform,
         scope: Permission.consentsReadWrite, acceptsAppOnly: false
     )
 

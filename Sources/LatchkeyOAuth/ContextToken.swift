@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// The refresh token of the ACS profile: what a context token carries and the ACS authorization
 /// code grant returns. Apps written for that profile keep it and present it again and again
@@ -110,9 +111,9 @@ public struct ContextTokenIssuer: Sendable {
         // The claims in the order of the documented example; nbf and exp as numbers (§6.4).
         let payload = JSONText.object([
             "aud": .string("\(client.id.rawValue)/\(client.registration.appDomain.description)@\(realm)"),
-            "iss": .string("\(ACSTokenEndpoint.tokenServicePrincipal)@\(realm)"),
+            "iss": .string(ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm)),
             "nbf": .integer(now), "exp": .integer(now + Self.lifetime),
-            "appctxsender": .string("\(ACSTokenEndpoint.platformPrincipal)@\(realm)"),
+            "appctxsender": .string(ACSPrincipal.name(ACSPrincipal.platform, realm: realm)),
             "appctx": .string(context),
             "refreshtoken": .string(refresh),
             "isbrowserhostedapp": .string("true"),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import LatchkeyWire
 import Synchronization
 import _CryptoExtras
 
@@ -194,37 +195,4 @@ public final class TokenSigner: Sendable {
         case notAnAccessToken
         case badSignature
     }
-}
-
-extension Data {
-    /// base64url without padding (RFC 7515 §2).
-    init?(base64URL text: some StringProtocol) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
-    }
-}
-
-extension Collection<UInt8> {
-    /// base64url without padding (RFC 7515 §2), straight from the bytes: the token endpoint does
-    /// this three times per token, and string replacement on base64 text was a visible cost.
-    func base64URLEncoded() -> String {
-        let alphabet = Base64URL.alphabet
-        var output: [UInt8] = []
-        output.reserveCapacity((count * 4 + 2) / 3)
-        var iterator = makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            output.append(alphabet[Int(first >> 2)])
-            output.append(alphabet[Int((first & 0x03) << 4 | (second ?? 0) >> 4)])
-            if let second { output.append(alphabet[Int((second & 0x0f) << 2 | (third ?? 0) >> 6)]) }
-            if let third { output.append(alphabet[Int(third & 0x3f)]) }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-}
-
-enum Base64URL {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// `GET|POST /oauth2/userinfo` (OpenID Connect Core §5.3): the claims the user consented to.
 public struct UserInfoEndpoint: Sendable {
@@ -18,7 +19,7 @@ public struct UserInfoEndpoint: Sendable {
         if authorization != nil && inForm != nil {
             throw OAuthError(.invalidRequest, "Send the access token once: in the Authorization header or as access_token in the body, not both.")
         }
-        let token = inForm ?? Self.bearerToken(authorization)
+        let token = inForm ?? BearerCredential.token(in: authorization)
         if token == nil, authorization != nil {
             throw OAuthError(.invalidRequest, "The Authorization header must be Bearer <token>.")
         }
@@ -30,16 +31,5 @@ public struct UserInfoEndpoint: Sendable {
         if claims.scopes.contains("email") { info["email"] = user.email }
         if claims.scopes.contains("profile") { info["name"] = user.displayName }
         return info
-    }
-}
-
-extension UserInfoEndpoint {
-    /// The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or `nil`.
-    public static func bearerToken(_ header: String?) -> String? {
-        guard let header else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].drop { $0 == " " }
-        return token.isEmpty ? nil : String(token)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import LatchkeyHTTP
+import LatchkeyWire
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -64,7 +65,7 @@ public final class AccessTokenVerifier: Sendable {
         public var unknownKeyRefetchInterval: TimeInterval = 30
 
         public init(
-            issuer: String, audience: String = "00000003-0000-0ff1-ce00-000000000000",
+            issuer: String, audience: String = ACSPrincipal.platform,
             introspection: (clientID: String, clientSecret: String)? = nil, leeway: TimeInterval = 60, keySetLifetime: TimeInterval = 300
         ) {
             let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -238,27 +239,11 @@ public final class AccessTokenVerifier: Sendable {
 
     static func parse(_ token: String) -> JWS? {
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = base64URL(parts[0]), let payload = base64URL(parts[1]), let signature = base64URL(parts[2]),
+        guard parts.count == 3, let header = Data(base64URL: Substring(parts[0])), let payload = Data(base64URL: Substring(parts[1])), let signature = Data(base64URL: Substring(parts[2])),
             let object = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any], let kid = object["kid"] as? String,
             let alg = object["alg"] as? String, (object["typ"] as? String)?.lowercased() == "at+jwt"
         else { return nil }
         return JWS(kid: kid, alg: alg, payload: payload, signature: signature, signingInput: Array(token.utf8.prefix(parts[0].count + 1 + parts[1].count)))
-    }
-
-    /// base64url without padding (RFC 7515 §2), byte by byte.
-    static func base64URL(_ text: Substring.UTF8View.SubSequence) -> Data? {
-        var base64 = [UInt8]()
-        base64.reserveCapacity(text.count + 3)
-        for byte in text {
-            switch byte {
-            case UInt8(ascii: "-"): base64.append(UInt8(ascii: "+"))
-            case UInt8(ascii: "_"): base64.append(UInt8(ascii: "/"))
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): base64.append(byte)
-            default: return nil
-            }
-        }
-        base64 += Array(repeating: UInt8(ascii: "="), count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: Data(base64))
     }
 
     /// RFC 7662 §2.2: `active` is the only member that matters here.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LatchkeyWire
 
 /// A request context that carries the caller's verified token.
 public protocol AccessTokenRequestContext: RequestContext {
@@ -20,9 +21,7 @@ public struct BearerTokenMiddleware<Context: AccessTokenRequestContext>: RouterM
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-            case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty
-        else {
+        guard let token = BearerCredential.token(in: request.headers[.authorization]) else {
             throw BearerError.challenge(realm: realm, error: nil, description: "Send an access token from Latchkey as Authorization: Bearer <token>.")
         }
         var context = context

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LatchkeyWire
 
 /// Realm discovery of the ACS profile (docs/seed-model.md §2; docs/acs-wire.md §2): a request whose
 /// `Authorization` is missing, `Bearer` or `Bearer ` (GET, HEAD or POST alike) is answered 401
@@ -10,8 +11,8 @@ public struct RealmChallengeMiddleware<Context: RequestContext>: RouterMiddlewar
     let challenge: String
 
     public init(realm: String, authorizationURI: String? = nil) {
-        var value = "Bearer realm=\"\(realm.lowercased())\",client_id=\"00000003-0000-0ff1-ce00-000000000000\","
-            + "trusted_issuers=\"00000001-0000-0000-c000-000000000000@*\""
+        var value = "Bearer realm=\"\(realm.lowercased())\",client_id=\"\(ACSPrincipal.platform)\","
+            + "trusted_issuers=\"\(ACSPrincipal.name(ACSPrincipal.tokenService, realm: "*"))\""
         if let authorizationURI { value += ",authorization_uri=\"\(authorizationURI)\"" }
         self.challenge = value
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
 import LatchkeyStorage
+import LatchkeyWire
 import Prometheus
 import Synchronization
 
@@ -136,7 +137,7 @@ struct MetricsController {
     func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
         router.get("metrics") { request, _ in
             if let token = latchkey.configuration.metricsToken {
-                let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+                let given = BearerCredential.token(in: request.headers[.authorization]) ?? ""
                 guard SecretDigest(of: given).constantTimeEquals(SecretDigest(of: token)) else {
                     return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""])
                 }

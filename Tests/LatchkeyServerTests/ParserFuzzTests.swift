@@ -4,6 +4,7 @@ import LatchkeyAppKit
 import LatchkeyCore
 @testable import LatchkeyOAuth
 @testable import LatchkeyResourceKit
+import LatchkeyWire
 import Testing
 
 /// A seeded generator (SplitMix64), so that a failing run can be replayed with its seed.
@@ -149,7 +150,7 @@ struct ParserFuzzTests {
         let basic = "Basic " + Data("11111111-2222-3333-4444-555555555555:\(Self.secret)".utf8).base64EncodedString()
         let empty = try FormParameters("")
         try await run("authorization headers", samples: ["Bearer abc.def.ghi", "bearer  token", basic, "Basic Og==", "Basic", "Bearer "]) { header in
-            _ = UserInfoEndpoint.bearerToken(header)
+            _ = BearerCredential.token(in: header)
             _ = try? ClientCredentials.extract(authorization: header, form: empty)
         }
     }
@@ -161,7 +162,7 @@ struct ParserFuzzTests {
                 _ = try? form.value("client_id")
                 _ = form.all
             }
-            _ = ACSTokenEndpoint.Principal(text)
+            _ = PrincipalName(text)
             _ = FormParameters.formDecode(text)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 
 /// A successful token response (RFC 6749 §5.1).
 public struct TokenResponse: Sendable, Codable, Equatable {
@@ -44,9 +45,8 @@ public struct IssuerSettings: Sendable {
     public let accessTokenLifetime: Int
     public let idTokenLifetime: Int
 
-    public static let platformPrincipal = "00000003-0000-0ff1-ce00-000000000000"
 
-    public init(issuer: String, audience: String = IssuerSettings.platformPrincipal, accessTokenLifetime: Int = 3600, idTokenLifetime: Int = 3600) {
+    public init(issuer: String, audience: String = ACSPrincipal.platform, accessTokenLifetime: Int = 3600, idTokenLifetime: Int = 3600) {
         self.issuer = issuer
         self.audience = audience
         self.accessTokenLifetime = accessTokenLifetime

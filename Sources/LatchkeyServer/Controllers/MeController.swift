@@ -1,6 +1,7 @@
 import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
+import LatchkeyWire
 
 /// `GET/DELETE /api/v1/me/consents…`: a platform user sees and revokes the consents they gave,
 /// through an app they granted `Consents.ReadWrite` (`BearerEndpoints.myConsents`).
@@ -15,7 +16,7 @@ struct MeController {
 
     private func user(_ request: Request) async throws -> PlatformUser {
         do {
-            let claims = try await BearerEndpoints.myConsents.admit(UserInfoEndpoint.bearerToken(request.headers[.authorization]), validator: validator)
+            let claims = try await BearerEndpoints.myConsents.admit(BearerCredential.token(in: request.headers[.authorization]), validator: validator)
             guard let user = try await directory.user(claims.sub) else {
                 throw OAuthError(.invalidToken, "The user of this access token no longer exists.")
             }

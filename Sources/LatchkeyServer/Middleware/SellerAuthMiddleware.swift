@@ -1,5 +1,6 @@
 import Hummingbird
 import LatchkeyCore
+import LatchkeyWire
 
 /// Resolves `Authorization: Bearer <seller API token>` to the seller, or answers 401.
 struct SellerAuthMiddleware: RouterMiddleware {
@@ -7,11 +8,9 @@ struct SellerAuthMiddleware: RouterMiddleware {
     let accounts: SellerAccounts
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else { throw APIError.unauthenticated }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let found = try await accounts.seller(forToken: String(parts[1]).trimmingCharacters(in: .whitespaces))
-        else { throw APIError.unauthenticated }
+        guard let token = BearerCredential.token(in: request.headers[.authorization]), let found = try await accounts.seller(forToken: token) else {
+            throw APIError.unauthenticated
+        }
         var context = context
         context.seller = found.seller
         context.apiTokenID = found.tokenID

@@ -1,0 +1,51 @@
+import Foundation
+import LatchkeyWire
+import Testing
+
+/// The wire contract the server and both kits read and write with one implementation.
+@Suite("The wire contract: principals, bearer credentials, codecs")
+struct WireTests {
+    let realm = "3b5d1d3b-1111-2222-3333-444455556666"
+
+    @Test func principalStringsRoundTrip() throws {
+        let name = ACSPrincipal.name(ACSPrincipal.platform, host: "contoso.example:8443", realm: realm)
+        #expect(name == "00000003-0000-0ff1-ce00-000000000000/contoso.example:8443@\(realm)")
+        let parsed = try #require(PrincipalName(name))
+        #expect(parsed == PrincipalName("00000003-0000-0FF1-CE00-000000000000/Contoso.Example:8443@\(realm.uppercased())"))
+        #expect(parsed.id == ACSPrincipal.platform && parsed.host == "contoso.example:8443" && parsed.realm == realm)
+        #expect(ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm) == "00000001-0000-0000-c000-000000000000@\(realm)")
+        let bare = try #require(PrincipalName("5f0c1a2b-0000-4000-8000-000000000001"))
+        #expect(bare.host == nil && bare.realm == nil)
+        #expect(PrincipalName("id@not-a-guid") == nil, "the realm is a GUID")
+        #expect(PrincipalName("id/@\(realm)") == nil, "an empty host is refused")
+    }
+
+    @Test func bearerCredentialsAreReadOneWay() {
+        #expect(BearerCredential.token(in: "Bearer abc.def") == "abc.def")
+        #expect(BearerCredential.token(in: "bearer abc") == "abc", "the scheme is case-insensitive (RFC 7235 §2.1)")
+        #expect(BearerCredential.token(in: "BEARER   abc  ") == "abc")
+        for refused in [nil, "", "Bearer", "Bearer ", "Bearer    ", "Basic abc", "Bearerabc"] as [String?] {
+            #expect(BearerCredential.token(in: refused) == nil, "\(refused ?? "nil")")
+        }
+    }
+
+    @Test func base64URLIsStrict() throws {
+        let bytes: [UInt8] = [0xfb, 0xff, 0x00, 0x3e]
+        #expect(bytes.base64URLEncoded() == "-_8APg")
+        #expect(try #require(Data(base64URL: "-_8APg")) == Data(bytes))
+        for refused in ["+/8APg", "-_8APg==", "-_8 APg", "-_8APg\n"] {
+            #expect(Data(base64URL: refused) == nil, "\(refused)")
+        }
+        #expect(Data(base64URL: "")?.isEmpty == true)
+    }
+
+    @Test func hexAndGUIDText() {
+        #expect(Hex.encode([0x00, 0xab, 0xff]) == "00abff")
+        #expect(Hex.decode("00ABff") == [0x00, 0xab, 0xff])
+        #expect(Hex.decode("abc") == nil && Hex.decode("zz") == nil && Hex.decode("é0") == nil)
+        #expect(GUIDText.canonical("3B5D1D3B-1111-2222-3333-444455556666") == realm)
+        #expect(GUIDText.canonical("3b5d1d3b11112222333344445555666") == nil)
+        let uuid = UUID()
+        #expect(GUIDText.format(uuid) == uuid.uuidString.lowercased())
+    }
+}
