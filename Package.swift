@@ -36,8 +36,8 @@ let package = Package(
     ],
     targets: [
         // The wire contract the server and both kits share: principals, bearer credentials,
-        // base64url, hex and GUID text. Foundation only.
-        .target(name: "LatchkeyWire", swiftSettings: strict),
+        // base64url, hex and GUID text, the event signature. Foundation and Crypto only.
+        .target(name: "LatchkeyWire", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // The seed's rules: pure values and functions, no web framework, no SQL.
         .target(
             name: "LatchkeyCore",

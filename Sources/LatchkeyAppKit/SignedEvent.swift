@@ -75,27 +75,13 @@ public struct EventVerifier: Sendable {
 
     private func decode<Body: Decodable>(_ type: Body.Type, body: Data, signature: String?) throws(EventSignatureError) -> Body {
         guard let signature, !signature.isEmpty else { throw .missingSignature }
-        var timestamp: Int?
-        var codes: [Data] = []
-        for part in signature.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2 else { throw .malformedSignature(signature) }
-            if pair[0] == "t" { timestamp = Int(pair[1]) }
-            if pair[0] == "v1", let code = Self.hex(pair[1]) { codes.append(code) }
-        }
-        guard let timestamp, !codes.isEmpty else { throw .malformedSignature(signature) }
+        guard let (timestamp, codes) = EventSignature.parse(signature) else { throw .malformedSignature(signature) }
         guard abs(now().timeIntervalSince1970 - TimeInterval(timestamp)) <= tolerance else { throw .staleTimestamp(timestamp) }
-        let signed = Data("\(timestamp).".utf8) + body
+        let signed = EventSignature.signedBytes(body: body, timestamp: timestamp)
         let valid = keys.contains { key in codes.contains { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: signed, using: key) } }
         guard valid else { throw .badSignature(secretsTried: keys.count) }
         guard let decoded = try? JSONDecoder().decode(Body.self, from: body) else { throw .malformedBody }
         return decoded
-    }
-
-    /// 64 hex digits as 32 bytes.
-    static func hex(_ text: String) -> Data? {
-        guard text.utf8.count == 64, let bytes = Hex.decode(text) else { return nil }
-        return Data(bytes)
     }
 }
 

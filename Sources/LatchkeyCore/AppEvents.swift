@@ -126,15 +126,3 @@ public protocol EventOutbox: Sendable {
     /// An app's deliveries, newest first.
     func deliveries(appID: String, limit: Int) async throws -> [EventDelivery]
 }
-
-/// The `Latchkey-Signature` header of an event: `t={unix seconds},v1={hex HMAC-SHA256}` over
-/// `"{t}.{body}"`, keyed with the base64-decoded signing secret (the key context tokens are
-/// signed with). The timestamp is signed too, so a receiver can refuse old deliveries replayed.
-public enum EventSignature {
-    public static let header = "Latchkey-Signature"
-
-    public static func sign(body: String, key: [UInt8], timestamp: Int) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: key))
-        return "t=\(timestamp),v1=" + SecretDigest(bytes: Array(code)).hex
-    }
-}

@@ -48,4 +48,17 @@ struct WireTests {
         let uuid = UUID()
         #expect(GUIDText.format(uuid) == uuid.uuidString.lowercased())
     }
+
+    @Test func eventSignaturesParseAsTheyAreWritten() throws {
+        let key = Array(repeating: UInt8(7), count: 32)
+        let header = EventSignature.sign(body: #"{"id":"e1"}"#, key: key, timestamp: 1_764_432_000)
+        let (timestamp, codes) = try #require(EventSignature.parse(header))
+        #expect(timestamp == 1_764_432_000 && codes.count == 1 && codes[0].count == 32)
+        #expect(header == "t=1764432000,v1=" + Hex.encode(codes[0]))
+        // A second code (a receiver holding two secrets sees both), spaces, unknown names: read.
+        #expect(EventSignature.parse("t=5, v1=\(Hex.encode(codes[0])), v0=x, v1=\(Hex.encode(codes[0]))")?.codes.count == 2)
+        for malformed in ["", "t=5", "v1=\(Hex.encode(codes[0]))", "t=5,v1=abc", "t=5,junk,v1=\(Hex.encode(codes[0]))", "t=x,v1=\(Hex.encode(codes[0]))"] {
+            #expect(EventSignature.parse(malformed) == nil, "\(malformed)")
+        }
+    }
 }

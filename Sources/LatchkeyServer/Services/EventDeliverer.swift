@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyWire
 import Logging
 import NIOCore
 import NIOPosix
