@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyHTTP
+import LatchkeyWire
 import Synchronization
 
 #if canImport(FoundationNetworking)
@@ -12,31 +13,21 @@ import FoundationNetworking
 /// call. Run `run()` for the server's lifetime (a task or a service) and hand the feed to
 /// `AccessTokenVerifier.Configuration.revocations`.
 public final class RevocationFeed: Sendable {
-    struct Rule: Sendable {
-        let created: Double
-        let jti: String?
-        let clientID: String?
-        let tenantID: String?
-        let subject: String?
-        let secretID: String?
-        let issuedBefore: Double
-    }
-
     /// The rules kept, by id, and indexed by the most selective field each names (`jti`, else
     /// the client, else the tenant, else the subject), so that a check reads a few buckets
     /// instead of every rule.
     private struct State {
-        var rules: [String: Rule] = [:]
-        var byToken: [String: [String: Rule]] = [:]
-        var byClient: [String: [String: Rule]] = [:]
-        var byTenant: [String: [String: Rule]] = [:]
-        var bySubject: [String: [String: Rule]] = [:]
+        var rules: [String: RevocationEntry] = [:]
+        var byToken: [String: [String: RevocationEntry]] = [:]
+        var byClient: [String: [String: RevocationEntry]] = [:]
+        var byTenant: [String: [String: RevocationEntry]] = [:]
+        var bySubject: [String: [String: RevocationEntry]] = [:]
         var cursor: String?
         var lastAnswer: ContinuousClock.Instant?
         /// Whether the last answer said no more rules waited.
         var caughtUp = false
 
-        mutating func add(_ id: String, _ rule: Rule) {
+        mutating func add(_ id: String, _ rule: RevocationEntry) {
             rules[id] = rule
             if let jti = rule.jti {
                 byToken[jti, default: [:]][id] = rule
@@ -56,7 +47,7 @@ public final class RevocationFeed: Sendable {
             for (id, rule) in kept { add(id, rule) }
         }
 
-        func candidates(tokenID: String?, clientID: String, tenantID: String?, subject: String) -> [Rule] {
+        func candidates(tokenID: String?, clientID: String, tenantID: String?, subject: String) -> [RevocationEntry] {
             var found = Array((tokenID.flatMap { byToken[$0] } ?? [:]).values)
             found += (byClient[clientID] ?? [:]).values
             found += (tenantID.flatMap { byTenant[$0] } ?? [:]).values
@@ -112,12 +103,7 @@ public final class RevocationFeed: Sendable {
         let page = try JSONDecoder().decode(Page.self, from: data)
         let oldest = Date().timeIntervalSince1970 - 3600 - 300
         state.withLock { state in
-            for entry in page.revocations {
-                state.add(entry.id, Rule(
-                    created: entry.created, jti: entry.jti, clientID: entry.client_id, tenantID: entry.tid, subject: entry.sub, secretID: entry.client_secret_id,
-                    issuedBefore: Double(entry.issued_before)
-                ))
-            }
+            for entry in page.revocations { state.add(entry.id, entry) }
             state.drop(olderThan: oldest)
             state.cursor = page.next_cursor
             state.caughtUp = !(page.more ?? false)
@@ -129,29 +115,14 @@ public final class RevocationFeed: Sendable {
     public func isRevoked(tokenID: String?, clientID: String, tenantID: String?, subject: String, secretID: String? = nil, issuedAt: Date?) -> Bool {
         let issued = issuedAt?.timeIntervalSince1970 ?? 0
         return state.withLock { state in
-            state.candidates(tokenID: tokenID, clientID: clientID, tenantID: tenantID, subject: subject).contains { rule in
-                issued <= rule.issuedBefore
-                    && (rule.jti.map { $0 == tokenID } ?? true)
-                    && (rule.clientID.map { $0 == clientID } ?? true)
-                    && (rule.tenantID.map { $0 == tenantID } ?? true)
-                    && (rule.subject.map { $0 == subject } ?? true)
-                    && (rule.secretID.map { $0 == secretID } ?? true)
+            state.candidates(tokenID: tokenID, clientID: clientID, tenantID: tenantID, subject: subject).contains {
+                $0.covers(tokenID: tokenID, clientID: clientID, tenantID: tenantID, subject: subject, secretID: secretID, issuedAt: issued)
             }
         }
     }
 
     private struct Page: Decodable {
-        struct Entry: Decodable {
-            let id: String
-            let created: Double
-            let jti: String?
-            let client_id: String?
-            let tid: String?
-            let sub: String?
-            let client_secret_id: String?
-            let issued_before: Int
-        }
-        let revocations: [Entry]
+        let revocations: [RevocationEntry]
         let next_cursor: String
         let more: Bool?
     }

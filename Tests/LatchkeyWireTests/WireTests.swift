@@ -61,4 +61,18 @@ struct WireTests {
             #expect(EventSignature.parse(malformed) == nil, "\(malformed)")
         }
     }
+
+    @Test func revocationEntriesKeepTheFeedsShapeAndMatchEveryFieldTheyName() throws {
+        let entry = RevocationEntry(id: "r1", created: 10, jti: nil, clientID: "c", tenantID: "t", subject: nil, secretID: "s1", issuedBefore: 100)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(entry), as: UTF8.self)
+            == #"{"client_id":"c","client_secret_id":"s1","created":10,"id":"r1","issued_before":100,"tid":"t"}"#)
+        #expect(try JSONDecoder().decode(RevocationEntry.self, from: encoder.encode(entry)) == entry)
+        #expect(entry.covers(tokenID: "j", clientID: "c", tenantID: "t", subject: "u", secretID: "s1", issuedAt: 100))
+        #expect(!entry.covers(tokenID: "j", clientID: "c", tenantID: "t", subject: "u", secretID: "s1", issuedAt: 100.5), "issued after the rule")
+        #expect(!entry.covers(tokenID: "j", clientID: "c", tenantID: "t", subject: "u", secretID: "s2", issuedAt: 50), "another secret's token")
+        #expect(!entry.covers(tokenID: "j", clientID: "d", tenantID: "t", subject: "u", secretID: "s1", issuedAt: 50), "another client")
+        #expect(!entry.covers(tokenID: "j", clientID: "c", tenantID: nil, subject: "u", secretID: "s1", issuedAt: 50), "no tenant")
+    }
 }

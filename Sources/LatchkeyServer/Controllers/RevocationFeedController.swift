@@ -5,6 +5,7 @@ import LatchkeyOAuth
 import LatchkeyStorage
 import ServiceLifecycle
 import Synchronization
+import LatchkeyWire
 
 /// `GET /oauth2/revocations?cursor={next_cursor}&wait={seconds}`: the revocation rules
 /// published after the cursor, for resource servers that check tokens themselves
@@ -31,26 +32,8 @@ struct RevocationFeedController {
         router.get("oauth2/revocations", use: feed)
     }
 
-    struct Entry: Encodable {
-        let id: String
-        let created: Double
-        let jti: String?
-        let clientId: String?
-        let tid: String?
-        let sub: String?
-        let clientSecretId: String?
-        let issuedBefore: Int
-
-        enum CodingKeys: String, CodingKey {
-            case id, created, jti, tid, sub
-            case clientId = "client_id"
-            case clientSecretId = "client_secret_id"
-            case issuedBefore = "issued_before"
-        }
-    }
-
     struct Page: Encodable {
-        let revocations: [Entry]
+        let revocations: [RevocationEntry]
         let nextCursor: String
         /// Whether more rules wait after this page: ask again at once.
         let more: Bool
@@ -132,10 +115,10 @@ struct RevocationFeedController {
         return value
     }
 
-    static func entry(_ rule: Revocation) -> Entry {
-        Entry(
-            id: rule.id, created: rule.createdAt.timeIntervalSince1970, jti: rule.tokenID, clientId: rule.clientID, tid: rule.tenantID,
-            sub: rule.subject, clientSecretId: rule.secretID, issuedBefore: Int(rule.issuedBefore.timeIntervalSince1970.rounded(.down))
+    static func entry(_ rule: Revocation) -> RevocationEntry {
+        RevocationEntry(
+            id: rule.id, created: rule.createdAt.timeIntervalSince1970, jti: rule.tokenID, clientID: rule.clientID, tenantID: rule.tenantID,
+            subject: rule.subject, secretID: rule.secretID, issuedBefore: Int(rule.issuedBefore.timeIntervalSince1970.rounded(.down))
         )
     }
 }
