@@ -99,6 +99,12 @@ struct FirstHourTests {
     /// Starts `latchkey serve` and reads its output until `until` appears (or it ends).
     static func serveUntil(_ environment: [String: String], _ until: String) async throws -> (Process, String) {
         let (process, pipe) = try await TransportTests.serve(environment)
+        // A read waits for output: a server that never says `until` is stopped, which ends it.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
         var output = ""
         let deadline = ContinuousClock.now + .seconds(30)
         while !output.contains(until) && process.isRunning && ContinuousClock.now < deadline {
