@@ -113,6 +113,16 @@ public struct Configuration: Sendable {
     }
 
     public var usesPostgres: Bool { databaseURL != nil }
+
+    /// The embedded database's file in the data directory.
+    public var sqlitePath: String { dataFile("latchkey.sqlite") }
+    /// The generated master key's file in the data directory (unless `LATCHKEY_MASTER_KEY`).
+    public var masterKeyPath: String { dataFile("master.key") }
+
+    /// A file of the data directory.
+    public func dataFile(_ name: String) -> String {
+        URL(fileURLWithPath: dataDirectory).appendingPathComponent(name).path
+    }
     public var servesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 
     /// The tenant's site URL: by default `{public URL}/sites/{realm}`.

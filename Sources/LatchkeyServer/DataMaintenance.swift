@@ -15,7 +15,6 @@ import Darwin
 /// data directory's `latchkey.lock`, and restore and rotation take it exclusively, so neither
 /// runs under a server.
 public enum DataMaintenance {
-    static let databaseFile = "latchkey.sqlite"
     static let lockFile = "latchkey.lock"
 
     public struct Failure: Error, CustomStringConvertible {
@@ -31,7 +30,7 @@ public enum DataMaintenance {
         guard !configuration.usesPostgres else { return }
         let directory = configuration.dataDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = URL(fileURLWithPath: directory).appendingPathComponent(lockFile).path
+        let path = configuration.dataFile(lockFile)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure("cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
@@ -60,7 +59,7 @@ public enum DataMaintenance {
         if let url = configuration.databaseURL {
             throw Failure(postgresBackupAdvice(url, to: path))
         }
-        let database = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(databaseFile).path
+        let database = configuration.sqlitePath
         guard FileManager.default.fileExists(atPath: database) else { throw Failure("there is no database at \(database): check LATCHKEY_DATA_DIR or --data-dir") }
         guard !FileManager.default.fileExists(atPath: path) else { throw Failure("\(path) exists: name a new file, so that no backup is overwritten") }
         let provider = try await SQLiteProvider.open(path: database, logger: logger)
@@ -75,7 +74,7 @@ public enum DataMaintenance {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         return BackupReport(
             path: path, bytes: bytes,
-            masterKeyFile: configuration.masterKey == nil ? URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(MasterKey.fileName).path : nil
+            masterKeyFile: configuration.masterKey == nil ? configuration.masterKeyPath : nil
         )
     }
 
@@ -109,11 +108,10 @@ public enum DataMaintenance {
             throw Failure("with PostgreSQL, restore with pg_restore: run `latchkey backup --to FILE` for the exact commands")
         }
         try lockDataDirectory(configuration, exclusive: true)
-        let directory = URL(fileURLWithPath: configuration.dataDirectory)
-        let database = directory.appendingPathComponent(databaseFile).path
+        let database = configuration.sqlitePath
         let staging = database + ".restoring"
         guard FileManager.default.isReadableFile(atPath: backup) else { throw Failure("cannot read \(backup)") }
-        for stale in [staging, staging + "-wal", staging + "-shm"] { try? FileManager.default.removeItem(atPath: stale) }
+        for stale in withJournals(staging) { try? FileManager.default.removeItem(atPath: stale) }
         try FileManager.default.copyItem(atPath: backup, toPath: staging)
         chmod(staging, 0o600)
 
@@ -123,41 +121,37 @@ public enum DataMaintenance {
                 try await db.raw("PRAGMA integrity_check").first()?.decode(column: "integrity_check", as: String.self)
             }
             guard check == "ok" else { throw Failure("\(backup) is damaged (integrity check: \(check ?? "no answer")); nothing was changed") }
-            let version = try await provider.read { db in
-                try await db.raw("SELECT MAX(version) AS version FROM latchkey_migrations WHERE version < 1000").first()?.decode(column: "version", as: Int?.self)
-            }
-            guard version != nil else { throw Failure("\(backup) is not a Latchkey database; nothing was changed") }
+            guard try await Migrations.schemaVersion(provider) != nil else { throw Failure("\(backup) is not a Latchkey database; nothing was changed") }
             try await checkKey(configuration, opens: provider, backup: backup)
             try await provider.close()
-        } catch let error as Failure {
-            try? await provider.close()
-            try? FileManager.default.removeItem(atPath: staging)
-            throw error
         } catch {
             try? await provider.close()
             try? FileManager.default.removeItem(atPath: staging)
-            throw Failure("\(backup) is not a Latchkey database (\(error)); nothing was changed")
+            throw error as? Failure ?? Failure("\(backup) is not a Latchkey database (\(error)); nothing was changed")
         }
 
         var replaced: String?
         if FileManager.default.fileExists(atPath: database) {
             let stamp = Date().ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: false)).replacingOccurrences(of: ":", with: "")
             let aside = database + ".replaced-" + stamp
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
-                try FileManager.default.moveItem(atPath: database + suffix, toPath: aside + suffix)
+            for (file, moved) in zip(withJournals(database), withJournals(aside)) where FileManager.default.fileExists(atPath: file) {
+                try FileManager.default.moveItem(atPath: file, toPath: moved)
             }
             replaced = aside
         }
         try FileManager.default.moveItem(atPath: staging, toPath: database)
-        for leftover in [staging + "-wal", staging + "-shm"] { try? FileManager.default.removeItem(atPath: leftover) }
+        for leftover in withJournals(staging).dropFirst() { try? FileManager.default.removeItem(atPath: leftover) }
 
         // A backup of an older version is brought up to this one's schema now, not at first start.
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
-        let version = try await latchkey.database.read { db in
-            try await db.raw("SELECT MAX(version) AS version FROM latchkey_migrations WHERE version < 1000").first()?.decode(column: "version", as: Int.self)
-        } ?? 0
+        let version = try await Migrations.schemaVersion(latchkey.database) ?? 0
         try await latchkey.close()
         return RestoreReport(replaced: replaced, schemaVersion: version)
+    }
+
+    /// A SQLite file and the write-ahead log and shared-memory files that go with it.
+    private static func withJournals(_ path: String) -> [String] {
+        [path, path + "-wal", path + "-shm"]
     }
 
     /// The backup's sealed data must open under the master key in place: else the restore would
@@ -168,7 +162,7 @@ public enum DataMaintenance {
         if let configured = configuration.masterKey {
             key = configured
         } else {
-            let path = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(MasterKey.fileName).path
+            let path = configuration.masterKeyPath
             guard FileManager.default.fileExists(atPath: path) else {
                 throw Failure("\(backup) holds data sealed under a master key, and \(path) is missing: put the master.key kept with this backup there (mode 0600) first; nothing was changed")
             }
@@ -198,7 +192,7 @@ public enum DataMaintenance {
     public static func rotateMasterKey(_ configuration: Configuration, newKey given: [UInt8]?, logger: Logger) async throws -> RotationReport {
         try lockDataDirectory(configuration, exclusive: true)
         let latchkey = try await Latchkey.open(configuration: configuration, logger: logger)
-        let keyFile = configuration.masterKey == nil ? URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(MasterKey.fileName).path : nil
+        let keyFile = configuration.masterKey == nil ? configuration.masterKeyPath : nil
         var committed = false
         do {
             let newKey: [UInt8]

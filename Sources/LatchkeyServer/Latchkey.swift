@@ -46,7 +46,7 @@ public struct Latchkey: Sendable {
             do {
                 try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
             } catch let error as ConfigurationError where configuration.masterKey == nil {
-                let pending = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent(MasterKey.fileName + ".new").path
+                let pending = configuration.masterKeyPath + ".new"
                 guard FileManager.default.fileExists(atPath: pending) else { throw error }
                 throw ConfigurationError(
                     variable: error.variable,
@@ -139,13 +139,13 @@ public struct Latchkey: Sendable {
         } catch {
             throw ConfigurationError(variable: "LATCHKEY_DATA_DIR", message: "cannot create \(directory.path): \(error.localizedDescription)")
         }
-        return try await SQLiteProvider.open(path: directory.appendingPathComponent("latchkey.sqlite").path, logger: logger)
+        return try await SQLiteProvider.open(path: configuration.sqlitePath, logger: logger)
     }
 
     /// Where the data is, for messages: the SQLite file, or PostgreSQL's `host:port/database`.
     public var databaseDescription: String {
         if let postgres = database as? PostgresProvider { return "PostgreSQL at \(postgres.address)" }
-        return "SQLite at " + URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("latchkey.sqlite").path
+        return "SQLite at " + configuration.sqlitePath
     }
 
     /// The URL this node listens at (the issuer may be another, behind a proxy).

@@ -130,9 +130,7 @@ public struct ManagementCommands: Sendable {
     }
 
     public func deleteUser(tenant: String, user: String) async throws -> String {
-        guard let userID = ObjectID.canonical(user) else {
-            throw DomainError.invalid(field: "user", code: "format", message: "\(user) is not a user's id (a GUID; users list shows them).")
-        }
+        let userID = try objectID(user, field: "user", kind: "a user's", listedBy: "users list")
         try await latchkey.directory.deleteUser(userID, in: try tenantID(tenant), by: .commandLine)
         return json ? "{}" : "deleted user \(userID)"
     }
@@ -190,16 +188,14 @@ public struct ManagementCommands: Sendable {
         return id
     }
 
-    private func tenantID(_ text: String) throws -> String {
-        guard let id = ObjectID.canonical(text) else {
-            throw DomainError.invalid(field: "tenant", code: "format", message: "\(text) is not a tenant's id (a GUID; tenants list shows them).")
-        }
-        return id
-    }
+    private func tenantID(_ text: String) throws -> String { try objectID(text, field: "tenant", kind: "a tenant's", listedBy: "tenants list") }
 
-    private func appID(_ text: String) throws -> String {
+    private func appID(_ text: String) throws -> String { try objectID(text, field: "app", kind: "an app's", listedBy: "apps list") }
+
+    /// A GUID the command was given, or a refusal naming the field and where to find the id.
+    private func objectID(_ text: String, field: String, kind: String, listedBy command: String) throws -> String {
         guard let id = ObjectID.canonical(text) else {
-            throw DomainError.invalid(field: "app", code: "format", message: "\(text) is not an app's id (a GUID; apps list shows them).")
+            throw DomainError.invalid(field: field, code: "format", message: "\(text) is not \(kind) id (a GUID; \(command) shows them).")
         }
         return id
     }

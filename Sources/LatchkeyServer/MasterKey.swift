@@ -15,7 +15,6 @@ import Darwin
 /// umask's mode); when two nodes start at once, the one that loses the race reads the winner's
 /// key. A key file or data directory that others may read or write is refused.
 enum MasterKey {
-    static let fileName = "master.key"
 
     /// The key, read or, for a database that holds nothing sealed yet, generated: a key file
     /// missing beside sealed data is restored by the operator, never silently replaced (a new key
@@ -23,7 +22,7 @@ enum MasterKey {
     static func resolve(_ configuration: Configuration, holdsSealedData: () async throws -> Bool) async throws -> [UInt8] {
         if let key = configuration.masterKey { return key }
         let directory = configuration.dataDirectory
-        let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
+        let path = configuration.masterKeyPath
         try checkPermissions(directory, allowed: 0o755, what: "the data directory")
         if access(path, F_OK) != 0, try await holdsSealedData() {
             throw ConfigurationError(

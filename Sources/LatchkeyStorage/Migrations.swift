@@ -327,6 +327,14 @@ public enum Migrations {
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.
     /// On PostgreSQL an advisory lock keeps two nodes starting at once from racing.
+    /// The newest schema migration applied (re-sealings, numbered from 1000, left out); `nil`
+    /// when none is. Throws when the database has no migrations table: not Latchkey's.
+    public static func schemaVersion(_ provider: any DatabaseProvider) async throws -> Int? {
+        try await provider.read { db in
+            try await db.raw("SELECT MAX(version) AS version FROM latchkey_migrations WHERE version < 1000").first()?.decode(column: "version", as: Int?.self)
+        }
+    }
+
     @discardableResult
     public static func migrate(_ provider: any DatabaseProvider, logger: Logger) async throws -> [String] {
         try await provider.transaction { db in

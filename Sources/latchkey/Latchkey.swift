@@ -132,11 +132,7 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         let logger = environment.logger(configuration)
-        do {
-            try DataMaintenance.lockDataDirectory(configuration, exclusive: false)
-        } catch let error as DataMaintenance.Failure {
-            throw CommandFailure(error.description).exitCode
-        }
+        try await maintenanceStep { try DataMaintenance.lockDataDirectory(configuration, exclusive: false) }
         let latchkey = try await environment.open(configuration)
         logger.info("Latchkey \(latchkeyVersion) serving \(latchkey.listeningURL) as issuer \(configuration.publicURL), data in \(latchkey.databaseDescription)")
         if try await !latchkey.accounts.hasOperator() {
@@ -145,20 +141,13 @@ struct Serve: AsyncParsableCommand {
             )
         }
         for warning in configuration.startupWarnings { logger.warning("\(warning)") }
-        let app: any ApplicationProtocol
-        do {
-            app = try await buildApplication(latchkey, logger: logger)
-        } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data("latchkey: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let app = try await EnvironmentOptions.configurationMistakesExit { try await buildApplication(latchkey, logger: logger) }
         do {
             try await app.runService()
         } catch where Self.isAddressInUse(error) {
-            FileHandle.standardError.write(Data(
-                "latchkey: port \(configuration.port) on \(configuration.host) is in use by another program: stop it, or choose another port with LATCHKEY_PORT or --port.\n".utf8
-            ))
-            throw ExitCode(1)
+            throw CommandFailure(
+                "port \(configuration.port) on \(configuration.host) is in use by another program: stop it, or choose another port with LATCHKEY_PORT or --port."
+            ).exitCode
         }
     }
 
@@ -196,23 +185,14 @@ struct AccountCreation: ParsableArguments {
     @Flag(help: "Read a password from standard input, to sign in to the API and dashboard too.") var passwordStdin = false
 
     func create(role: SellerRole) async throws {
-        let configuration = try environment.load()
-        let latchkey = try await environment.open(configuration)
-        do {
+        try await withLatchkey(environment) { latchkey in
             let password = passwordStdin ? readLine(strippingNewline: true) : nil
             let seller = try await latchkey.accounts.register(
                 email: email, displayName: displayName, password: password, role: role, passwordRequired: false, sourceIP: nil
             )
             let token = try await latchkey.accounts.issueToken(for: seller, sourceIP: nil)
-            try await latchkey.close()
             print("created \(role.rawValue) \(seller.email) (id \(seller.id))")
             print("API token (shown once): \(token.value)")
-        } catch let error as DomainError {
-            try? await latchkey.close()
-            throw CommandFailure(error).exitCode
-        } catch {
-            try? await latchkey.close()
-            throw error
         }
     }
 }
@@ -234,6 +214,16 @@ struct Operators: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an operator and print an API token.")
         @OptionGroup var account: AccountCreation
         func run() async throws { try await account.create(role: .operator) }
+    }
+}
+
+/// Runs a maintenance step (a lock, a backup, a restore, a rotation), saying a configuration
+/// mistake (exit 78) or the step's refusal (exit 1) in words.
+func maintenanceStep<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await EnvironmentOptions.configurationMistakesExit(body)
+    } catch let error as DataMaintenance.Failure {
+        throw CommandFailure(error.description).exitCode
     }
 }
 

@@ -2,15 +2,6 @@ import ArgumentParser
 import Foundation
 import LatchkeyServer
 
-/// Runs a maintenance step, saying a refusal in words (exit 1).
-private func maintain<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await EnvironmentOptions.configurationMistakesExit(body)
-    } catch let error as DataMaintenance.Failure {
-        throw CommandFailure(error.description).exitCode
-    }
-}
-
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Copy the SQLite database to a file, consistently, while the server runs.",
@@ -21,7 +12,7 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try environment.load()
-        let report = try await maintain { try await DataMaintenance.backup(configuration, to: to, logger: environment.logger(configuration)) }
+        let report = try await maintenanceStep { try await DataMaintenance.backup(configuration, to: to, logger: environment.logger(configuration)) }
         print("backed up the database to \(report.path) (\(report.bytes) bytes)")
         if let keyFile = report.masterKeyFile {
             print("the master key is not in it: keep a copy of \(keyFile) apart from the backup; without it the backup's secrets cannot be opened")
@@ -41,7 +32,7 @@ struct Restore: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try environment.load()
-        let report = try await maintain { try await DataMaintenance.restore(configuration, from: from, logger: environment.logger(configuration)) }
+        let report = try await maintenanceStep { try await DataMaintenance.restore(configuration, from: from, logger: environment.logger(configuration)) }
         print("restored \(from) (schema version \(report.schemaVersion))")
         if let replaced = report.replaced { print("the database it replaced is kept as \(replaced)") }
     }
@@ -71,7 +62,7 @@ struct MasterKeyCommand: AsyncParsableCommand {
                 else { throw CommandFailure("\(newKeyFile) must hold base64 of 32 bytes (openssl rand -base64 32 > \(newKeyFile))").exitCode }
                 newKey = Array(key)
             }
-            let report = try await maintain { try await DataMaintenance.rotateMasterKey(configuration, newKey: newKey, logger: environment.logger(configuration)) }
+            let report = try await maintenanceStep { try await DataMaintenance.rotateMasterKey(configuration, newKey: newKey, logger: environment.logger(configuration)) }
             print("sealed \(report.resealed) values again under the new master key; the old key opens nothing now")
             if let keyFile = report.keyFile {
                 print("the new key is in \(keyFile): back it up now, in place of the old one")
