@@ -32,7 +32,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 600); do curl -fs http://127.0.0.1:8080/healthz >/dev/null && break; sleep 0.5; done
+# `swift run` builds first: on a fresh clone that takes minutes (the README says so).
+for _ in $(seq 2400); do
+  curl -fs http://127.0.0.1:8080/healthz >/dev/null && break
+  kill -0 "$server" 2>/dev/null || break
+  sleep 0.5
+done
 curl -fs http://127.0.0.1:8080/healthz >/dev/null || { echo "the server never started:" >&2; cat "$work/server.log" >&2; exit 1; }
 
 # The story in a session of its own, so that what it leaves running (the calendar API, the
