@@ -8,6 +8,11 @@ public struct FormParameters: Sendable {
     /// Every parameter's values, for what is forwarded as is (the authorization request).
     public var all: [String: [String]] { values }
 
+    /// No parameters.
+    public static let empty = FormParameters()
+
+    private init() {}
+
     public init(_ body: String) throws(OAuthError) {
         // Split on bytes: `&` and `=` are ASCII, and splitting a String by Character would run
         // grapheme breaking over every byte of the body.
@@ -24,6 +29,11 @@ public struct FormParameters: Sendable {
             }
             values[name, default: []].append(value)
         }
+    }
+
+    /// A parameter sent more than once, if any: forms that take each field once refuse the body.
+    public var repeatedName: String? {
+        values.first { $0.value.count > 1 }?.key
     }
 
     /// The single value of `name`; `nil` when absent or empty (RFC 6749 §3.1: an empty

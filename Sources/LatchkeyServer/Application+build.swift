@@ -119,15 +119,20 @@ func buildRouter(_ latchkey: Latchkey, logger: Logger) async throws -> (router: 
     HomePage(issuer: configuration.publicURL, pages: pages).addRoutes(to: web)
     DashboardRoutes.add(to: web, latchkey: latchkey, pages: pages, limits: limits)
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: pages))
+    let decision = AuthorizationDecision(
+        directory: latchkey.access, definedPermissions: { [catalog = latchkey.catalog] in try await catalog.definedPermissions() }, clock: clock
+    )
+    let authorizationIssuer = AuthorizationIssuer(
+        tenants: latchkey.directory, codes: authorizationCode,
+        contextTokens: ContextTokenIssuer(keys: latchkey.keys, refreshTokens: acsRefreshTokens, issuer: configuration.publicURL, clock: clock)
+    )
+    let consentPage = ConsentPage(accounts: latchkey.accounts, pages: pages)
     AuthorizePages(
-        clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog, accounts: latchkey.accounts,
-        grants: latchkey.grants, issuer: configuration.publicURL, pages: pages, clock: clock
+        clients: latchkey.cache, decision: decision, issuer: authorizationIssuer, consentPage: consentPage, issuerURL: configuration.publicURL, pages: pages
     ).addRoutes(to: accountPages)
     UserPages(directory: latchkey.directory, pages: pages, clock: clock, limits: limits).addRoutes(to: accountPages)
     LaunchPages(
-        clients: latchkey.cache, access: latchkey.access, directory: latchkey.directory, catalog: latchkey.catalog,
-        consentPage: ConsentPage(accounts: latchkey.accounts, directory: latchkey.directory, pages: pages),
-        contextTokens: ContextTokenIssuer(keys: latchkey.keys, refreshTokens: acsRefreshTokens, issuer: configuration.publicURL, clock: clock),
+        clients: latchkey.cache, access: latchkey.access, decision: decision, issuer: authorizationIssuer, consentPage: consentPage,
         configuration: configuration, pages: pages
     ).addRoutes(to: accountPages)
 

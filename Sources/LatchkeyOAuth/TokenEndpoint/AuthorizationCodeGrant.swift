@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import LatchkeyCore
 
-/// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): a code is redeemed once, by the client it was
-/// issued to, with the redirect URI and verifier of its request, within its minute.
+/// RFC 6749 §4.1 with PKCE (RFC 7636): a code is issued for what `AuthorizationDecision` granted,
+/// and redeemed once (§4.1.3, RFC 7636 §4.6), by the client it was issued to, with the redirect
+/// URI and verifier of its request, within its minute.
 public struct AuthorizationCodeGrant: TokenGrant {
     let minter: TokenMinter
     let directory: any AuthorizationDirectory
@@ -28,6 +29,22 @@ public struct AuthorizationCodeGrant: TokenGrant {
             )
             return (issued.response, issued.accessTokenID, issued.refreshToken)
         }
+    }
+
+    /// A new code for `grant`, bound to the request's client, redirect URI, nonce and PKCE
+    /// challenge; only its digest is stored.
+    func issue(for grant: AuthorizationGrant, request: AuthorizationRequest, sourceIP: String?) async throws -> String {
+        let code = OpaqueToken.generate()
+        let now = clock()
+        let audit = Actor(user: grant.user, sourceIP: sourceIP).entry(
+            .grantIssue, objectType: "app", objectID: grant.app.id, at: now, detail: "code for \(grant.app.name): \(grant.scopes.joined(separator: " "))"
+        )
+        try await grants.insert(AuthorizationCode(
+            digest: code.digest, clientID: request.client.id, appID: grant.app.id, userID: grant.user.id, tenantID: grant.tenant.id,
+            redirectURI: request.redirectURIGiven ? request.redirectURI : nil, scopes: grant.scopes, nonce: request.nonce,
+            codeChallenge: request.codeChallenge, authTime: grant.authTime, expiresAt: now.addingTimeInterval(AuthorizationCode.lifetime)
+        ), audit: audit)
+        return code.value
     }
 
     /// Checks the code of `form` against `client`, has `issue` make what it is exchanged for

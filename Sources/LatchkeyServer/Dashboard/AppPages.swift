@@ -187,7 +187,7 @@ struct AppPages {
     }
 
     @Sendable func create(_ request: Request, context: WebContext) async throws -> Response {
-        let values = Values(form: context.form)
+        let values = Values(form: context.fields)
         do {
             let app = try await catalog.create(values.input, by: try context.actor())
             context.notify("\(app.name) was added as a draft. Submit it for approval when it is ready.")
@@ -207,7 +207,7 @@ struct AppPages {
 
     @Sendable func update(_ request: Request, context: WebContext) async throws -> Response {
         let id = try context.parameters.appID()
-        let values = Values(form: context.form)
+        let values = Values(form: context.fields)
         let actor = try context.actor()
         do {
             let app = try await catalog.update(id, values.input, by: actor)

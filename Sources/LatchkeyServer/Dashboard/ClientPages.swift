@@ -170,7 +170,7 @@ struct ClientPages {
         do {
             let edit = ClientRegistry.ClientEdit(
                 friendlyName: context.field("friendlyName"), appDomain: context.field("appDomain"), redirectURL: context.field("redirectUrl"),
-                idTokenSignedResponseAlg: context.form["idTokenSignedResponseAlg"], isPublic: context.field("publicClient") == "on",
+                idTokenSignedResponseAlg: context.fields["idTokenSignedResponseAlg"], isPublic: context.field("publicClient") == "on",
                 isPKCEOptional: context.field("pkceOptional") == "on"
             )
             _ = try await registry.update(id, edit, by: actor)
@@ -178,7 +178,7 @@ struct ClientPages {
             return .redirect(to: "/dashboard/clients/\(id)", type: .normal)
         } catch let error as DomainError where error.isFieldError {
             let client = try await registry.client(id, of: actor.sellerID)
-            return summary(client, context: context, edits: context.form, errors: FormErrors(error), deleteError: nil, status: .unprocessableContent)
+            return summary(client, context: context, edits: context.fields, errors: FormErrors(error), deleteError: nil, status: .unprocessableContent)
         }
     }
 

@@ -9,15 +9,14 @@ import Mustache
 /// sent to the app's redirect URL by a form their browser posts, carrying a context token signed
 /// with the app's signing secret. `GET /apps/{id}/launch` from the user's apps page, and
 /// `GET /_layouts/15/AppRedirect.aspx?client_id=…&redirect_uri=…` for an app that asks for a
-/// fresh token. Consent comes first when missing. The form submits itself where scripts run and
-/// shows a button where they do not.
+/// fresh token. `AuthorizationDecision` decides, as for sign-in: consent comes first when
+/// missing. The form submits itself where scripts run and shows a button where they do not.
 struct LaunchPages {
     let clients: any ClientDirectory
     let access: any AuthorizationDirectory
-    let directory: TenantDirectory
-    let catalog: AppCatalog
+    let decision: AuthorizationDecision
+    let issuer: AuthorizationIssuer
     let consentPage: ConsentPage
-    let contextTokens: ContextTokenIssuer
     let configuration: Configuration
     let pages: Pages
 
@@ -35,7 +34,6 @@ struct LaunchPages {
 
     @Sendable func launch(_ request: Request, context: WebContext) async throws -> Response {
         let appID = try context.parameters.appID()
-        let user = try context.user(returningTo: "/apps/\(appID)/launch")
         guard let app = try await access.approvedApp(id: appID), let clientID = app.clientID,
             let approved = try await access.approvedApp(for: clientID), approved.id == app.id, let client = try await clients.client(clientID)
         else {
@@ -48,7 +46,7 @@ struct LaunchPages {
             }
             target = given
         }
-        return try await open(app, client: client, user: user, target: target, request: request, context: context)
+        return try await open(client, target: target, returnTo: "/apps/\(appID)/launch", request: request, context: context)
     }
 
     /// TokenHelper's `GetAppContextTokenRequestUrl`: the app sends the browser here for a new
@@ -67,11 +65,7 @@ struct LaunchPages {
             }
             target = checked
         }
-        let user = try context.user(returningTo: request.uri.description)
-        guard let app = try await access.approvedApp(for: client.id) else {
-            return problem("This Client ID belongs to no approved app.", context: context, status: .notFound)
-        }
-        return try await open(app, client: client, user: user, target: target, request: request, context: context)
+        return try await open(client, target: target, returnTo: request.uri.description, request: request, context: context)
     }
 
     /// Where the form may post: the registered redirect URL exactly, with the query the app
@@ -112,39 +106,28 @@ struct LaunchPages {
         return target[..<question] + "?" + FormParameters.encode(tokens) + "&" + target[target.index(after: question)...]
     }
 
-    private func open(
-        _ app: AppListing, client: RegisteredClient, user: PlatformUser, target: String, request: Request, context: WebContext
-    ) async throws -> Response {
-        let tenantAccess = try await access.access(appID: app.id, tenantID: user.tenantID)
-        guard let tenant = tenantAccess.tenant else { return problem("Your organization no longer exists.", context: context) }
-        guard tenant.region.admits(client.registration.availability), tenantAccess.installed else {
-            return problem("\(app.name) is not installed in \(tenant.displayName). An admin of your organization installs it first.", context: context, status: .forbidden)
+    private func open(_ client: RegisteredClient, target: String, returnTo: String, request: Request, context: WebContext) async throws -> Response {
+        let answer: AuthorizationAttempt.Answer? = request.method == .post ? context.consentAnswer : nil
+        let grant: AuthorizationGrant
+        switch try await decision.decide(AuthorizationAttempt(purpose: .launch, client: client, answer: answer), signedIn: context.signedIn) {
+        case .signIn:
+            throw PageRedirect.userSignIn(returnTo: returnTo)
+        case .askConsent(let question):
+            let hidden = target == client.registration.redirectURL.value ? [] : [("redirect_uri", target)]
+            return try await consentPage.render(question, action: "/apps/\(question.app.id)/launch", hidden: hidden, context: context)
+        case .refuse(let refusal):
+            return problem(
+                refusal.error.description, context: context, status: HTTPResponse.Status(code: refusal.pageStatus),
+                title: refusal.check == .declined ? "Not opened" : "The app cannot be opened"
+            )
+        case .issue(let issued):
+            grant = issued
         }
-        let consented = try await access.consentedPermissions(appID: app.id, tenantID: tenant.id, userID: user.id)
-        let asking = app.permissions.filter { !consented.contains($0) }
-        if !asking.isEmpty {
-            let defined = try await catalog.definedPermissions()
-            let needsAdmin = asking.filter { defined[$0]?.adminConsentRequired == true }
-            let isDecision = request.method == .post
-            if isDecision && context.field("decision") != "allow" {
-                return problem("You did not allow \(app.name) to act for you, so it was not opened.", context: context, status: .ok, title: "Not opened")
-            }
-            if !needsAdmin.isEmpty && !user.isAdmin {
-                return problem("\(app.name) needs an administrator's consent to \(needsAdmin.joined(separator: " ")); ask an admin of your organization.", context: context, status: .forbidden)
-            }
-            guard isDecision else {
-                let hidden = target == client.registration.redirectURL.value ? [] : [("redirect_uri", target)]
-                return try await consentPage.render(
-                    app: app, asking: asking, defined: defined, user: user, action: "/apps/\(app.id)/launch", hidden: hidden,
-                    returnHost: client.registration.redirectURL.host, context: context
-                )
-            }
-            try await directory.consent(to: app, permissions: asking, by: user, forOrganization: context.field("for_organization") == "on" && user.isAdmin, sourceIP: context.remoteAddress)
-        }
-
+        let app = grant.app
+        let tenant = grant.tenant
         let token: String
         do {
-            token = try contextTokens.issue(client: client, appID: app.id, user: user, scopes: app.permissions, authTime: context.session.userAuthTime ?? Date())
+            token = try await issuer.contextToken(for: grant, sourceIP: context.remoteAddress)
         } catch ContextTokenIssuer.Failure.noSigningSecret {
             return problem("\(app.name) cannot be opened now: its publisher has no active client secret to sign with.", context: context, status: .serviceUnavailable)
         }

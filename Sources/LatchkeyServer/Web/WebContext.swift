@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdAuth
 import LatchkeyCore
+import LatchkeyOAuth
 import NIOConcurrencyHelpers
 
 /// What the web pages keep between requests, in the shared key-value table: who is signed in
@@ -39,10 +40,8 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
     let remoteAddress: String?
     var seller: Seller?
     var user: PlatformUser?
-    /// The form body, read once by the CSRF check and handed to the page.
-    var form: [String: String] = [:]
-    /// The body's raw parameters, for the authorization endpoint's own parser.
-    var formBody: String = ""
+    /// The form body, read once by the CSRF check and handed to the page; no field is repeated.
+    var form = FormParameters.empty
     /// Set when a sign-in replaced the session: the one the request came with is deleted.
     let retiresSession = NIOLockedValueBox(false)
 
@@ -70,8 +69,25 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
         return user
     }
 
+    /// The signed-in platform user and when they signed in, as the authorization decision reads them.
+    var signedIn: SignedInUser? {
+        guard let user, let authTime = sessions.session?.userAuthTime else { return nil }
+        return SignedInUser(user: user, authTime: authTime)
+    }
+
+    /// The answer posted by the consent form.
+    var consentAnswer: AuthorizationAttempt.Answer {
+        field("decision") == "allow" ? .allow(forOrganization: field("for_organization") == "on") : .deny
+    }
+
+    /// The field's value; empty when absent.
     func field(_ name: String) -> String {
-        form[name] ?? ""
+        form.all[name]?.first ?? ""
+    }
+
+    /// Every field of the form, by name.
+    var fields: [String: String] {
+        form.all.compactMapValues(\.first)
     }
 
     /// Sets the one-time notice shown by the next page.

@@ -80,8 +80,15 @@ struct FormGuardMiddleware: RouterMiddleware {
                     text: "What was sent is larger than any of our forms takes (64 KiB), so nothing was changed. Go back and try again.", context: context
                 )
             }
-            context.formBody = String(decoding: body.readableBytesView, as: UTF8.self)
-            context.form = Self.parseForm(context.formBody)
+            do throws(OAuthError) {
+                context.form = try FormParameters(String(decoding: body.readableBytesView, as: UTF8.self))
+                if let repeated = context.form.repeatedName { throw OAuthError(.invalidRequest, "The field \(repeated) was sent more than once.") }
+            } catch {
+                return pages.message(
+                    status: .badRequest, title: "This form could not be read",
+                    text: "\(error.description) Nothing was changed. Go back, reload the page and try again.", context: context
+                )
+            }
             let expected = context.sessions.session.map(pages.csrfToken) ?? ""
             guard !expected.isEmpty, SecretDigest(of: context.field("_csrf")).constantTimeEquals(SecretDigest(of: expected)) else {
                 return pages.message(
@@ -92,17 +99,6 @@ struct FormGuardMiddleware: RouterMiddleware {
             }
         }
         return try await next(request, context)
-    }
-
-    /// Form fields of an `application/x-www-form-urlencoded` body; a repeated field keeps its last value.
-    static func parseForm(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = FormParameters.formDecode(parts[0]) else { continue }
-            fields[name] = FormParameters.formDecode(parts.count > 1 ? parts[1] : "") ?? ""
-        }
-        return fields
     }
 }
 
