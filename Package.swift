@@ -150,6 +150,19 @@ let package = Package(
             path: "Benchmarks/TokenPath",
             swiftSettings: strict
         ),
+        // For the unit suites: the core and the protocol directory on in-memory SQLite, a manual clock.
+        .target(
+            name: "LatchkeyTestSupport",
+            dependencies: [
+                "LatchkeyCore",
+                "LatchkeyOAuth",
+                "LatchkeyStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/LatchkeyTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "LatchkeyCoreTests",
             dependencies: ["LatchkeyCore"],
@@ -157,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LatchkeyOAuthTests",
-            dependencies: ["LatchkeyOAuth", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: ["LatchkeyOAuth", "LatchkeyCore", "LatchkeyTestSupport", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: strict
         ),
         .testTarget(name: "LatchkeyWireTests", dependencies: ["LatchkeyWire"], swiftSettings: strict),
