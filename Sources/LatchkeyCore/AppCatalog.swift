@@ -103,8 +103,10 @@ public struct AppCatalog: Sendable {
 
     public func delete(_ id: String, by actor: Actor) async throws {
         let app = try await self.app(id, of: actor)
-        let audit = actor.entry(.appDelete, objectType: "app", objectID: id, at: clock())
-        guard try await apps.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("app") }
+        let now = clock()
+        var effects = Effects(at: now, audit: actor.entry(.appDelete, objectType: "app", objectID: id, at: now)).ending(RefreshTokenScope(appID: id))
+        if let clientID = app.clientID { effects = effects.revoking(clientID: clientID.rawValue) }
+        guard try await apps.delete(id, ownedBy: actor.sellerID, effects: effects) else { throw DomainError.notFound("app") }
     }
 
     public func submit(_ id: String, by actor: Actor) async throws -> AppListing {

@@ -187,12 +187,16 @@ extension AppListing {
         appOnlyPermissions = details.appOnlyPermissions
         eventsURL = details.eventsURL
         updatedAt = now
-        if material {
-            revision += 1
-            if status == .approved {
-                status = .submitted
-                reviewReason = nil
-            }
+        if material { changedMaterially() }
+    }
+
+    /// What the review saw has changed (here, or in the Client ID the app uses): a new revision,
+    /// and an approved app goes back into review.
+    public mutating func changedMaterially() {
+        revision += 1
+        if status == .approved {
+            status = .submitted
+            reviewReason = nil
         }
     }
 

@@ -142,7 +142,7 @@ public struct ClientRegistry: Sendable {
         }
         if edit.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
         try issues.throwIfAny()
-        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+        let updated = try await change(id, by: actor, at: now) { client in
             let details = try ClientDetails(
                 friendlyName: edit.friendlyName ?? client.friendlyName,
                 appDomain: edit.appDomain ?? client.appDomain.description,
@@ -165,9 +165,25 @@ public struct ClientRegistry: Sendable {
         return updated
     }
 
+    /// docs/seed-model.md §1: deleting a Client ID revokes every grant, refresh token and code issued to it.
     public func delete(_ id: ClientID, by actor: Actor) async throws {
-        let audit = actor.entry(.clientDelete, objectType: "client", objectID: id.rawValue, at: clock())
-        guard try await store.delete(id, ownedBy: actor.sellerID, audit: audit) else { throw DomainError.notFound("client") }
+        let now = clock()
+        let effects = Effects(at: now, audit: actor.entry(.clientDelete, objectType: "client", objectID: id.rawValue, at: now))
+            .ending(RefreshTokenScope(clientID: id))
+            .revoking(clientID: id.rawValue)
+        guard try await store.delete(id, ownedBy: actor.sellerID, effects: effects) else { throw DomainError.notFound("client") }
+    }
+
+    /// Applies `body` to the seller's client in the store's transaction, with what the change
+    /// brings (`OAuthClient.effects(replacing:at:audit:)`).
+    private func change<Result: Sendable>(
+        _ id: ClientID, by actor: Actor, at now: Date, _ body: @escaping @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)
+    ) async throws -> Result {
+        try await store.modify(id, ownedBy: actor.sellerID) { client in
+            let before = client
+            let (result, audit) = try body(&client)
+            return (result, client.effects(replacing: before, at: now, audit: audit))
+        }
     }
 
     /// docs/seed-model.md §1: an additional secret follows the same rules; the client's validity is the default.
@@ -179,7 +195,7 @@ public struct ClientRegistry: Sendable {
             issues.check { () throws(FieldIssue) in try SecretValidity(years: years, field: "validityYears") }
         }
         try issues.throwIfAny()
-        let result = try await store.modify(id, ownedBy: actor.sellerID) { client in
+        let result = try await change(id, by: actor, at: now) { client in
             let issued = try makeSecret(validity: requested ?? client.secretValidity, at: now)
             try client.addSecret(issued.secret, cap: policy.cap, at: now)
             return ((client, issued), actor.entry(.secretCreate, objectType: "secret", objectID: issued.secret.id, at: now, detail: "client \(id) hint \(issued.secret.hint)"))
@@ -189,7 +205,7 @@ public struct ClientRegistry: Sendable {
 
     public func deleteSecret(_ secretID: String, of id: ClientID, by actor: Actor) async throws -> OAuthClient {
         let now = clock()
-        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+        let updated = try await change(id, by: actor, at: now) { client in
             let warnings = client.deletionWarnings(secretID: secretID, at: now)
             try client.deleteSecret(id: secretID, at: now)
             let detail = (["client \(id)"] + warnings.map(\.rawValue)).joined(separator: "; ")
@@ -200,7 +216,7 @@ public struct ClientRegistry: Sendable {
 
     public func makeSigningSecret(_ secretID: String, of id: ClientID, by actor: Actor) async throws -> OAuthClient {
         let now = clock()
-        let updated = try await store.modify(id, ownedBy: actor.sellerID) { client in
+        let updated = try await change(id, by: actor, at: now) { client in
             try client.makeSigningSecret(id: secretID, at: now)
             return (client, actor.entry(.signingSecretSet, objectType: "secret", objectID: secretID, at: now, detail: "client \(id)"))
         }

@@ -129,8 +129,8 @@ public protocol TenantStore: Sendable {
     func user(_ id: String) async throws -> PlatformUser?
     func user(email: String) async throws -> (user: PlatformUser, passwordHash: String)?
     func updatePasswordHash(userID: String, to hash: String) async throws
-    /// Deletes the user with their consents and refresh tokens; `false` if absent.
-    func deleteUser(_ id: String, in tenantID: String, audit: AuditEntry) async throws -> Bool
+    /// Deletes the user with their consents and codes, writing `effects`; `false` if absent.
+    func deleteUser(_ id: String, in tenantID: String, effects: Effects) async throws -> Bool
     /// Writes an entry that goes with no change (a sign-in).
     func record(_ entry: AuditEntry) async throws
 }
@@ -147,8 +147,8 @@ public protocol PermissionStore: Sendable {
 public protocol ConsentStore: Sendable {
     /// Throws `DomainError.conflict` when the app is installed already.
     func install(_ installation: Installation, audit: AuditEntry, event: AppEvent) async throws
-    /// Removes the installation with the tenant's consents to the app and what they issued.
-    func uninstall(appID: String, from tenantID: String, audit: AuditEntry, event: AppEvent?) async throws -> Bool
+    /// Removes the installation with the tenant's consents to the app, writing `effects`.
+    func uninstall(appID: String, from tenantID: String, effects: Effects) async throws -> Bool
     func installations(in tenantID: String) async throws -> [Installation]
     func isInstalled(appID: String, in tenantID: String) async throws -> Bool
     /// Adds consents (those already given are kept as they were).
@@ -159,8 +159,8 @@ public protocol ConsentStore: Sendable {
     /// A user's own consents (`userID` set) or a tenant's tenant-wide ones (`userID == nil`).
     func consents(tenantID: String, userID: String?) async throws -> [Consent]
     /// Deletes the consents of the user (or, with `userID == nil`, the tenant-wide ones) to the
-    /// app, and revokes the refresh tokens they issued. `false` when there were none.
-    func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry, event: AppEvent?) async throws -> Bool
+    /// app, writing `effects`. `false` when there were none.
+    func revoke(appID: String, tenantID: String, userID: String?, effects: Effects) async throws -> Bool
 }
 
 /// Authorization codes, refresh tokens and revoked access tokens.
@@ -188,11 +188,11 @@ public protocol GrantStore: Sendable {
     /// Revokes the family of the refresh token with this digest, if the client owns it.
     func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool
     /// Revokes an access token (RFC 7009) until it expires; `audit` goes to the tenant's log.
-    func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws
+    func revokeAccessToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws
     /// Revokes an ACS refresh token (RFC 7009) by its id until it expires; no feed rule, since
     /// only Latchkey reads refresh tokens. `false` when it was revoked already.
     @discardableResult
-    func revokeACSRefreshToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws -> Bool
+    func revokeACSRefreshToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws -> Bool
     func isAccessTokenRevoked(id: String) async throws -> Bool
     /// Deletes expired codes, refresh tokens and revocation records.
     func prune(before now: Date) async throws

@@ -183,4 +183,16 @@ extension OAuthClient {
     public func differsMateriallyFrom(_ before: OAuthClient) -> Bool {
         appDomain != before.appDomain || redirectURL != before.redirectURL || isPublic != before.isPublic
     }
+
+    /// What changing `before` into `self` brings with it: whatever a deleted secret obtained ends
+    /// with it (it may have been stolen), and a material change sends the apps back to review.
+    public func effects(replacing before: OAuthClient, at now: Date, audit: AuditEntry) -> Effects {
+        var effects = Effects(at: now, audit: audit)
+        let kept = Set(secrets.map(\.id))
+        for removed in before.secrets.map(\.id) where !kept.contains(removed) {
+            effects = effects.revoking(clientID: id.rawValue, secretID: removed)
+        }
+        if differsMateriallyFrom(before) { effects = effects.returningAppsToReview(using: id) }
+        return effects
+    }
 }

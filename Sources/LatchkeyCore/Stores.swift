@@ -31,14 +31,15 @@ public protocol ClientStore: Sendable {
     func clients(ownedBy sellerID: String) async throws -> [OAuthClient]
     /// Any seller's client: the token endpoint's look-up.
     func client(_ id: ClientID) async throws -> OAuthClient?
-    /// Loads the seller's client, applies `change`, saves what changed and the audit entry it
+    /// Loads the seller's client, applies `change`, saves what changed and the effects it
     /// returns, in one transaction. Throws `DomainError.notFound` when the seller has no such client.
     func modify<Result: Sendable>(
         _ id: ClientID, ownedBy sellerID: String,
-        _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)
+        _ change: @Sendable (inout OAuthClient) throws -> (Result, Effects)
     ) async throws -> Result
-    /// Deletes the client and its secrets and detaches it from apps (docs/seed-model.md §1); `false` if absent.
-    func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool
+    /// Deletes the client with its secrets and codes and detaches it from apps (docs/seed-model.md §1),
+    /// writing `effects`; `false` if absent.
+    func delete(_ id: ClientID, ownedBy sellerID: String, effects: Effects) async throws -> Bool
     /// Writes batched last-used times, keeping the later of stored and given.
     func recordSecretUse(_ uses: [String: Date]) async throws
 }
@@ -55,7 +56,8 @@ public protocol AppStore: Sendable {
         _ id: String, ownedBy sellerID: String?,
         _ change: @Sendable (inout AppListing) throws -> (Result, AuditEntry)
     ) async throws -> Result
-    func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool
+    /// Deletes the app with its consents and installations, writing `effects`; `false` if absent.
+    func delete(_ id: String, ownedBy sellerID: String, effects: Effects) async throws -> Bool
 }
 
 public protocol AuditStore: Sendable {

@@ -75,8 +75,11 @@ public struct TenantDirectory: Sendable {
     /// Deletes the user and revokes everything they granted.
     public func deleteUser(_ userID: String, in tenantID: String, by actor: Actor) async throws {
         guard actor.role == .operator else { throw Self.operatorsOnly }
-        let audit = actor.entry(.userDelete, objectType: "user", objectID: userID, at: clock(), owner: tenantID)
-        guard try await tenants.deleteUser(userID, in: tenantID, audit: audit) else { throw DomainError.notFound("user") }
+        let now = clock()
+        let effects = Effects(at: now, audit: actor.entry(.userDelete, objectType: "user", objectID: userID, at: now, owner: tenantID))
+            .ending(RefreshTokenScope(userID: userID))
+            .revoking(tenantID: tenantID, subject: userID)
+        guard try await tenants.deleteUser(userID, in: tenantID, effects: effects) else { throw DomainError.notFound("user") }
     }
 
     public func user(_ id: String) async throws -> PlatformUser? {
@@ -145,9 +148,13 @@ public struct TenantDirectory: Sendable {
     public func uninstall(appID: String, from tenantID: String, by actor: Actor) async throws {
         _ = try await tenant(tenantID, for: actor)
         let now = clock()
-        let audit = actor.entry(.appUninstall, objectType: "app", objectID: appID, at: now, owner: tenantID)
-        let event = try await apps.app(appID, ownedBy: nil).map { AppEvent(type: .appUninstalled, app: $0, tenantID: tenantID, occurredAt: now) }
-        guard try await consents.uninstall(appID: appID, from: tenantID, audit: audit, event: event) else { throw DomainError.notFound("installation") }
+        let app = try await apps.app(appID, ownedBy: nil)
+        // What the installation allowed ends with it: the tenant's refresh tokens and access tokens for the app.
+        var effects = Effects(at: now, audit: actor.entry(.appUninstall, objectType: "app", objectID: appID, at: now, owner: tenantID))
+            .sending(app.map { AppEvent(type: .appUninstalled, app: $0, tenantID: tenantID, occurredAt: now) })
+            .ending(RefreshTokenScope(appID: appID, tenantID: tenantID))
+        if let clientID = app?.clientID { effects = effects.revoking(clientID: clientID.rawValue, tenantID: tenantID) }
+        guard try await consents.uninstall(appID: appID, from: tenantID, effects: effects) else { throw DomainError.notFound("installation") }
     }
 
     public func installations(in tenantID: String, for actor: Actor) async throws -> [Installation] {
@@ -202,9 +209,14 @@ public struct TenantDirectory: Sendable {
     public func revokeConsent(appID: String, tenantID: String, userID: String?, by actor: Actor) async throws {
         if userID == nil { _ = try await tenant(tenantID, for: actor) }
         let now = clock()
-        let audit = actor.entry(.consentRevoke, objectType: "app", objectID: appID, at: now, owner: tenantID)
-        let event = try await apps.app(appID, ownedBy: nil).map { AppEvent(type: .consentRevoked, app: $0, tenantID: tenantID, userID: userID, occurredAt: now) }
-        guard try await consents.revoke(appID: appID, tenantID: tenantID, userID: userID, audit: audit, event: event) else {
+        let app = try await apps.app(appID, ownedBy: nil)
+        // What the consent issued stops with it: the user's tokens for the app, or, for a
+        // tenant-wide consent, every user's in the tenant.
+        var effects = Effects(at: now, audit: actor.entry(.consentRevoke, objectType: "app", objectID: appID, at: now, owner: tenantID))
+            .sending(app.map { AppEvent(type: .consentRevoked, app: $0, tenantID: tenantID, userID: userID, occurredAt: now) })
+            .ending(RefreshTokenScope(appID: appID, tenantID: tenantID, userID: userID))
+        if let clientID = app?.clientID { effects = effects.revoking(clientID: clientID.rawValue, tenantID: tenantID, subject: userID) }
+        guard try await consents.revoke(appID: appID, tenantID: tenantID, userID: userID, effects: effects) else {
             throw DomainError.notFound("consent")
         }
     }

@@ -25,30 +25,31 @@ public struct RevocationEndpoint: Sendable {
         guard let token = try form.value("token") else {
             throw OAuthError(.invalidRequest, "token is missing: send the token to revoke as the token parameter.")
         }
-        if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, at: clock()) {
+        let now = clock()
+        if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, at: now) {
             return (client.id, "refresh_token")
         }
         if let refresh = acsRefreshTokens.open(token), refresh.clientID == client.id {
-            guard refresh.expiresAt > Int(clock().timeIntervalSince1970) else { return (client.id, nil) }
+            guard refresh.expiresAt > Int(now.timeIntervalSince1970) else { return (client.id, nil) }
             let audit = AuditEntry(
                 sellerID: refresh.tenantID, actor: "client \(client.id)", action: .grantRevoke, objectType: "acs_refresh_token",
-                objectID: ACSRefreshTokens.id(of: token), at: clock(), sourceIP: nil, detail: "revoked by the client (RFC 7009); user \(refresh.userID)"
+                objectID: ACSRefreshTokens.id(of: token), at: now, sourceIP: nil, detail: "revoked by the client (RFC 7009); user \(refresh.userID)"
             )
             try await grants.revokeACSRefreshToken(
-                id: ACSRefreshTokens.id(of: token), expiresAt: Date(timeIntervalSince1970: TimeInterval(refresh.expiresAt)), audit: audit
+                id: ACSRefreshTokens.id(of: token), expiresAt: Date(timeIntervalSince1970: TimeInterval(refresh.expiresAt)), at: now, audit: audit
             )
             return (client.id, "acs_refresh_token")
         }
         if let claims = try? await signer.verify(token), claims.clientID == client.id.rawValue {
             // An expired token needs no rule: resource servers refuse it already.
-            guard claims.exp > Int(clock().timeIntervalSince1970) else { return (client.id, nil) }
+            guard claims.exp > Int(now.timeIntervalSince1970) else { return (client.id, nil) }
             let audit = claims.tid.map { tenant in
                 AuditEntry(
                     sellerID: tenant, actor: "client \(client.id)", action: .grantRevoke, objectType: "access_token", objectID: claims.jti,
-                    at: clock(), sourceIP: nil, detail: "revoked by the client (RFC 7009); subject \(claims.sub)"
+                    at: now, sourceIP: nil, detail: "revoked by the client (RFC 7009); subject \(claims.sub)"
                 )
             }
-            try await grants.revokeAccessToken(id: claims.jti, expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp)), audit: audit)
+            try await grants.revokeAccessToken(id: claims.jti, expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp)), at: now, audit: audit)
             return (client.id, "access_token")
         }
         return (client.id, nil)

@@ -82,19 +82,15 @@ public struct SQLAppStore: AppStore {
         }
     }
 
-    public func delete(_ id: String, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {
+    public func delete(_ id: String, ownedBy sellerID: String, effects: Effects) async throws -> Bool {
         try await provider.transaction { db in
-            guard let app = try await Self.load(id, ownedBy: sellerID, on: db, lock: false) else { return false }
-            try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("app_id", .equal, id) }
+            guard try await Self.load(id, ownedBy: sellerID, on: db, lock: false) != nil else { return false }
             for table in ["consents", "installations"] {
                 try await db.delete(from: table).where("app_id", .equal, id).run()
             }
             try await db.delete(from: "apps").where("id", .equal, id).run()
             try await db.notify(.app(id: id))
-            if let clientID = app.clientID {
-                try await db.publish(Revocation(createdAt: Date(), clientID: clientID.rawValue, issuedBefore: audit.at))
-            }
-            try await db.record(audit)
+            try await db.write(effects)
             return true
         }
     }

@@ -52,7 +52,7 @@ public struct SQLClientStore: ClientStore {
 
     public func modify<Result: Sendable>(
         _ id: ClientID, ownedBy sellerID: String,
-        _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)
+        _ change: @Sendable (inout OAuthClient) throws -> (Result, Effects)
     ) async throws -> Result {
         try await provider.transaction { db in
             // FOR UPDATE serialises concurrent changes on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
@@ -60,10 +60,10 @@ public struct SQLClientStore: ClientStore {
                 throw DomainError.notFound("client")
             }
             var after = before
-            let (result, audit) = try change(&after)
+            let (result, effects) = try change(&after)
             try await Self.save(after, replacing: before, on: db)
             try await db.notify(.client(id))
-            try await db.record(audit)
+            try await db.write(effects)
             return result
         }
     }
@@ -74,11 +74,6 @@ public struct SQLClientStore: ClientStore {
         let afterIDs = Set(after.secrets.map(\.id))
         for removed in beforeIDs.subtracting(afterIDs) {
             try await db.delete(from: "client_secrets").where("id", .equal, removed).run()
-            // Whatever the secret obtained ends with it: a deleted secret may have been stolen.
-            try await db.publish(Revocation(createdAt: Date(), clientID: after.id.rawValue, secretID: removed))
-        }
-        if after.differsMateriallyFrom(before) {
-            try await Self.returnAppsToReview(using: after.id, on: db)
         }
         for secret in after.secrets where !beforeIDs.contains(secret.id) {
             try await db.insert(SecretRow(secret, clientID: after.id), into: "client_secrets")
@@ -97,20 +92,7 @@ public struct SQLClientStore: ClientStore {
             .run()
     }
 
-    /// A Client ID's domain, redirect URL and publicness are part of what operators approved
-    /// (`OAuthClient.differsMateriallyFrom`): its apps go back into review with a new revision.
-    static func returnAppsToReview(using id: ClientID, on db: any SQLDatabase) async throws {
-        let affected = try await db.select().column("id").from("apps").where("client_id", .equal, id.rawValue)
-            .where("status", .in, [AppStatus.approved.rawValue, AppStatus.submitted.rawValue])
-            .all(decodingColumn: "id", as: String.self)
-        guard !affected.isEmpty else { return }
-        try await db.update("apps").set("status", to: AppStatus.submitted.rawValue).set("review_reason", to: SQLLiteral.null)
-            .set(SQLIdentifier("revision"), to: SQLBinaryExpression(SQLIdentifier("revision"), .add, SQLLiteral.numeric("1")))
-            .where("id", .in, affected).run()
-        for app in affected { try await db.notify(.app(id: app)) }
-    }
-
-    public func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool {
+    public func delete(_ id: ClientID, ownedBy sellerID: String, effects: Effects) async throws -> Bool {
         try await provider.transaction { db in
             guard let row = try await db.select().column("seller_id").from("clients").where("id", .equal, id.rawValue).first(),
                 try row.decode(column: "seller_id", as: String.self) == sellerID
@@ -118,13 +100,10 @@ public struct SQLClientStore: ClientStore {
             // Explicit rather than trusting ON DELETE actions, which SQLite skips when foreign keys are off.
             try await db.update("apps").set("client_id", to: SQLLiteral.null).where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "client_secrets").where("client_id", .equal, id.rawValue).run()
-            // docs/seed-model.md §1: deleting a Client ID revokes every grant, refresh token and code issued to it.
-            try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("client_id", .equal, id.rawValue) }
             try await db.delete(from: "authorization_codes").where("client_id", .equal, id.rawValue).run()
             try await db.delete(from: "clients").where("id", .equal, id.rawValue).run()
             try await db.notify(.client(id))
-            try await db.publish(Revocation(createdAt: Date(), clientID: id.rawValue, issuedBefore: audit.at))
-            try await db.record(audit)
+            try await db.write(effects)
             return true
         }
     }

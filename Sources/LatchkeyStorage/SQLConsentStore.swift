@@ -49,21 +49,16 @@ public struct SQLConsentStore: ConsentStore {
         }
     }
 
-    public func uninstall(appID: String, from tenantID: String, audit: AuditEntry, event: AppEvent?) async throws -> Bool {
+    public func uninstall(appID: String, from tenantID: String, effects: Effects) async throws -> Bool {
         try await provider.transaction { db in
             let found = try await db.select().column("app_id").from("installations").where("tenant_id", .equal, tenantID)
                 .where("app_id", .equal, appID).first()
             guard found != nil else { return false }
-            try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("tenant_id", .equal, tenantID).where("app_id", .equal, appID) }
             for table in ["consents", "installations"] {
                 try await db.delete(from: table).where("tenant_id", .equal, tenantID).where("app_id", .equal, appID).run()
             }
             try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: nil))
-            if let clientID = try await db.clientID(ofApp: appID) {
-                try await db.publish(Revocation(createdAt: Date(), clientID: clientID, tenantID: tenantID, issuedBefore: audit.at))
-            }
-            try await db.record(audit)
-            if let event { try await db.enqueue(event) }
+            try await db.write(effects)
             return true
         }
     }
@@ -114,26 +109,15 @@ public struct SQLConsentStore: ConsentStore {
         }.map(\.consent)
     }
 
-    public func revoke(appID: String, tenantID: String, userID: String?, audit: AuditEntry, event: AppEvent?) async throws -> Bool {
+    public func revoke(appID: String, tenantID: String, userID: String?, effects: Effects) async throws -> Bool {
         try await provider.transaction { db in
             let found = try await db.select().column("permission").from("consents").where("tenant_id", .equal, tenantID)
                 .where("app_id", .equal, appID).where("user_id", .equal, userID ?? "").first()
             guard found != nil else { return false }
             try await db.delete(from: "consents").where("tenant_id", .equal, tenantID).where("app_id", .equal, appID)
                 .where("user_id", .equal, userID ?? "").run()
-            // What the consent issued stops with it: the user's refresh tokens for the app, or,
-            // for a tenant-wide consent, every user's in the tenant.
-            try await SQLGrantStore.revokeRefreshTokens(on: db) { query in
-                var query = query.where("tenant_id", .equal, tenantID).where("app_id", .equal, appID)
-                if let userID { query = query.where("user_id", .equal, userID) }
-                return query
-            }
             try await db.notify(.grant(appID: appID, tenantID: tenantID, userID: userID))
-            if let clientID = try await db.clientID(ofApp: appID) {
-                try await db.publish(Revocation(createdAt: Date(), clientID: clientID, tenantID: tenantID, subject: userID, issuedBefore: audit.at))
-            }
-            try await db.record(audit)
-            if let event { try await db.enqueue(event) }
+            try await db.write(effects)
             return true
         }
     }

@@ -153,7 +153,7 @@ public struct SQLGrantStore: GrantStore {
                 .first(decoding: CodeRow.self, with: rowDecoder)
             else { return }
             if let family = row.familyId {
-                try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, family) }
+                try await Self.revokeRefreshTokens(at: now, on: db) { $0.where("family_id", .equal, family) }
             }
             if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
                 try await Self.revokeAccessToken(tokenID, expiresAt: expiry, at: now, on: db)
@@ -183,7 +183,7 @@ public struct SQLGrantStore: GrantStore {
             guard let row = try await query.first(decoding: RefreshRow.self, with: rowDecoder), row.revokedAt == nil else { return .invalid }
             if row.rotatedAt != nil {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked.
-                try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, row.familyId) }
+                try await Self.revokeRefreshTokens(at: now, on: db) { $0.where("family_id", .equal, row.familyId) }
                 try await db.record(Self.entry(
                     .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
                     detail: "a rotated refresh token was presented again; its family is revoked (user \(row.userId))"
@@ -203,7 +203,7 @@ public struct SQLGrantStore: GrantStore {
             guard let row = try await db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
                 .where("client_id", .equal, clientID.rawValue).first(decoding: RefreshRow.self, with: rowDecoder)
             else { return false }
-            try await Self.revokeRefreshTokens(on: db) { $0.where("family_id", .equal, row.familyId) }
+            try await Self.revokeRefreshTokens(at: now, on: db) { $0.where("family_id", .equal, row.familyId) }
             try await db.record(Self.entry(
                 .grantRevoke, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
                 detail: "revoked by the client (RFC 7009); user \(row.userId)"
@@ -212,18 +212,18 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func revokeAccessToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws {
+    public func revokeAccessToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws {
         try await provider.transaction { db in
             // A token revoked before is not revoked again: no second rule, no second entry.
-            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), on: db) else { return }
+            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: now, on: db) else { return }
             if let audit { try await db.record(audit) }
         }
     }
 
     @discardableResult
-    public func revokeACSRefreshToken(id: String, expiresAt: Date, audit: AuditEntry?) async throws -> Bool {
+    public func revokeACSRefreshToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws -> Bool {
         try await provider.transaction { db in
-            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: Date(), publishing: false, on: db) else { return false }
+            guard try await Self.revokeAccessToken(id, expiresAt: expiresAt.unixSeconds, at: now, publishing: false, on: db) else { return false }
             if let audit { try await db.record(audit) }
             return true
         }
@@ -262,8 +262,8 @@ public struct SQLGrantStore: GrantStore {
     }
 
     /// Marks the matching live refresh tokens revoked, inside the caller's transaction.
-    static func revokeRefreshTokens(on db: any SQLDatabase, _ filter: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
-        let update = db.update("refresh_tokens").set("revoked_at", to: Date().unixSeconds).where("revoked_at", .is, SQLLiteral.null)
+    static func revokeRefreshTokens(at now: Date, on db: any SQLDatabase, _ filter: (SQLUpdateBuilder) -> SQLUpdateBuilder) async throws {
+        let update = db.update("refresh_tokens").set("revoked_at", to: now.unixSeconds).where("revoked_at", .is, SQLLiteral.null)
         try await filter(update).run()
     }
 }

@@ -100,18 +100,16 @@ public struct SQLTenantStore: TenantStore, PermissionStore {
         }
     }
 
-    public func deleteUser(_ id: String, in tenantID: String, audit: AuditEntry) async throws -> Bool {
+    public func deleteUser(_ id: String, in tenantID: String, effects: Effects) async throws -> Bool {
         try await provider.transaction { db in
             guard try await db.select().column("id").from("users").where("id", .equal, id).where("tenant_id", .equal, tenantID).first() != nil else {
                 return false
             }
-            try await SQLGrantStore.revokeRefreshTokens(on: db) { $0.where("user_id", .equal, id) }
             try await db.delete(from: "authorization_codes").where("user_id", .equal, id).run()
             try await db.delete(from: "consents").where("user_id", .equal, id).run()
             try await db.delete(from: "users").where("id", .equal, id).run()
             try await db.notify(.user(id: id))
-            try await db.publish(Revocation(createdAt: Date(), tenantID: tenantID, subject: id, issuedBefore: audit.at))
-            try await db.record(audit)
+            try await db.write(effects)
             return true
         }
     }

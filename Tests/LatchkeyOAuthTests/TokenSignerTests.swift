@@ -128,10 +128,10 @@ final class CountingStore: ClientStore {
 
     func insert(_ client: OAuthClient, audit: AuditEntry) async throws {}
     func clients(ownedBy sellerID: String) async throws -> [OAuthClient] { [] }
-    func modify<Result: Sendable>(_ id: ClientID, ownedBy sellerID: String, _ change: @Sendable (inout OAuthClient) throws -> (Result, AuditEntry)) async throws -> Result {
+    func modify<Result: Sendable>(_ id: ClientID, ownedBy sellerID: String, _ change: @Sendable (inout OAuthClient) throws -> (Result, Effects)) async throws -> Result {
         throw DomainError.notFound("client")
     }
-    func delete(_ id: ClientID, ownedBy sellerID: String, audit: AuditEntry) async throws -> Bool { false }
+    func delete(_ id: ClientID, ownedBy sellerID: String, effects: Effects) async throws -> Bool { false }
     func recordSecretUse(_ uses: [String: Date]) async throws {}
 }
 
