@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LatchkeyCoreTests",
-            dependencies: ["LatchkeyCore"],
+            dependencies: ["LatchkeyCore", "LatchkeyStorage", "LatchkeyTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
