@@ -167,6 +167,12 @@ public struct Configuration: Sendable {
             }
             return number
         }
+        func seconds(_ name: String, in range: ClosedRange<Int>, default fallback: Duration) throws(ConfigurationError) -> Duration {
+            .seconds(try integer(name, in: range, default: Int(fallback.components.seconds)))
+        }
+        func interval(_ name: String, in range: ClosedRange<Int>, default fallback: TimeInterval) throws(ConfigurationError) -> TimeInterval {
+            TimeInterval(try integer(name, in: range, default: Int(fallback)))
+        }
         func flag(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
             guard let text = value(name) else { return fallback }
             guard let flag = ["true": true, "false": false][text.lowercased()] else {
@@ -175,9 +181,10 @@ public struct Configuration: Sendable {
             return flag
         }
 
-        let host = value("LATCHKEY_HOST") ?? "127.0.0.1"
-        let port = try integer("LATCHKEY_PORT", in: 1...65535, default: 8080)
-        var configuration = Configuration(host: host, port: port)
+        // Every default is the one declared above; a variable only overrides it.
+        var configuration = Configuration()
+        configuration.host = value("LATCHKEY_HOST") ?? configuration.host
+        configuration.port = try integer("LATCHKEY_PORT", in: 1...65535, default: configuration.port)
 
         if let url = value("LATCHKEY_PUBLIC_URL") {
             guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
@@ -187,7 +194,7 @@ public struct Configuration: Sendable {
             }
             configuration.configuredPublicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
-        configuration.dataDirectory = value("LATCHKEY_DATA_DIR") ?? "./latchkey-data"
+        configuration.dataDirectory = value("LATCHKEY_DATA_DIR") ?? configuration.dataDirectory
         if let template = value("LATCHKEY_SITE_URL") {
             let sample = template.replacingOccurrences(of: "{realm}", with: "00000000-0000-0000-0000-000000000000")
             guard let components = URLComponents(string: sample), ["http", "https"].contains(components.scheme ?? ""), components.host?.isEmpty == false else {
@@ -219,31 +226,31 @@ public struct Configuration: Sendable {
         } else if configuration.usesPostgres {
             throw ConfigurationError(variable: "LATCHKEY_MASTER_KEY", message: "required with PostgreSQL, so that every node shares it: set it to the output of openssl rand -base64 32")
         }
-        configuration.secretCap = try integer("LATCHKEY_SECRET_CAP", in: 1...100, default: 5)
-        configuration.secretActivationDelay = TimeInterval(try integer("LATCHKEY_SECRET_ACTIVATION_DELAY", in: 0...86_400, default: 0))
+        configuration.secretCap = try integer("LATCHKEY_SECRET_CAP", in: 1...100, default: configuration.secretCap)
+        configuration.secretActivationDelay = try interval("LATCHKEY_SECRET_ACTIVATION_DELAY", in: 0...86_400, default: configuration.secretActivationDelay)
         if let level = value("LATCHKEY_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(variable: "LATCHKEY_LOG_LEVEL", message: "expected one of trace, debug, info, notice, warning, error, critical")
             }
             configuration.logLevel = parsed
         }
-        configuration.passwordHashCost = UInt8(try integer("LATCHKEY_BCRYPT_COST", in: 4...31, default: 12))
+        configuration.passwordHashCost = UInt8(try integer("LATCHKEY_BCRYPT_COST", in: 4...31, default: Int(configuration.passwordHashCost)))
         configuration.eventLoopThreads = try integer("LATCHKEY_IO_THREADS", in: 1...256, default: configuration.eventLoopThreads)
-        configuration.cacheTTL = .seconds(try integer("LATCHKEY_CACHE_TTL", in: 1...86_400, default: 300))
-        configuration.cacheTTLUnfollowed = .seconds(try integer("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: 1))
-        configuration.noticeHeartbeat = .seconds(try integer("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: 5))
+        configuration.cacheTTL = try seconds("LATCHKEY_CACHE_TTL", in: 1...86_400, default: configuration.cacheTTL)
+        configuration.cacheTTLUnfollowed = try seconds("LATCHKEY_CACHE_TTL_UNFOLLOWED", in: 0...3_600, default: configuration.cacheTTLUnfollowed)
+        configuration.noticeHeartbeat = try seconds("LATCHKEY_NOTICE_HEARTBEAT", in: 1...300, default: configuration.noticeHeartbeat)
         configuration.metricsToken = value("LATCHKEY_METRICS_TOKEN")
-        configuration.lastUsedGranularity = TimeInterval(try integer("LATCHKEY_LAST_USED_GRANULARITY", in: 0...86_400, default: 60))
-        configuration.deliversEvents = try flag("LATCHKEY_DELIVER_EVENTS", default: true)
-        configuration.expiryScanInterval = .seconds(try integer("LATCHKEY_EXPIRY_SCAN_INTERVAL", in: 1...86_400, default: 3600))
+        configuration.lastUsedGranularity = try interval("LATCHKEY_LAST_USED_GRANULARITY", in: 0...86_400, default: configuration.lastUsedGranularity)
+        configuration.deliversEvents = try flag("LATCHKEY_DELIVER_EVENTS", default: configuration.deliversEvents)
+        configuration.expiryScanInterval = try seconds("LATCHKEY_EXPIRY_SCAN_INTERVAL", in: 1...86_400, default: configuration.expiryScanInterval)
         configuration.tlsCertificatePath = value("LATCHKEY_TLS_CERT")
         configuration.tlsKeyPath = value("LATCHKEY_TLS_KEY")
         if (configuration.tlsCertificatePath == nil) != (configuration.tlsKeyPath == nil) {
             let missing = configuration.tlsCertificatePath == nil ? "LATCHKEY_TLS_CERT" : "LATCHKEY_TLS_KEY"
             throw ConfigurationError(variable: missing, message: "set both LATCHKEY_TLS_CERT and LATCHKEY_TLS_KEY (PEM files) to serve HTTPS, or neither")
         }
-        configuration.readTimeout = .seconds(try integer("LATCHKEY_READ_TIMEOUT", in: 1...3_600, default: 30))
-        configuration.databaseWait = .seconds(try integer("LATCHKEY_DATABASE_WAIT", in: 0...3_600, default: 30))
+        configuration.readTimeout = try seconds("LATCHKEY_READ_TIMEOUT", in: 1...3_600, default: configuration.readTimeout)
+        configuration.databaseWait = try seconds("LATCHKEY_DATABASE_WAIT", in: 0...3_600, default: configuration.databaseWait)
         configuration.rateLimits.tokensPerClient = try integer("LATCHKEY_RATE_TOKENS_PER_CLIENT", in: 0...10_000_000, default: configuration.rateLimits.tokensPerClient)
         configuration.rateLimits.tokensPerAddress = try integer("LATCHKEY_RATE_TOKENS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.tokensPerAddress)
         configuration.rateLimits.signInsPerAccount = try integer("LATCHKEY_RATE_SIGNINS_PER_ACCOUNT", in: 0...100_000, default: configuration.rateLimits.signInsPerAccount)
@@ -251,10 +258,10 @@ public struct Configuration: Sendable {
         configuration.rateLimits.checksPerClient = try integer("LATCHKEY_RATE_CHECKS_PER_CLIENT", in: 0...10_000_000, default: configuration.rateLimits.checksPerClient)
         configuration.rateLimits.checksPerAddress = try integer("LATCHKEY_RATE_CHECKS_PER_IP", in: 0...10_000_000, default: configuration.rateLimits.checksPerAddress)
         configuration.trustedProxies = try TrustedProxies(parsing: value("LATCHKEY_TRUSTED_PROXIES") ?? "")
-        configuration.auditRetentionDays = try integer("LATCHKEY_AUDIT_RETENTION_DAYS", in: 1...36_500, default: 400)
-        configuration.allowLoopbackCallbacks = try flag("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", default: false)
-        configuration.accessLog = try flag("LATCHKEY_ACCESS_LOG", default: true)
-        configuration.databasePool = try integer("LATCHKEY_DATABASE_POOL", in: 1...500, default: 8)
+        configuration.auditRetentionDays = try integer("LATCHKEY_AUDIT_RETENTION_DAYS", in: 1...36_500, default: configuration.auditRetentionDays)
+        configuration.allowLoopbackCallbacks = try flag("LATCHKEY_ALLOW_LOOPBACK_CALLBACKS", default: configuration.allowLoopbackCallbacks)
+        configuration.accessLog = try flag("LATCHKEY_ACCESS_LOG", default: configuration.accessLog)
+        configuration.databasePool = try integer("LATCHKEY_DATABASE_POOL", in: 1...500, default: configuration.databasePool)
         if let format = value("LATCHKEY_LOG_FORMAT") {
             guard let parsed = LogFormat(rawValue: format.lowercased()) else {
                 throw ConfigurationError(variable: "LATCHKEY_LOG_FORMAT", message: "expected json or text, got \"\(format)\"")

@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+import LatchkeyOAuth
+import LatchkeyStorage
+import LatchkeyWire
+import Prometheus
+import Synchronization
+
+struct MetricsController {
+    let metrics: ServerMetrics
+    let latchkey: Latchkey
+
+    func addRoutes(to router: some RouterMethods<LatchkeyRequestContext>) {
+        router.get("metrics") { request, _ in
+            if let token = latchkey.configuration.metricsToken {
+                let given = BearerCredential.token(in: request.headers[.authorization]) ?? ""
+                guard SecretDigest(of: given).constantTimeEquals(SecretDigest(of: token)) else {
+                    return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""])
+                }
+            }
+            let body = metrics.scrape(clients: latchkey.cache, access: latchkey.access, database: latchkey.database)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body))
+            )
+        }
+    }
+}
