@@ -126,7 +126,6 @@ let package = Package(
             dependencies: [
                 "LatchkeyWire",
                 "LatchkeyHTTP",
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -184,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "LatchkeyOAuthTests",
             dependencies: [
-                "LatchkeyOAuth", "LatchkeyCore", "LatchkeyTestSupport", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto"),
+                "LatchkeyOAuth", "LatchkeyCore", "LatchkeyWire", "LatchkeyTestSupport", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -1,5 +1,5 @@
 import Foundation
-import JWTKit
+import Crypto
 import LatchkeyWire
 
 /// A context token (the `SPAppToken` of a launch) that passed validation: what an app reads
@@ -55,19 +55,19 @@ public enum ContextTokenError: Error, Sendable, Equatable, CustomStringConvertib
 /// case; the lifetime with five minutes of clock skew.
 public struct ContextTokenValidator: Sendable {
     public let clientID: String
-    let keys: [JWTKeyCollection]
+    let keys: [SymmetricKey]
     let clockSkew: TimeInterval
     let now: @Sendable () -> Date
 
     /// `secrets`: the client secrets as issued (base64 text), primary first.
     public init(clientID: String, secrets: [String], clockSkew: TimeInterval = 300, now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.clientID = clientID.lowercased()
-        var keys: [JWTKeyCollection] = []
+        var keys: [SymmetricKey] = []
         for secret in secrets {
             guard let bytes = Data(base64Encoded: secret.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw ContextTokenError.malformed("a configured client secret is not base64; paste it as the Seller Dashboard showed it")
             }
-            keys.append(await JWTKeyCollection().add(hmac: HMACKey(from: bytes), digestAlgorithm: .sha256))
+            keys.append(SymmetricKey(data: bytes))
         }
         self.keys = keys
         self.clockSkew = clockSkew
@@ -77,87 +77,50 @@ public struct ContextTokenValidator: Sendable {
     /// Validates `token` for the app running at `host` (its authority, `host[:port]`).
     public func validate(_ token: String, host: String) async throws(ContextTokenError) -> ContextToken {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = Self.decode(parts[0]), let alg = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any] else {
+        guard parts.count == 3, let header = Self.decode(parts[0]), let payload = Self.decode(parts[1]), let signature = Self.decode(parts[2]),
+            let alg = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any]
+        else {
             throw .malformed("expected three base64url parts")
         }
         guard alg["alg"] as? String == "HS256" else { throw .malformed("the algorithm must be HS256, not \(alg["alg"] ?? "none")") }
-        var claims: Claims?
-        var signer = 0
-        for (index, key) in keys.enumerated() {
-            do {
-                claims = try await key.verify(token, as: Claims.self)
-                signer = index
-                break
-            } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
-                continue
-            } catch {
-                throw .malformed("its claims are not a context token's (\(error))")
-            }
+        // HS256 (RFC 7518 §3.2) over the first two parts as sent, under each configured secret;
+        // the comparison is constant-time.
+        let signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        guard let signer = keys.firstIndex(where: { HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: $0) }) else {
+            throw .badSignature(secretsTried: keys.count)
         }
-        guard let claims else { throw .badSignature(secretsTried: keys.count) }
-        guard let at = claims.iss.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
-        let realm = String(claims.iss[claims.iss.index(after: at)...])
+        let claims: ContextTokenClaims
+        do {
+            claims = try ContextTokenClaims(json: payload)
+        } catch {
+            throw .malformed(error.description)
+        }
+        guard let at = claims.issuer.lastIndex(of: "@") else { throw .malformed("iss has no realm") }
+        let realm = String(claims.issuer[claims.issuer.index(after: at)...])
         // docs/apps.md (the context token's claims): the token service issues it, for the platform, in one realm.
-        guard claims.iss.lowercased() == ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm.lowercased()), UUID(uuidString: realm) != nil else {
-            throw .wrongIssuer("iss is \(claims.iss)")
+        guard claims.issuer.lowercased() == ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm.lowercased()), UUID(uuidString: realm) != nil else {
+            throw .wrongIssuer("iss is \(claims.issuer)")
         }
-        guard claims.appctxsender.lowercased() == ACSPrincipal.name(ACSPrincipal.platform, realm: realm.lowercased()) else {
-            throw .wrongIssuer("appctxsender is \(claims.appctxsender)")
+        guard claims.sender.lowercased() == ACSPrincipal.name(ACSPrincipal.platform, realm: realm.lowercased()) else {
+            throw .wrongIssuer("appctxsender is \(claims.sender)")
         }
         let expected = ACSPrincipal.name(clientID, host: host.lowercased(), realm: realm)
-        guard claims.aud.lowercased() == expected else { throw .wrongAudience(expected: expected, found: claims.aud) }
+        guard claims.audience.lowercased() == expected else { throw .wrongAudience(expected: expected, found: claims.audience) }
         let moment = now()
-        let notBefore = Date(timeIntervalSince1970: TimeInterval(claims.nbf.value))
-        let expiresAt = Date(timeIntervalSince1970: TimeInterval(claims.exp.value))
+        let notBefore = Date(timeIntervalSince1970: TimeInterval(claims.notBefore))
+        let expiresAt = Date(timeIntervalSince1970: TimeInterval(claims.expiresAt))
         guard moment.addingTimeInterval(clockSkew) >= notBefore else { throw .notYetValid(until: notBefore) }
         guard moment.addingTimeInterval(-clockSkew) < expiresAt else { throw .expired(at: expiresAt) }
-        guard let context = (try? JSONSerialization.jsonObject(with: Data(claims.appctx.utf8))) as? [String: Any],
-            let cacheKey = context["CacheKey"] as? String, let sts = (context["SecurityTokenServiceUri"] as? String).flatMap(URL.init(string:))
-        else {
+        guard let sts = URL(string: claims.securityTokenServiceURI) else {
             throw .malformed("appctx must be a JSON string with CacheKey and SecurityTokenServiceUri")
         }
         return ContextToken(
-            realm: realm, cacheKey: cacheKey, securityTokenServiceURI: sts, refreshToken: claims.refreshtoken, audience: claims.aud,
-            notBefore: notBefore, expiresAt: expiresAt, sender: claims.appctxsender, secretIndex: signer
+            realm: realm, cacheKey: claims.cacheKey, securityTokenServiceURI: sts, refreshToken: claims.refreshToken, audience: claims.audience,
+            notBefore: notBefore, expiresAt: expiresAt, sender: claims.sender, secretIndex: signer
         )
     }
 
     static func decode(_ part: Substring) -> Data? {
         Data(base64URL: part)
-    }
-
-    /// The claims of docs/acs-wire.md §6.2. `nbf` and `exp` are numbers, or numeric strings in the
-    /// documented example; both are read.
-    struct Claims: JWTPayload {
-        let aud: String
-        let iss: String
-        let nbf: Seconds
-        let exp: Seconds
-        let appctxsender: String
-        let appctx: String
-        let refreshtoken: String
-
-        /// Lifetime and audience are checked by the validator, against its clock.
-        func verify(using algorithm: some JWTAlgorithm) async throws {}
-    }
-
-    struct Seconds: Codable, Sendable {
-        let value: Int
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let number = try? container.decode(Int.self) {
-                value = number
-            } else if let number = Int(try container.decode(String.self)) {
-                value = number
-            } else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a number of seconds")
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(value)
-        }
     }
 }

@@ -2,25 +2,11 @@ import Crypto
 import Foundation
 import LatchkeyWire
 
-/// An event Latchkey posted to the app's events URL, after its signature was checked.
-public struct AppEvent: Sendable, Decodable {
-    /// `app.installed`, `app.uninstalled`, `consent.granted` or `consent.revoked`.
-    public let type: String
-    /// Unique per event: a receiver that saw it already ignores a retry of it.
-    public let id: String
-    public let created: Int
-    public let data: Details
-
-    public struct Details: Sendable, Decodable {
-        public let appId: String
-        public let clientId: String?
-        /// The tenant (realm) the event happened in.
-        public let tenantId: String
-        /// The user who consented or revoked for themself; absent for the whole organization.
-        public let userId: String?
-        public let permissions: [String]
-    }
-}
+/// An event Latchkey posted to the app's events URL, after its signature was checked:
+/// `type` is `app.installed`, `app.uninstalled`, `consent.granted` or `consent.revoked`; `id` is
+/// unique per event (a receiver that saw it already ignores a retry); `data` names the app, the
+/// tenant and, for a user's own consent, the user. The server writes the same type.
+public typealias AppEvent = EventEnvelope<AppEventDetails>
 
 /// Why an event was refused. The description says what to check.
 public enum EventSignatureError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -85,23 +71,6 @@ public struct EventVerifier: Sendable {
     }
 }
 
-/// What a seller's webhook receives before a client secret ends (30, 7 and 1 days before).
-public struct SecretExpiryNotice: Sendable, Decodable {
-    /// `secret.expiring`.
-    public let type: String
-    public let id: String
-    public let created: Int
-    public let data: Details
-
-    public struct Details: Sendable, Decodable {
-        public let clientId: String
-        public let friendlyName: String
-        public let secretId: String
-        /// The secret's first three characters.
-        public let hint: String
-        /// When the secret ends, in Unix seconds.
-        public let endsAt: Int
-        /// 30, 7 or 1: the notice says the secret ends within this many days.
-        public let thresholdDays: Int
-    }
-}
+/// What a seller's webhook receives before a client secret ends (30, 7 and 1 days before):
+/// `type` is `secret.expiring`.
+public typealias SecretExpiryNotice = EventEnvelope<SecretExpiryDetails>

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LatchkeyWire
 
 /// What happens to an app that its publisher is told of, at the app's events URL (docs/seed-model.md §4);
 /// and `secret.expiring`, told at the seller's webhook URL (`ExpiryNotices`).
@@ -37,28 +38,12 @@ public struct AppEvent: Sendable, Equatable {
         self.occurredAt = occurredAt
     }
 
-    /// The body posted to the events URL, members in a fixed order.
+    /// The body posted to the events URL (`EventEnvelope`, which the app kit reads).
     public var payload: String {
-        struct Body: Encodable {
-            let id: String
-            let type: String
-            let created: Int
-            let data: Data
-        }
-        struct Data: Encodable {
-            let appId: String
-            let clientId: String?
-            let tenantId: String
-            let userId: String?
-            let permissions: [String]
-        }
-        let body = Body(
+        EventEnvelope(
             id: id, type: type.rawValue, created: Int(occurredAt.timeIntervalSince1970),
-            data: Data(appId: appID, clientId: clientID?.rawValue, tenantId: tenantID, userId: userID, permissions: permissions)
-        )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(body)) ?? Foundation.Data(), as: UTF8.self)
+            data: AppEventDetails(appId: appID, clientId: clientID?.rawValue, tenantId: tenantID, userId: userID, permissions: permissions)
+        ).json
     }
 }
 

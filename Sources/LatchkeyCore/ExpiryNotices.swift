@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyWire
 
 /// Where a seller hears that a secret is about to end: an https URL (http only for localhost)
 /// and the secret that signs what is posted there, kept sealed and shown once.
@@ -136,30 +137,13 @@ public struct ExpiryNotices: Sendable {
 
     /// `{"id","type":"secret.expiring","created","data":{clientId,friendlyName,secretId,hint,endsAt,threshold}}`.
     static func payload(id: String, _ secret: ExpiringSecret, days: Int, at now: Date) -> String {
-        struct Body: Encodable {
-            let id: String
-            let type: String
-            let created: Int
-            let data: Details
-        }
-        struct Details: Encodable {
-            let clientId: String
-            let friendlyName: String
-            let secretId: String
-            let hint: String
-            let endsAt: Int
-            let thresholdDays: Int
-        }
-        let body = Body(
+        EventEnvelope(
             id: id, type: AppEventType.secretExpiring.rawValue, created: Int(now.timeIntervalSince1970),
-            data: Details(
+            data: SecretExpiryDetails(
                 clientId: secret.clientID.rawValue, friendlyName: secret.friendlyName, secretId: secret.secretID, hint: secret.hint,
                 endsAt: Int(secret.endsAt.timeIntervalSince1970), thresholdDays: days
             )
-        )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(body)) ?? Data(), as: UTF8.self)
+        ).json
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import LatchkeyWire
 
 /// An RFC 9068 JWT access token's claims (§2.2). Times are NumericDate seconds.
 public struct AccessTokenClaims: JWTPayload, Equatable {

@@ -107,18 +107,12 @@ public struct ContextTokenIssuer: Sendable {
         ))
         // docs/acs-wire.md §6.2: CacheKey is opaque and stable per user, app and realm.
         let cacheKey = Data(cacheKeys.authenticationCode(for: Data("\(user.id)\n\(appID)\n\(realm)".utf8))).base64EncodedString()
-        let context = JSONText.object(["CacheKey": .string(cacheKey), "SecurityTokenServiceUri": .string(tokenServiceURI)])
-        // The claims in the order of the documented example; nbf and exp as numbers (§6.4).
-        let payload = JSONText.object([
-            "aud": .string("\(client.id.rawValue)/\(client.registration.appDomain.description)@\(realm)"),
-            "iss": .string(ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm)),
-            "nbf": .integer(now), "exp": .integer(now + Self.lifetime),
-            "appctxsender": .string(ACSPrincipal.name(ACSPrincipal.platform, realm: realm)),
-            "appctx": .string(context),
-            "refreshtoken": .string(refresh),
-            "isbrowserhostedapp": .string("true"),
-        ])
-        let signingInput = Self.header + "." + Array(payload.utf8).base64URLEncoded()
+        let claims = ContextTokenClaims(
+            audience: ACSPrincipal.name(client.id.rawValue, host: client.registration.appDomain.description, realm: realm),
+            issuer: ACSPrincipal.name(ACSPrincipal.tokenService, realm: realm), notBefore: now, expiresAt: now + Self.lifetime,
+            sender: ACSPrincipal.name(ACSPrincipal.platform, realm: realm), cacheKey: cacheKey, securityTokenServiceURI: tokenServiceURI, refreshToken: refresh
+        )
+        let signingInput = Self.header + "." + Array(claims.json.utf8).base64URLEncoded()
         let signature = HMAC<SHA256>.authenticationCode(for: Data(signingInput.utf8), using: SymmetricKey(data: key))
         return signingInput + "." + Array(signature).base64URLEncoded()
     }

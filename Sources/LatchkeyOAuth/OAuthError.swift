@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyWire
 
 /// The protocol errors Latchkey answers with: the codes of RFC 6749 §4.1.2.1 and §5.2, RFC 6750
 /// §3.1, RFC 7009 and OpenID Connect Core §3.1.2.6, each knowing its HTTP status. One error is

@@ -2,6 +2,7 @@ import Foundation
 import LatchkeyOAuth
 import Logging
 import Synchronization
+import LatchkeyWire
 
 /// How log lines are written (`LATCHKEY_LOG_FORMAT`).
 public enum LogFormat: String, Sendable {

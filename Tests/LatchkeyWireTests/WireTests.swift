@@ -75,4 +75,43 @@ struct WireTests {
         #expect(!entry.covers(tokenID: "j", clientID: "d", tenantID: "t", subject: "u", secretID: "s1", issuedAt: 50), "another client")
         #expect(!entry.covers(tokenID: "j", clientID: "c", tenantID: nil, subject: "u", secretID: "s1", issuedAt: 50), "no tenant")
     }
+
+    @Test func contextTokenClaimsAreReadAsTheyAreWritten() throws {
+        let claims = ContextTokenClaims(
+            audience: "c/app.contoso.com@r", issuer: "00000001-0000-0000-c000-000000000000@r", notBefore: 100, expiresAt: 200,
+            sender: "00000003-0000-0ff1-ce00-000000000000@r", cacheKey: "k\"ey", securityTokenServiceURI: "https://login.example/tokens/OAuth/2",
+            refreshToken: "rt"
+        )
+        // The documented example's order; appctx is a string holding JSON.
+        #expect(claims.json.hasPrefix(#"{"aud":"c/app.contoso.com@r","iss":"00000001-0000-0000-c000-000000000000@r","nbf":100,"exp":200,"appctxsender":"#))
+        #expect(claims.json.contains(#""appctx":"{\"CacheKey\":\"k\\\"ey\",\"SecurityTokenServiceUri\":\"https://login.example/tokens/OAuth/2\"}""#))
+        #expect(try ContextTokenClaims(json: Data(claims.json.utf8)) == claims)
+        // nbf and exp as numeric strings, as in the documented example, are read too.
+        let strings = claims.json.replacingOccurrences(of: #""nbf":100"#, with: #""nbf":"100""#)
+        #expect(try ContextTokenClaims(json: Data(strings.utf8)).notBefore == 100)
+        // A missing or mistyped claim is named.
+        for (payload, named) in [
+            (claims.json.replacingOccurrences(of: #""refreshtoken""#, with: #""refresh""#), "refreshtoken is missing"),
+            (claims.json.replacingOccurrences(of: #""exp":200"#, with: #""exp":"soon""#), "exp"),
+            (claims.json.replacingOccurrences(of: "CacheKey", with: "Key"), "appctx"),
+            ("[1]", "not"),
+        ] {
+            #expect(throws: ContextTokenClaims.Malformed.self) { try ContextTokenClaims(json: Data(payload.utf8)) }
+            do {
+                _ = try ContextTokenClaims(json: Data(payload.utf8))
+            } catch {
+                #expect(error.description.contains(named), "\(error.description)")
+            }
+        }
+    }
+
+    @Test func eventEnvelopesHaveOneShape() throws {
+        let event = EventEnvelope(
+            id: "e1", type: "consent.granted", created: 1_764_432_000,
+            data: AppEventDetails(appId: "a1", clientId: nil, tenantId: "t1", userId: "u/1", permissions: ["Calendars.Read"])
+        )
+        // Sorted members, slashes as they are, absent values left out.
+        #expect(event.json == #"{"created":1764432000,"data":{"appId":"a1","permissions":["Calendars.Read"],"tenantId":"t1","userId":"u/1"},"id":"e1","type":"consent.granted"}"#)
+        #expect(try JSONDecoder().decode(EventEnvelope<AppEventDetails>.self, from: Data(event.json.utf8)) == event)
+    }
 }

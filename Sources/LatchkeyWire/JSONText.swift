@@ -1,5 +1,6 @@
-/// Writes the few fixed-shape JSON objects of the token path directly: JSONEncoder was a tenth of
-/// the token endpoint's time. Strings are escaped per RFC 8259 §7.
+/// Writes the few fixed-shape JSON objects of the wire directly (token responses, context-token
+/// claims): JSONEncoder was a tenth of the token endpoint's time. Strings are escaped per
+/// RFC 8259 §7. Shared by the server's modules; not part of the kits' public API.
 package enum JSONText {
     package static func string(_ value: String) -> String {
         var needsEscaping = false
@@ -26,13 +27,13 @@ package enum JSONText {
     }
 
     /// An object of the members, in the order given.
-    static func object(_ members: KeyValuePairs<String, Value>) -> String {
+    package static func object(_ members: KeyValuePairs<String, Value>) -> String {
         object(members.map { ($0.key, $0.value) })
     }
 
     /// Appends every piece to one buffer: building the token response's JSON out of temporary
     /// strings was 6 % of a token's time.
-    static func object(_ members: [(String, Value)]) -> String {
+    package static func object(_ members: [(String, Value)]) -> String {
         var output = "{"
         output.reserveCapacity(members.count * 48 + members.reduce(0) { $0 + $1.1.sizeHint })
         for (index, (key, value)) in members.enumerated() {
@@ -70,7 +71,7 @@ package enum JSONText {
         }
     }
 
-    enum Value {
+    package enum Value {
         case string(String)
         /// Text made by this server of characters that never need escaping (base64url tokens,
         /// GUIDs): written as is, without scanning it.
@@ -78,24 +79,12 @@ package enum JSONText {
         case integer(Int)
         case strings([String])
 
-        var sizeHint: Int {
+        package var sizeHint: Int {
             switch self {
             case .string(let text), .token(let text): text.utf8.count
             case .integer: 20
             case .strings(let texts): texts.reduce(0) { $0 + $1.utf8.count + 3 }
             }
         }
-    }
-}
-
-extension TokenResponse {
-    /// The RFC 6749 §5.1 body.
-    public var jsonText: String {
-        var members: [(String, JSONText.Value)] = [("access_token", .token(accessToken)), ("expires_in", .integer(expiresIn))]
-        if let idToken { members.append(("id_token", .token(idToken))) }
-        if let refreshToken { members.append(("refresh_token", .token(refreshToken))) }
-        if let scope { members.append(("scope", .string(scope))) }
-        members.append(("token_type", .string(tokenType)))
-        return JSONText.object(members)
     }
 }
