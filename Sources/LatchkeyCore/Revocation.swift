@@ -1,7 +1,8 @@
 import Foundation
 
 /// A rule that ends access tokens before they expire, published to resource servers (the
-/// revocation feed) so that they stop honouring them without introspecting each call: every
+/// revocation feed, whose entry and matching rule are `RevocationEntry` in the wire module)
+/// so that they stop honouring them without introspecting each call: every
 /// token whose claims match all the fields given and that was issued no later than
 /// `issuedBefore` is revoked. A revoked token names its `jti`; a revoked consent names the
 /// client, tenant and user; an uninstallation the client and tenant; a deleted user the user;
@@ -37,15 +38,6 @@ public struct Revocation: Sendable, Equatable, Codable {
 
     /// How long rules are kept: the longest an access token lives.
     public static let retention: TimeInterval = 3600
-
-    public func matches(tokenID: String, clientID: String, tenantID: String?, subject: String, secretID: String? = nil, issuedAt: Date) -> Bool {
-        issuedAt <= issuedBefore
-            && (self.secretID.map { $0 == secretID } ?? true)
-            && (self.tokenID.map { $0 == tokenID } ?? true)
-            && (self.clientID.map { $0 == clientID } ?? true)
-            && (self.tenantID.map { $0 == tenantID } ?? true)
-            && (self.subject.map { $0 == subject } ?? true)
-    }
 }
 
 /// Where revocation rules are read by the feed, each written by the store in the transaction of
