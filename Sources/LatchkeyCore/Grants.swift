@@ -163,10 +163,8 @@ public protocol ConsentStore: Sendable {
     func revoke(appID: String, tenantID: String, userID: String?, effects: Effects) async throws -> Bool
 }
 
-/// Authorization codes, refresh tokens and revoked access tokens.
-/// Every method that issues, revokes or detects a replay writes its audit entry in the same
-/// transaction; a replay's entry goes to the tenant's log, naming the client.
-public protocol GrantStore: Sendable {
+/// Authorization codes (RFC 6749 §4.1): issued, redeemed once, and a replay's consequences.
+public protocol AuthorizationCodeStore: Sendable {
     func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws
     /// The code with this digest and whether it was used; `nil` when unknown.
     func code(_ digest: SecretDigest) async throws -> (code: AuthorizationCode, used: Bool)?
@@ -174,26 +172,77 @@ public protocol GrantStore: Sendable {
     /// token's id) in the same transaction; `false` when it had been used meanwhile.
     func redeem(_ digest: SecretDigest, issuing refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date, at now: Date) async throws -> Bool
     /// A used code presented again (RFC 6749 §4.1.2): revokes the refresh-token family and the
-    /// access token it issued.
-    func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws
+    /// access token it issued, and writes `effects` (`AuthorizationCode.replayed`).
+    func revokeIssued(byCode digest: SecretDigest, effects: Effects) async throws
+}
+
+/// Refresh-token families (RFC 6749 §6, RFC 9700 §4.14.2).
+public protocol RefreshTokenStore: Sendable {
     /// Marks the client's token rotated and stores the successor `issue` makes of it, in one
     /// transaction: a crash leaves either both or neither. `issue` runs inside it and must not
     /// touch the database; its error rolls everything back. A rotated token presented again
-    /// revokes its whole family (`replayed`).
+    /// revokes its whole family and writes `replayed(grant)` (`replayed`).
     func rotateRefreshToken<Issued: Sendable>(
-        _ digest: SecretDigest, clientID: ClientID, at now: Date, issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
+        _ digest: SecretDigest, clientID: ClientID, at now: Date, replayed: @Sendable (RefreshGrant) -> Effects,
+        issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
     ) async throws -> Redemption<Issued>
     /// The live (not rotated, revoked or expired) refresh token with this digest.
     func refreshGrant(_ digest: SecretDigest, at now: Date) async throws -> RefreshGrant?
-    /// Revokes the family of the refresh token with this digest, if the client owns it.
-    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool
-    /// Revokes an access token (RFC 7009) until it expires; `audit` goes to the tenant's log.
+    /// Revokes the family of the refresh token with this digest, if the client owns it, and
+    /// writes `effects(grant)`; `false` when there is no such token.
+    func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, effects: @Sendable (RefreshGrant) -> Effects) async throws -> Bool
+}
+
+/// Access tokens (and the ACS profile's refresh tokens) revoked before they expire (RFC 7009).
+public protocol TokenRevocationStore: Sendable {
+    /// Revokes an access token until it expires; `audit` goes to the tenant's log. A token
+    /// revoked already is left as it is (no second rule, no second entry).
     func revokeAccessToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws
-    /// Revokes an ACS refresh token (RFC 7009) by its id until it expires; no feed rule, since
-    /// only Latchkey reads refresh tokens. `false` when it was revoked already.
+    /// Revokes an ACS refresh token by its id until it expires; no feed rule, since only
+    /// Latchkey reads refresh tokens. `false` when it was revoked already.
     @discardableResult
     func revokeACSRefreshToken(id: String, expiresAt: Date, at now: Date, audit: AuditEntry?) async throws -> Bool
     func isAccessTokenRevoked(id: String) async throws -> Bool
+}
+
+/// Every grant artifact, in one store; each user takes the narrow protocol it needs.
+public protocol GrantStore: AuthorizationCodeStore, RefreshTokenStore, TokenRevocationStore {
     /// Deletes expired codes, refresh tokens and revocation records.
     func prune(before now: Date) async throws
+}
+
+extension AuditEntry {
+    /// What a client's grant did or had done to it, in the tenant's log.
+    static func byClient(
+        _ clientID: ClientID, _ action: AuditAction, tenantID: String, object: String, id: String, at now: Date, detail: String
+    ) -> AuditEntry {
+        AuditEntry(sellerID: tenantID, actor: "client \(clientID)", action: action, objectType: object, objectID: id, at: now, sourceIP: nil, detail: detail)
+    }
+}
+
+extension AuthorizationCode {
+    /// A used code presented again: what it issued is revoked, and the tenant's log says so.
+    public func replayed(at now: Date) -> Effects {
+        Effects(at: now, audit: .byClient(
+            clientID, .grantReplay, tenantID: tenantID, object: "authorization_code", id: digest.hex, at: now,
+            detail: "a used code was presented again; what it issued is revoked (user \(userID))"
+        ))
+    }
+}
+
+extension RefreshGrant {
+    /// RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked; its family ends.
+    public func replayed(at now: Date) -> Effects {
+        Effects(at: now, audit: .byClient(
+            clientID, .grantReplay, tenantID: tenantID, object: "refresh_token", id: familyID, at: now,
+            detail: "a rotated refresh token was presented again; its family is revoked (user \(userID))"
+        ))
+    }
+
+    /// RFC 7009: the client revoked it; its family ends.
+    public func revokedByClient(at now: Date) -> Effects {
+        Effects(at: now, audit: .byClient(
+            clientID, .grantRevoke, tenantID: tenantID, object: "refresh_token", id: familyID, at: now, detail: "revoked by the client (RFC 7009); user \(userID)"
+        ))
+    }
 }

@@ -53,7 +53,7 @@ public struct AccessTokenValidator: Sendable {
 public final class RevokedAccessTokens: Sendable {
     private let cache: LoadingCache<String, Bool>
 
-    public init(grants: any GrantStore, lifetime: CacheLifetime) {
+    public init(grants: any TokenRevocationStore, lifetime: CacheLifetime) {
         cache = LoadingCache(lifetime: lifetime) { try await grants.isAccessTokenRevoked(id: $0) }
     }
 

@@ -6,10 +6,10 @@ import LatchkeyCore
 public struct IntrospectionEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let validator: AccessTokenValidator
-    let grants: any GrantStore
+    let grants: any RefreshTokenStore
     let clock: Clock
 
-    public init(authenticator: ClientAuthenticator, validator: AccessTokenValidator, grants: any GrantStore, clock: @escaping Clock) {
+    public init(authenticator: ClientAuthenticator, validator: AccessTokenValidator, grants: any RefreshTokenStore, clock: @escaping Clock) {
         self.authenticator = authenticator
         self.validator = validator
         self.grants = grants

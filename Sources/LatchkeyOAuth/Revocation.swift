@@ -7,11 +7,11 @@ import LatchkeyCore
 public struct RevocationEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let signer: TokenSigner
-    let grants: any GrantStore
+    let grants: any RefreshTokenStore & TokenRevocationStore
     let acsRefreshTokens: ACSRefreshTokens
     let clock: Clock
 
-    public init(authenticator: ClientAuthenticator, signer: TokenSigner, grants: any GrantStore, acsRefreshTokens: ACSRefreshTokens, clock: @escaping Clock) {
+    public init(authenticator: ClientAuthenticator, signer: TokenSigner, grants: any RefreshTokenStore & TokenRevocationStore, acsRefreshTokens: ACSRefreshTokens, clock: @escaping Clock) {
         self.authenticator = authenticator
         self.signer = signer
         self.grants = grants
@@ -26,7 +26,7 @@ public struct RevocationEndpoint: Sendable {
             throw OAuthError(.invalidRequest, "token is missing: send the token to revoke as the token parameter.")
         }
         let now = clock()
-        if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, at: now) {
+        if try await grants.revokeRefreshToken(SecretDigest(of: token), clientID: client.id, effects: { $0.revokedByClient(at: now) }) {
             return (client.id, "refresh_token")
         }
         if let refresh = acsRefreshTokens.open(token), refresh.clientID == client.id {

@@ -119,10 +119,7 @@ public struct SQLGrantStore: GrantStore {
             .run()
     }
 
-    /// An entry for what the store itself notices or does for a client.
-    static func entry(_ action: AuditAction, tenantID: String, clientID: String, object: String, id: String, at now: Date, detail: String) -> AuditEntry {
-        AuditEntry(sellerID: tenantID, actor: "client \(clientID)", action: action, objectType: object, objectID: id, at: now, sourceIP: nil, detail: detail)
-    }
+
 
     public func code(_ digest: SecretDigest) async throws -> (code: AuthorizationCode, used: Bool)? {
         try await provider.read { db in
@@ -147,7 +144,8 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func revokeIssued(byCode digest: SecretDigest, at now: Date) async throws {
+    public func revokeIssued(byCode digest: SecretDigest, effects: Effects) async throws {
+        let now = effects.at
         try await provider.transaction { db in
             guard let row = try await db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
                 .first(decoding: CodeRow.self, with: rowDecoder)
@@ -158,10 +156,7 @@ public struct SQLGrantStore: GrantStore {
             if let tokenID = row.accessTokenId, let expiry = row.accessTokenExpiresAt {
                 try await Self.revokeAccessToken(tokenID, expiresAt: expiry, at: now, on: db)
             }
-            try await db.record(Self.entry(
-                .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "authorization_code", id: row.familyId ?? row.userId, at: now,
-                detail: "a used code was presented again; what it issued is revoked (user \(row.userId))"
-            ))
+            try await db.write(effects)
         }
     }
 
@@ -174,7 +169,8 @@ public struct SQLGrantStore: GrantStore {
     }
 
     public func rotateRefreshToken<Issued: Sendable>(
-        _ digest: SecretDigest, clientID: ClientID, at now: Date, issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
+        _ digest: SecretDigest, clientID: ClientID, at now: Date, replayed: @Sendable (RefreshGrant) -> Effects,
+        issuing issue: @Sendable (RefreshGrant) throws -> (Issued, RefreshGrant?)
     ) async throws -> Redemption<Issued> {
         try await provider.transaction { db in
             var query = db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
@@ -183,11 +179,9 @@ public struct SQLGrantStore: GrantStore {
             guard let row = try await query.first(decoding: RefreshRow.self, with: rowDecoder), row.revokedAt == nil else { return .invalid }
             if row.rotatedAt != nil {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked.
-                try await Self.revokeRefreshTokens(at: now, on: db) { $0.where("family_id", .equal, row.familyId) }
-                try await db.record(Self.entry(
-                    .grantReplay, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
-                    detail: "a rotated refresh token was presented again; its family is revoked (user \(row.userId))"
-                ))
+                let effects = replayed(try row.grant())
+                try await Self.revokeRefreshTokens(at: effects.at, on: db) { $0.where("family_id", .equal, row.familyId) }
+                try await db.write(effects)
                 return .replayed
             }
             guard row.expiresAt > now.unixSeconds else { return .invalid }
@@ -198,16 +192,14 @@ public struct SQLGrantStore: GrantStore {
         }
     }
 
-    public func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, at now: Date) async throws -> Bool {
+    public func revokeRefreshToken(_ digest: SecretDigest, clientID: ClientID, effects: @Sendable (RefreshGrant) -> Effects) async throws -> Bool {
         try await provider.transaction { db in
             guard let row = try await db.select().column("*").from("refresh_tokens").where("digest", .equal, digest.hex)
                 .where("client_id", .equal, clientID.rawValue).first(decoding: RefreshRow.self, with: rowDecoder)
             else { return false }
-            try await Self.revokeRefreshTokens(at: now, on: db) { $0.where("family_id", .equal, row.familyId) }
-            try await db.record(Self.entry(
-                .grantRevoke, tenantID: row.tenantId, clientID: row.clientId, object: "refresh_token", id: row.familyId, at: now,
-                detail: "revoked by the client (RFC 7009); user \(row.userId)"
-            ))
+            let effects = effects(try row.grant())
+            try await Self.revokeRefreshTokens(at: effects.at, on: db) { $0.where("family_id", .equal, row.familyId) }
+            try await db.write(effects)
             return true
         }
     }

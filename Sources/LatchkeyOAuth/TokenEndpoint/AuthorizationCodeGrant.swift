@@ -8,10 +8,10 @@ import LatchkeyCore
 public struct AuthorizationCodeGrant: TokenGrant {
     let minter: TokenMinter
     let directory: any AuthorizationDirectory
-    let grants: any GrantStore
+    let grants: any AuthorizationCodeStore
     let clock: Clock
 
-    public init(minter: TokenMinter, directory: any AuthorizationDirectory, grants: any GrantStore, clock: @escaping Clock) {
+    public init(minter: TokenMinter, directory: any AuthorizationDirectory, grants: any AuthorizationCodeStore, clock: @escaping Clock) {
         self.minter = minter
         self.directory = directory
         self.grants = grants
@@ -64,7 +64,7 @@ public struct AuthorizationCodeGrant: TokenGrant {
             throw OAuthError(.invalidGrant, "The code is unknown or expired (codes live \(Int(AuthorizationCode.lifetime)) seconds).")
         }
         if used {
-            try await grants.revokeIssued(byCode: digest, at: now)
+            try await grants.revokeIssued(byCode: digest, effects: code.replayed(at: now))
             throw replayed
         }
         guard code.clientID == client.id else {
@@ -89,7 +89,7 @@ public struct AuthorizationCodeGrant: TokenGrant {
             accessTokenExpiresAt: now.addingTimeInterval(TimeInterval(minter.settings.accessTokenLifetime)), at: now
         )
         guard redeemed else {
-            try await grants.revokeIssued(byCode: digest, at: now)
+            try await grants.revokeIssued(byCode: digest, effects: code.replayed(at: now))
             throw replayed
         }
         return issued

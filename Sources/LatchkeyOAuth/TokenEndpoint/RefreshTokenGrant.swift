@@ -6,10 +6,10 @@ import LatchkeyCore
 public struct RefreshTokenGrant: TokenGrant {
     let minter: TokenMinter
     let directory: any AuthorizationDirectory
-    let grants: any GrantStore
+    let grants: any RefreshTokenStore
     let clock: Clock
 
-    public init(minter: TokenMinter, directory: any AuthorizationDirectory, grants: any GrantStore, clock: @escaping Clock) {
+    public init(minter: TokenMinter, directory: any AuthorizationDirectory, grants: any RefreshTokenStore, clock: @escaping Clock) {
         self.minter = minter
         self.directory = directory
         self.grants = grants
@@ -35,7 +35,9 @@ public struct RefreshTokenGrant: TokenGrant {
                 client: request.client, appID: live.appID, userID: live.userID, tenantID: live.tenantID, scopes: live.scopes
             )
         }
-        let outcome = try await grants.rotateRefreshToken(digest, clientID: request.client.id, at: clock()) { [checked, minter] grant in
+        let now = clock()
+        let outcome = try await grants.rotateRefreshToken(digest, clientID: request.client.id, at: now, replayed: { $0.replayed(at: now) }) {
+            [checked, minter] grant in
             guard let (app, user) = checked, app.id == grant.appID, user.id == grant.userID else {
                 throw OAuthError(.invalidGrant, "The refresh token is unknown, expired or revoked.")
             }
