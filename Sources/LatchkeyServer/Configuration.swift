@@ -271,3 +271,16 @@ public struct Configuration: Sendable {
         return configuration
     }
 }
+
+/// A setting that cannot work, named by its environment variable, with what to set instead.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let variable: String
+    public let message: String
+
+    public init(variable: String, message: String) {
+        self.variable = variable
+        self.message = message
+    }
+
+    public var description: String { "\(variable): \(message)" }
+}

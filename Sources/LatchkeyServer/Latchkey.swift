@@ -124,11 +124,19 @@ public struct Latchkey: Sendable {
 
     static func openDatabase(_ configuration: Configuration, logger: Logger) async throws -> any DatabaseProvider {
         if let url = configuration.databaseURL {
-            let provider = try PostgresProvider(url: url, maximumConnections: configuration.databasePool, heartbeat: configuration.noticeHeartbeat, logger: logger)
+            let provider: PostgresProvider
+            do {
+                provider = try PostgresProvider(url: url, maximumConnections: configuration.databasePool, heartbeat: configuration.noticeHeartbeat, logger: logger)
+            } catch {
+                throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: error.message)
+            }
             do {
                 try await provider.waitUntilReachable(within: configuration.databaseWait)
             } catch {
                 try? await provider.close()
+                if let unusable = error as? DatabaseUnusable {
+                    throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: unusable.message + "; LATCHKEY_DATABASE_WAIT sets the wait")
+                }
                 throw error
             }
             return provider

@@ -25,15 +25,12 @@ public final class PostgresProvider: DatabaseProvider, Service {
     /// silent for three heartbeats is replaced.
     public init(
         url: String, maximumConnections: Int = 8, heartbeat: Duration = .seconds(5), changes: ChangeFeed = ChangeFeed(), logger: Logger
-    ) throws(ConfigurationError) {
+    ) throws(DatabaseUnusable) {
         guard let components = URLComponents(string: url),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty, let user = components.user
         else {
-            throw ConfigurationError(
-                variable: "LATCHKEY_DATABASE_URL",
-                message: "expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
-            )
+            throw DatabaseUnusable("expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
         let database = components.path.split(separator: "/").first.map(String.init)
         let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
@@ -48,10 +45,10 @@ public final class PostgresProvider: DatabaseProvider, Service {
             do {
                 listenerTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             } catch {
-                throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "cannot set up TLS: \(error)")
+                throw DatabaseUnusable("cannot set up TLS: \(error)")
             }
         default:
-            throw ConfigurationError(variable: "LATCHKEY_DATABASE_URL", message: "sslmode must be disable or require, not \(sslMode)")
+            throw DatabaseUnusable("sslmode must be disable or require, not \(sslMode)")
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user,
@@ -132,9 +129,8 @@ public final class PostgresProvider: DatabaseProvider, Service {
             } catch {
                 let reason = Self.describe(error)
                 if ContinuousClock.now >= deadline {
-                    throw ConfigurationError(
-                        variable: "LATCHKEY_DATABASE_URL",
-                        message: "cannot reach PostgreSQL at \(address) (\(reason)) after waiting \(within.components.seconds) s. Check that it runs and that the URL's host, port, user and password are right; LATCHKEY_DATABASE_WAIT sets the wait"
+                    throw DatabaseUnusable(
+                        "cannot reach PostgreSQL at \(address) (\(reason)) after waiting \(within.components.seconds) s. Check that it runs and that the URL's host, port, user and password are right"
                     )
                 }
                 if lastWarning.map({ $0.duration(to: .now) >= .seconds(5) }) ?? true {
@@ -217,15 +213,14 @@ public final class PostgresProvider: DatabaseProvider, Service {
     }
 }
 
-/// A configuration value that cannot be used, named by its environment variable.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public let variable: String
+/// Why the PostgreSQL database cannot be used: a malformed URL, TLS that cannot be set up, or a
+/// server that does not answer. The message says what to check; the caller names the setting.
+public struct DatabaseUnusable: Error, CustomStringConvertible, Sendable {
     public let message: String
 
-    public init(variable: String, message: String) {
-        self.variable = variable
+    public init(_ message: String) {
         self.message = message
     }
 
-    public var description: String { "\(variable): \(message)" }
+    public var description: String { message }
 }
