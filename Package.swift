@@ -189,6 +189,21 @@ let package = Package(
         ),
         .testTarget(name: "LatchkeyWireTests", dependencies: ["LatchkeyWire"], swiftSettings: strict),
         .testTarget(
+            name: "LatchkeyAppKitTests",
+            dependencies: ["LatchkeyAppKit", "LatchkeyWire", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LatchkeyResourceKitTests",
+            dependencies: [
+                "LatchkeyResourceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "LatchkeyServerTests",
             dependencies: [
                 "LatchkeyWire",
