@@ -8,24 +8,17 @@
 # context tokens of launches as that system's clients do, their refresh tokens buy user+app
 # tokens, and the example TripCalendar app, launched by Latchkey, shows the user's trips; and
 # prometheus_client's own parser reads /metrics.
-# Installs the Python packages in a virtual environment under .build/ when missing.
+# The Python packages come from Tests/support (one virtual environment for every suite).
 #
 #   Tests/interop/run.sh            (from the project root; uses the debug build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-venv=.build/interop-venv
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import office365, jwt, prometheus_client" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "authlib>=1.3" "joserfc>=1.0" requests pytest office365-rest-python-client==3.3.0 "pyjwt>=2.8" "prometheus-client>=0.20"
-fi
-
-swift build --product latchkey >&2
-swift build --product CalendarAPI >&2
-swift build --product TripCalendar >&2
-bin=$(swift build --show-bin-path)
+. Tests/support/suite.sh
+python=$(suite_python)
+bin=$(suite_build latchkey CalendarAPI TripCalendar)
 work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+on_exit 'rm -rf "$work"'
 port=$(free_port)
 calendar_port=$(free_port)
 trip_port=$(free_port)
@@ -35,45 +28,32 @@ export LATCHKEY_ALLOW_LOOPBACK_CALLBACKS=true
 # Launches tell apps the tenant's site: the Calendar API answers as it.
 export LATCHKEY_SITE_URL="http://127.0.0.1:$calendar_port/sites/{realm}"
 
-operator_token=$(echo "operator password" | "$bin/latchkey" operators create --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
-"$bin/latchkey" serve >"$work/server.log" 2>&1 &
-server=$!
-calendar=""
-trip=""
-cleanup() {
-  kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
-  [ -n "$calendar" ] && { kill $calendar 2>/dev/null || true; wait $calendar 2>/dev/null || true; }
-  [ -n "$trip" ] && { kill $trip 2>/dev/null || true; wait $trip 2>/dev/null || true; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+operator_token=$(suite_operator "$bin/latchkey" ops@platform.example "Platform operations")
+suite_serve "$bin/latchkey" "$work/server.log"
 
 # The Calendar API introspects with a Client ID of its own, so that revocation stops it at once.
-"$venv/bin/python" Tests/interop/resource_server_client.py "http://127.0.0.1:$port" "$operator_token" > "$work/rs.env"
+"$python" Tests/interop/resource_server_client.py "http://127.0.0.1:$port" "$operator_token" > "$work/rs.env"
 # shellcheck disable=SC1091
 . "$work/rs.env"
 LATCHKEY_ISSUER="http://127.0.0.1:$port" CALENDAR_PORT=$calendar_port CALENDAR_REALM=$RS_REALM CALENDAR_SITE_TITLE="Fabrikam trips" \
   CALENDAR_INTROSPECTION_CLIENT_ID=$RS_CLIENT_ID CALENDAR_INTROSPECTION_CLIENT_SECRET=$RS_CLIENT_SECRET \
-  "$bin/CalendarAPI" >"$work/calendar.log" 2>&1 &
-calendar=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$calendar_port/healthz" >/dev/null && break; sleep 0.1; done
+  suite_background "$work/calendar.log" "$bin/CalendarAPI"
+wait_for "http://127.0.0.1:$calendar_port/healthz"
 
 # The seed's example app, registered at http://localhost:$trip_port/launch and installed in the
 # tenant, with a user to open it.
-"$venv/bin/python" Tests/interop/trip_calendar_app.py "http://127.0.0.1:$port" "$operator_token" "$RS_REALM" "$trip_port" > "$work/trip.env"
+"$python" Tests/interop/trip_calendar_app.py "http://127.0.0.1:$port" "$operator_token" "$RS_REALM" "$trip_port" > "$work/trip.env"
 # shellcheck disable=SC1091
 . "$work/trip.env"
 LATCHKEY_ISSUER="http://127.0.0.1:$port" TRIP_PORT=$trip_port TRIP_CLIENT_ID=$TRIP_CLIENT_ID TRIP_CLIENT_SECRETS=$TRIP_CLIENT_SECRET \
-  "$bin/TripCalendar" >"$work/trip.log" 2>&1 &
-trip=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$trip_port/healthz" >/dev/null && break; sleep 0.1; done
+  suite_background "$work/trip.log" "$bin/TripCalendar"
+wait_for "http://127.0.0.1:$trip_port/healthz"
 
 status=0
 LATCHKEY_URL="http://127.0.0.1:$port" CALENDAR_URL="http://127.0.0.1:$calendar_port" OPERATOR_TOKEN="$operator_token" CALENDAR_REALM=$RS_REALM \
   TRIP_URL="http://localhost:$trip_port" TRIP_CLIENT_ID=$TRIP_CLIENT_ID TRIP_CLIENT_SECRET=$TRIP_CLIENT_SECRET TRIP_APP_ID=$TRIP_APP_ID \
   TRIP_USER_EMAIL=$TRIP_USER_EMAIL TRIP_USER_PASSWORD="$TRIP_USER_PASSWORD" \
   AUTHLIB_INSECURE_TRANSPORT=1 NO_PROXY=127.0.0.1,localhost \
-  "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+  "$python" -m pytest -q -p no:cacheprovider Tests/interop || status=$?
 [ $status -eq 0 ] || { echo "server log:"; tail -n 50 "$work/server.log"; echo "calendar log:"; tail -n 20 "$work/calendar.log"; echo "trip calendar log:"; tail -n 20 "$work/trip.log"; }
 exit $status

@@ -28,17 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian's packages" >&2
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
-venv=.build/operations-venv
-if ! "$venv/bin/python" -c "import requests" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q requests
-fi
-python="$root/$venv/bin/python"
+. Tests/support/suite.sh
+python=$(suite_python)
 
 echo "== 1. the release tarball, unpacked and served from elsewhere"
 tarball=${LATCHKEY_TARBALL:-$(scripts/package.sh)}
 unpacked=$(mktemp -d /tmp/latchkey-release.XXXXXX)
-trap 'rm -rf "$unpacked"' EXIT
+on_exit 'rm -rf "$unpacked"'
 tar -C "$unpacked" -xzf "$tarball"
 release=$(echo "$unpacked"/latchkey-*)
 ls "$release"

@@ -13,12 +13,9 @@ work=$(mktemp -d /tmp/latchkey-readme.XXXXXX)
 for port in 8080 8090 8091; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use: the README's story needs it" >&2; exit 1; fi
 done
-venv=.build/readme-venv
-if ! "$venv/bin/python" -c "import requests" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q requests
-fi
-"$venv/bin/python" Tests/readme/readme.py extract README.md "$work"
+. Tests/support/suite.sh
+python=$(suite_python)
+"$python" Tests/readme/readme.py extract README.md "$work"
 
 # A fresh data directory, as a new clone has; everything else as the README says.
 export LATCHKEY_DATA_DIR="$work/data"
@@ -31,7 +28,7 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
+on_exit cleanup
 # `swift run` builds first: on a fresh clone that takes minutes (the README says so).
 for _ in $(seq 2400); do
   curl -fs http://127.0.0.1:8080/healthz >/dev/null && break

@@ -19,12 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-venv=.build/reliability-venv
-if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -c "import requests" 2>/dev/null; then
-  python3 -m venv "$venv"
-  # schemathesis 4.x with the hypothesis it was released against.
-  "$venv/bin/pip" install -q "schemathesis==4.32.5" "hypothesis<6.136" requests
-fi
+. Tests/support/suite.sh
+python=$(suite_python)
+venv=$(dirname "$(dirname "$python")")
 
 if [ "${RELIABILITY_LONG:-0}" = 1 ]; then
   examples=300; fuzz=20000; kills=50; parsers=100000
@@ -33,28 +30,23 @@ else
 fi
 seed=${RELIABILITY_SEED:-$RANDOM}
 
-swift build --product latchkey >&2
-bin=$(swift build --show-bin-path)
+bin=$(suite_build latchkey)
 work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+on_exit 'rm -rf "$work"'
 port=$(free_port)
 # The suites send thousands of sign-ins and token requests from one address: no rate limits.
 export LATCHKEY_DATA_DIR="$work/data" LATCHKEY_PORT=$port LATCHKEY_BCRYPT_COST=4 LATCHKEY_LOG_LEVEL=warning \
   LATCHKEY_RATE_TOKENS_PER_CLIENT=0 LATCHKEY_RATE_TOKENS_PER_IP=0 LATCHKEY_RATE_SIGNINS_PER_ACCOUNT=0 LATCHKEY_RATE_SIGNINS_PER_IP=0 \
   LATCHKEY_RATE_CHECKS_PER_CLIENT=0 LATCHKEY_RATE_CHECKS_PER_IP=0
-operator=$(echo "operator password" | "$bin/latchkey" operators create --email ops@platform.example --display-name "Platform operations" --password-stdin | sed -n 's/^API token (shown once): //p')
-"$bin/latchkey" serve >"$work/server.log" 2>&1 &
-server=$!
-cleanup() { kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+operator=$(suite_operator "$bin/latchkey" ops@platform.example "Platform operations")
+suite_serve "$bin/latchkey" "$work/server.log"
 base="http://127.0.0.1:$port"
 status=0
 
 echo "== schemathesis --checks all (max $examples examples per operation, seed $seed)"
 # Two operations revoke the token the run authenticates with (all of the seller's, the current
 # one); revoking one by id stays in. Their own tests are in SellerRoutesTests and HardeningTests.
-(cd "$work" && "$OLDPWD/$venv/bin/schemathesis" run "$base/api/v1/openapi.json" --checks all -H "Authorization: Bearer $operator" \
+(cd "$work" && "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" --checks all -H "Authorization: Bearer $operator" \
   --max-examples "$examples" --seed "$seed" --exclude-operation-id revokeAllTokens --exclude-operation-id revokeCurrentToken \
   --no-color 2>&1 | tee "$work/schemathesis.log" | tail -n 25) || status=1
 
@@ -75,7 +67,7 @@ if [ -n "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
   LATCHKEY_DATABASE_URL="$rest_url" LATCHKEY_MASTER_KEY="$rest_key" LATCHKEY_PORT=$rest_port LATCHKEY_DATA_DIR="$work/rest-data" \
     "$bin/latchkey" serve >"$work/rest-server.log" 2>&1 &
   rest_server=$!
-  for _ in $(seq 100); do curl -fs "http://127.0.0.1:$rest_port/healthz" >/dev/null && break; sleep 0.1; done
+  wait_for "http://127.0.0.1:$rest_port/healthz"
   mkdir -p "$work/rest-data"
   "$venv/bin/python" Tests/reliability/at_rest.py "http://127.0.0.1:$rest_port" "$rest_operator" "$work/rest-data" "$rest_url" || status=1
   kill $rest_server 2>/dev/null || true; wait $rest_server 2>/dev/null || true
