@@ -3,7 +3,6 @@ Client ID enabled for client credentials in a tenant, a signed-in user who has c
 delegated app (the session cookie a browser would hold), and the refresh token of a launch."""
 import base64
 import hashlib
-import html
 import os
 import secrets
 import re
@@ -13,6 +12,7 @@ from urllib.parse import urlencode
 import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "support"))
+from html_forms import browse  # noqa: E402
 from platform_setup import Platform  # noqa: E402
 
 base, operator = sys.argv[1], sys.argv[2]
@@ -33,19 +33,8 @@ authorize = "/oauth2/authorize?" + urlencode({
     "scope": "openid offline_access Calendars.Read", "state": "bench", "code_challenge": challenge, "code_challenge_method": "S256",
 })
 browser = requests.Session()
-reply = browser.get(base + authorize, allow_redirects=False)
-for _ in range(6):
-    location = reply.headers.get("Location", "")
-    if location.startswith("https://app.contoso.com/"):
-        break
-    if location:
-        reply = browser.get(base + location, allow_redirects=False)
-        continue
-    fields = [(html.unescape(a), html.unescape(b)) for a, b in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', reply.text)]
-    if 'action="/signin"' in reply.text:
-        reply = browser.post(base + "/signin", data=fields + [("email", email), ("password", password)], allow_redirects=False)
-    else:
-        reply = browser.post(base + "/oauth2/authorize", data=fields + [("decision", "allow")], allow_redirects=False)
+# Each form's own fields, as a browser posts them (the page frame's sign-out form has a _csrf too).
+reply = browse(browser, base, email, password, base + authorize)
 assert reply.headers.get("Location", "").startswith("https://app.contoso.com/auth?code="), reply.text
 
 # A launch of the app by the same user: its context token's refresh token, for the ACS refresh grant.
