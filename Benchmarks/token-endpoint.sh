@@ -14,6 +14,11 @@
 #
 #   Benchmarks/token-endpoint.sh [connections=32] [seconds=10] [threads=2]
 #   LATCHKEY_DATABASE_URL=postgres://… LATCHKEY_MASTER_KEY=… Benchmarks/token-endpoint.sh
+#   BENCH_PROFILE=launch Benchmarks/token-endpoint.sh   (also: token, introspect, code-flow, acs-app, …)
+#
+# With BENCH_PROFILE, that path's run is sampled with `perf record -e cpu-clock -g` and its flame
+# graph written to docs/performance/PATH-DATE.svg (Benchmarks/flamegraph.py), with the frames
+# holding the most samples printed.
 #
 # wrk and the server share the same cores: figures are for comparing, not absolute.
 set -euo pipefail
@@ -113,8 +118,19 @@ acs_script "$work/acs-app.lua" "grant_type=client_credentials&client_id=$client_
 acs_script "$work/acs-user.lua" "grant_type=refresh_token&client_id=$client_id%40$tenant&client_secret=$encoded_secret&refresh_token=$encoded_refresh&resource=$resource"
 
 run() { # name url script
-  local out
+  local out profiler=""
+  if [ "${BENCH_PROFILE:-}" = "$1" ]; then
+    perf record -e cpu-clock -F 999 -g -p "$server" -o "$work/perf.data" >/dev/null 2>&1 &
+    profiler=$!
+    sleep 0.5
+  fi
   out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$3" "$2")
+  if [ -n "$profiler" ]; then
+    kill -INT "$profiler"; wait "$profiler" || true
+    mkdir -p docs/performance
+    perf script -i "$work/perf.data" 2>/dev/null | swift demangle --simplified \
+      | python3 Benchmarks/flamegraph.py "$1, $(date -u +%F), wrk -t$threads -c$connections" "docs/performance/$1-$(date -u +%F).svg" >"$work/profile.txt"
+  fi
   local rps p99 non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -137,3 +153,4 @@ for name in token introspect launch acs-app acs-user; do
   python3 -c "h=float(open('$work/healthz.rps').read()); t=float(open('$work/$name.rps').read()); print(f'ratio $name/healthz: {t/h:.2f}')"
 done
 echo "server RSS after load: $(ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}')"
+if [ -f "$work/profile.txt" ]; then cat "$work/profile.txt"; fi

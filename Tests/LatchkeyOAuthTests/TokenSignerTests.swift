@@ -230,6 +230,10 @@ struct Base64URLTests {
             let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             #expect(bytes.base64URLEncoded() == expected)
+            // Contiguous or not (a reversed view has no buffer), as Data or a slice of it: one spelling.
+            #expect(Array(bytes.reversed()).base64URLEncoded() == bytes.reversed().base64URLEncoded())
+            #expect(Data(bytes).base64URLEncoded() == expected)
+            #expect(Data([0] + bytes).dropFirst().base64URLEncoded() == expected)
         }
     }
 }

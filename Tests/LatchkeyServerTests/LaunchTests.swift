@@ -3,6 +3,7 @@ import HTTPTypes
 import JWTKit
 import LatchkeyAppKit
 @testable import LatchkeyOAuth
+@testable import LatchkeyServer
 import Testing
 
 /// What an app's launch page receives: the form's target and its fields.
@@ -92,6 +93,23 @@ struct LaunchTests {
             clock.advance(by: 12 * 3600 + 301)
             await #expect(throws: ContextTokenError.self) { try await validator.validate(launch.token, host: "app.contoso.com") }
         }
+    }
+
+    /// The launch page is written without the template engine: what it does not write itself
+    /// (names, the target, the fields) is escaped, and reads back as it was.
+    @Test func theLaunchPageEscapesEveryValueAndReadsBack() throws {
+        let fields = [
+            LaunchPages.Field(name: "SPAppToken", value: "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl-_"),
+            LaunchPages.Field(name: "SPSiteTitle", value: #"Fab"rikam <&> 'sites'"#),
+        ]
+        let action = #"https://app.contoso.com/launch?SPHostUrl=https%3A%2F%2Fx&q="<a>"&r=1"#
+        let page = LaunchPages.page(appName: #"Trip "<Calendar>" & Co's"#, organization: "<script>alert(1)</script>", action: action, fields: fields)
+        #expect(!page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(page.contains("<h1>Opening Trip &quot;&lt;Calendar&gt;&quot; &amp; Co&#39;s</h1>"))
+        #expect(page.contains(#"value="eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl-_""#), "the token is written as it is")
+        let launch = try #require(Launch(Reply(status: .ok, headers: [:], body: page)))
+        #expect(launch.action == action)
+        #expect(launch.fields == ["SPAppToken": fields[0].value, "SPSiteTitle": fields[1].value])
     }
 
     @Test func theRefreshTokenBuysUserTokensUntilConsentIsRevoked() async throws {
