@@ -101,6 +101,14 @@ public final class TokenSigner: Sendable {
 
     private let state: Mutex<KeySet>
 
+    /// Access tokens whose signature verified under the current keys, by the SHA-256 of their
+    /// text: a resource server introspects the same token at each call it serves, and the ES256
+    /// verification is most of an introspection. Emptied when the keys change (so a removed key's
+    /// tokens verify again, and fail) and when it holds `verifiedCapacity` tokens. Only the
+    /// signature is remembered: expiry, revocation and consent are checked at every call.
+    private let verified = Mutex<(generation: Int, claims: [SHA256Digest: AccessTokenClaims])>((0, [:]))
+    static let verifiedCapacity = 20_000
+
     /// `keys` newest first; the first of each algorithm signs.
     public init(keys: [SigningKeyMaterial]) async throws {
         self.state = Mutex(try await Self.keySet(keys))
@@ -109,6 +117,7 @@ public final class TokenSigner: Sendable {
     public func replace(keys: [SigningKeyMaterial]) async throws {
         let set = try await Self.keySet(keys)
         state.withLock { $0 = set }
+        verified.withLock { $0 = ($0.generation + 1, [:]) }
     }
 
     private static func keySet(_ keys: [SigningKeyMaterial]) async throws -> KeySet {
@@ -172,7 +181,21 @@ public final class TokenSigner: Sendable {
     /// The claims of an access token this server signed with a published key; throws for
     /// anything else, ID tokens included (RFC 9068 §4: the `typ` tells them apart).
     public func verify(_ token: String) async throws -> AccessTokenClaims {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        let digest = SHA256.hash(data: Data(token.utf8))
+        let (generation, known) = verified.withLock { ($0.generation, $0.claims[digest]) }
+        if let known { return known }
+        let claims = try verifySignature(token)
+        verified.withLock { cache in
+            guard cache.generation == generation else { return }
+            if cache.claims.count >= Self.verifiedCapacity { cache.claims.removeAll(keepingCapacity: true) }
+            cache.claims[digest] = claims
+        }
+        return claims
+    }
+
+    private func verifySignature(_ token: String) throws -> AccessTokenClaims {
+        // Split on bytes: splitting a String by Character runs grapheme breaking over the token.
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map(Substring.init)
         guard parts.count == 3, let header = Data(base64URL: parts[0]),
             let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any], object["typ"] as? String == "at+jwt"
         else { throw SignerError.notAnAccessToken }

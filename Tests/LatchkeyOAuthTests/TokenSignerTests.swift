@@ -51,6 +51,24 @@ struct TokenSignerTests {
         #expect(signer.kid() != other.kid() && signer.kid()?.count == 43)
     }
 
+    /// Verified signatures are remembered by the token's digest until the keys change: the same
+    /// token verifies again at once, another key set refuses it, an altered copy never passes.
+    @Test func remembersVerifiedTokensOnlyUnderTheKeysThatVerifiedThem() async throws {
+        let key = try SigningKeyMaterial.generate(.es256)
+        let signer = try await TokenSigner(keys: [key])
+        let token = try signer.sign(claims)
+        #expect(try await signer.verify(token) == claims)
+        #expect(try await signer.verify(token) == claims)
+        var altered = Array(token.utf8)
+        altered[altered.count - 2] = altered[altered.count - 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        await #expect(throws: (any Error).self) { try await signer.verify(String(decoding: altered, as: UTF8.self)) }
+        // The key that signed it is no longer published: the remembered verification goes with it.
+        try await signer.replace(keys: [try .generate(.es256)])
+        await #expect(throws: (any Error).self) { try await signer.verify(token) }
+        try await signer.replace(keys: [key])
+        #expect(try await signer.verify(token) == claims)
+    }
+
     @Test func rejectsAlteredPayloadsHeadersAndSignatures() async throws {
         let signer = try await TokenSigner(keys: [.generate(.es256), .generate(.rs256)])
         let parts = try signer.sign(claims).split(separator: ".").map(String.init)
