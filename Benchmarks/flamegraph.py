@@ -2,7 +2,9 @@
 (SVG, root at the bottom, a frame's width its share of the samples) and prints the frames that
 hold the most samples, inclusive and self.
 
-    perf script -i perf.data | swift demangle --simplified | python3 Benchmarks/flamegraph.py TITLE OUT.svg
+    perf script -i perf.data | swift demangle --simplified | python3 Benchmarks/flamegraph.py TITLE OUT.svg [FOCUS]
+
+With FOCUS (the start of a frame's name), it also prints the frames below that one, by samples.
 """
 import html
 import re
@@ -98,6 +100,16 @@ def main():
     print("most samples, self:")
     for frame, count in own.most_common(15):
         print(f"  {count / total:6.1%}  {frame}")
+    if len(sys.argv) > 3:
+        focus, below = sys.argv[3], Counter()
+        for stack, count in folded.items():
+            index = next((i for i, frame in enumerate(stack) if frame.startswith(focus)), None)
+            if index is not None:
+                for frame in set(stack[index + 1:]):
+                    below[frame] += count
+        print(f"below {focus}, inclusive:")
+        for frame, count in below.most_common(30):
+            print(f"  {count / total:6.1%}  {frame}")
 
 
 if __name__ == "__main__":

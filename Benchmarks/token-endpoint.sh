@@ -15,6 +15,7 @@
 #   Benchmarks/token-endpoint.sh [connections=32] [seconds=10] [threads=2]
 #   LATCHKEY_DATABASE_URL=postgres://… LATCHKEY_MASTER_KEY=… Benchmarks/token-endpoint.sh
 #   BENCH_PROFILE=launch Benchmarks/token-endpoint.sh   (also: token, introspect, code-flow, acs-app, …)
+#   BENCH_PROFILE=acs-app BENCH_FOCUS=ACSTokenEndpoint.respond Benchmarks/token-endpoint.sh   (what is below a frame)
 #
 # With BENCH_PROFILE, that path's run is sampled with `perf record -e cpu-clock -g` and its flame
 # graph written to docs/performance/PATH-DATE.svg (Benchmarks/flamegraph.py), with the frames
@@ -129,7 +130,7 @@ run() { # name url script
     kill -INT "$profiler"; wait "$profiler" || true
     mkdir -p docs/performance
     perf script -i "$work/perf.data" 2>/dev/null | swift demangle --simplified \
-      | python3 Benchmarks/flamegraph.py "$1, $(date -u +%F), wrk -t$threads -c$connections" "docs/performance/$1-$(date -u +%F).svg" >"$work/profile.txt"
+      | python3 Benchmarks/flamegraph.py "$1, $(date -u +%F), wrk -t$threads -c$connections" "docs/performance/$1-$(date -u +%F).svg" ${BENCH_FOCUS:+"$BENCH_FOCUS"} >"$work/profile.txt"
   fi
   local rps p99 non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')

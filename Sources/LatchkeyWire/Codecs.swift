@@ -156,7 +156,9 @@ public enum Hex {
 public enum GUIDText {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Lowercase `8-4-4-4-12` hex, or `nil` when `text` is not a GUID.
+    /// Lowercase `8-4-4-4-12` hex, or `nil` when `text` is not a GUID. Inlined, so that the
+    /// caller's string type is read directly rather than through a generic iterator.
+    @inlinable
     public static func canonical(_ text: some StringProtocol) -> String? {
         var bytes = [UInt8](repeating: 0, count: 36)
         var index = 0

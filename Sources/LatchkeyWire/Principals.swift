@@ -19,21 +19,26 @@ public struct PrincipalName: Equatable, Sendable {
     public let host: String?
     public let realm: String?
 
+    /// Read by bytes: `@` and `/` are ASCII, and finding them by Character ran grapheme breaking
+    /// over every principal of an ACS token request (three of them).
     public init?(_ text: String) {
-        var rest = Substring(text)
+        let utf8 = text.utf8
+        var end = utf8.endIndex
         var realm: String?
-        if let at = rest.lastIndex(of: "@") {
-            guard let parsed = GUIDText.canonical(rest[rest.index(after: at)...]) else { return nil }
+        if let at = utf8.lastIndex(of: UInt8(ascii: "@")) {
+            guard let parsed = GUIDText.canonical(text[utf8.index(after: at)...]) else { return nil }
             realm = parsed
-            rest = rest[..<at]
+            end = at
         }
+        let head = text[..<end]
         var host: String?
-        if let slash = rest.firstIndex(of: "/") {
-            host = String(rest[rest.index(after: slash)...]).lowercased()
-            rest = rest[..<slash]
-            guard host?.isEmpty == false else { return nil }
+        if let slash = head.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            let hostText = head[head.utf8.index(after: slash)...]
+            guard !hostText.isEmpty else { return nil }
+            host = hostText.lowercased()
+            end = slash
         }
-        self.id = String(rest).lowercased()
+        self.id = text[..<end].lowercased()
         self.host = host
         self.realm = realm
     }

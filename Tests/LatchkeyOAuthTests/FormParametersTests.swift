@@ -74,3 +74,18 @@ struct ClientCredentialsTests {
         #expect(OAuthError(.unsupportedGrantType, "x").body == ["error": "unsupported_grant_type", "error_description": "x"])
     }
 }
+
+@Suite("Site hosts an ACS resource may name")
+struct SiteHostsTests {
+    @Test func patternsWithTheRealmAndWithout() {
+        let hosts = SiteHosts(["{realm}.sites.example", "Contoso.example:443", "{realm}.{realm}.twice.example"])
+        let realm = "6f2a9c1e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+        #expect(hosts.admits("\(realm).sites.example", realm: realm))
+        #expect(hosts.admits("\(realm.uppercased()).SITES.example:8443", realm: realm), "case and port do not count")
+        #expect(!hosts.admits("other.sites.example", realm: realm), "another realm's site")
+        #expect(!hosts.admits("sites.example", realm: realm))
+        #expect(hosts.admits("contoso.example", realm: realm))
+        #expect(hosts.admits("\(realm).\(realm).twice.example", realm: realm), "every {realm} is the realm")
+        #expect(!hosts.admits("evil.example", realm: realm))
+    }
+}
