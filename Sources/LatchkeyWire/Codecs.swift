@@ -43,7 +43,7 @@ public enum Base64URL {
     public static func decode(_ text: UnsafeRawBufferPointer) -> Data? {
         let count = text.count
         guard count % 4 != 1 else { return nil }
-        let length = count / 4 * 3 + [0, 0, 1, 2][count % 4]
+        let length = count / 4 * 3 + max(0, count % 4 - 1)
         var output = Data(count: length)
         let valid = values.withUnsafeBufferPointer { (table: UnsafeBufferPointer<UInt8>) -> Bool in
             output.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) -> Bool in
