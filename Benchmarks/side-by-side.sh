@@ -6,12 +6,13 @@
 # gunicorn (Python), django-oauth-toolkit (Python) — and the ratios. Not a pass/fail test.
 #
 #   Benchmarks/side-by-side.sh [seconds=10]
-#   PEERS_SOURCE=DIR: the peers' scripts (default ../shared/peers); PEERS=DIR: where they are laid
-#   out and installed (default .build/peers; the first run installs their Debian and PyPI packages).
+#   PEERS_SOURCE=DIR (required): the scripts that run the peer servers, which are not part of this
+#   repository; PEERS=DIR: where they are laid out and installed (default .build/peers; the first
+#   run installs their Debian and PyPI packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
-source_dir=${PEERS_SOURCE:-../shared/peers}
+source_dir=${PEERS_SOURCE:?set PEERS_SOURCE to the directory of the scripts that run the peer servers}
 peers=${PEERS:-$PWD/.build/peers}
 work=$(mktemp -d)
 chmod 755 "$work"
