@@ -31,7 +31,7 @@ start)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   as_owner "$bin/initdb" -D "$dir/data" --auth=trust --username=latchkey -E UTF8 >/dev/null
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U latchkey latchkey
   echo "postgres://latchkey@127.0.0.1:$port/latchkey"
   ;;

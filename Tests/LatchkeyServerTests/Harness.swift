@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import LatchkeyCore
 import LatchkeyServer
+import LatchkeyStorage
 import Logging
+import SQLKit
 import NIOCore
 import Synchronization
 import Testing
@@ -49,17 +51,30 @@ struct Harness {
     var deliversEvents = false
     /// Off unless a test is about them: suites sign the same seller in many times a minute.
     var rateLimits = RateLimits.off
+    /// Whether the test needs a database no other test writes to: on PostgreSQL a sibling
+    /// database made for it and dropped after (the SQLite run gives every test its own anyway).
+    var ownDatabase = false
     /// Any other setting a test needs.
     var adjust: @Sendable (inout Configuration) -> Void = { _ in }
 
     func run(_ test: @Sendable (API, TestClock) async throws -> Void) async throws {
+        if ownDatabase, let shared = Self.postgresURL {
+            try await SiblingDatabase.with(shared) { url in try await run(on: url, test) }
+        } else {
+            try await run(on: Self.postgresURL, test)
+        }
+    }
+
+    private func run(on databaseURL: String?, _ test: @Sendable (API, TestClock) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = Configuration(
-            publicURL: "https://login.example.test", dataDirectory: directory.path, databaseURL: Self.postgresURL, masterKey: Self.postgresURL == nil ? nil : Self.masterKey,
+            publicURL: "https://login.example.test", dataDirectory: directory.path, databaseURL: databaseURL, masterKey: databaseURL == nil ? nil : Self.masterKey,
             secretCap: secretCap, secretActivationDelay: activationDelay, passwordHashCost: 4,
             lastUsedFlushInterval: .milliseconds(50)
         )
+        // Sixty servers share one PostgreSQL in the parallel run: small pools.
+        configuration.databasePool = 3
         configuration.eventPollInterval = .milliseconds(50)
         configuration.expiryScanInterval = .milliseconds(50)
         configuration.metricsToken = metricsToken
@@ -107,6 +122,7 @@ struct Harness {
             publicURL: "https://login.example.test", dataDirectory: directory.path, databaseURL: Self.postgresURL,
             masterKey: Self.masterKey, passwordHashCost: 4, cacheTTL: .seconds(600), cacheTTLUnfollowed: cacheTTLUnfollowed
         )
+        configuration.databasePool = 3
         configuration.noticeHeartbeat = .seconds(1)
         configuration.eventPollInterval = .milliseconds(50)
         configuration.expiryScanInterval = .milliseconds(50)
@@ -126,6 +142,26 @@ struct Harness {
                 try await test(API(client: clientA, latchkey: nodeA), API(client: clientB, latchkey: nodeB), clock)
             }
         }
+    }
+}
+
+/// A PostgreSQL database of a test's own, beside the shared one: made, handed over, dropped.
+enum SiblingDatabase {
+    static func with(_ sharedURL: String, _ body: (String) async throws -> Void) async throws {
+        let name = "latchkey_own_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let admin = try PostgresProvider(url: sharedURL, maximumConnections: 1, logger: Logger(label: "latchkey-test"))
+        try await admin.read { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        var url = URLComponents(string: sharedURL)!
+        url.path = "/" + name
+        do {
+            try await body(url.string!)
+        } catch {
+            try? await admin.read { db in try await db.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run() }
+            try? await admin.close()
+            throw error
+        }
+        try await admin.read { db in try await db.raw("DROP DATABASE \(unsafeRaw: name) WITH (FORCE)").run() }
+        try await admin.close()
     }
 }
 
