@@ -163,6 +163,8 @@ public struct SealingKeys: Sendable {
     public let contextCacheKeys: SecretSealer
     /// Pages' CSRF tokens, keyed digests of a seed each session stores.
     public let csrfTokens: SecretSealer
+    /// The client secrets tenants' identity providers issued to Latchkey.
+    public let identityProviderSecrets: SecretSealer
 
     public init(masterKey: [UInt8]) throws(FieldIssue) {
         let master = try SecretSealer(masterKey: masterKey)
@@ -172,5 +174,6 @@ public struct SealingKeys: Sendable {
         acsRefreshTokens = master.derived(for: "acs refresh token v1")
         contextCacheKeys = master.derived(for: "context token cache key v1")
         csrfTokens = master.derived(for: "csrf tokens v1")
+        identityProviderSecrets = master.derived(for: "identity provider client secrets v1")
     }
 }

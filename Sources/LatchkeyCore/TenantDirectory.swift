@@ -96,7 +96,9 @@ public struct TenantDirectory: Sendable {
             _ = try await hasher.verify(password ?? "", hash: hasher.decoyHash)
             return nil
         }
-        let valid = try await hasher.verify(password ?? "", hash: found.passwordHash)
+        // A user of an identity provider has no password: the same work, and a refusal.
+        let federated = found.passwordHash.isEmpty
+        let valid = try await hasher.verify(password ?? "", hash: federated ? hasher.decoyHash : found.passwordHash) && !federated
         let actor = Actor(user: found.user, sourceIP: sourceIP)
         try await tenants.record(actor.entry(valid ? .userSignIn : .userSignInFailed, objectType: "user", objectID: found.user.id, at: clock()))
         if valid, hasher.needsRehash(found.passwordHash), let password {

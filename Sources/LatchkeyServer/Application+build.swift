@@ -64,6 +64,7 @@ func buildRouter(_ node: Node) -> Router<LatchkeyRequestContext> {
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: node.pages))
     node.authorize.addRoutes(to: accountPages)
     node.userPages.addRoutes(to: accountPages)
+    node.userPages.federated.addRoutes(to: accountPages)
     node.launch.addRoutes(to: accountPages)
 
     routes.fill(router.routes.map { ($0.method, $0.path.description) })
@@ -197,6 +198,7 @@ struct Node {
                 AuditController(store: latchkey.auditLog),
                 WebhookController(notices: latchkey.expiryNotices),
                 TenantController(directory: latchkey.directory, auditLog: latchkey.auditLog),
+                FederationController(federation: latchkey.federation, issuer: issuer),
             ],
             pages: pages,
             sessions: WebSessionMiddleware(
@@ -220,7 +222,13 @@ struct Node {
             authorize: AuthorizePages(
                 clients: latchkey.cache, decision: decision, issuer: authorizationIssuer, consentPage: consentPage, issuerURL: issuer, pages: pages
             ),
-            userPages: UserPages(directory: latchkey.directory, pages: pages, clock: clock, limits: limits),
+            userPages: UserPages(
+                directory: latchkey.directory, pages: pages, clock: clock, limits: limits,
+                federated: FederatedSignIn(
+                    federation: latchkey.federation, providers: latchkey.upstream, pages: pages, clock: clock,
+                    redirectURI: issuer + FederatedSignIn.callbackPath
+                )
+            ),
             launch: LaunchPages(
                 clients: latchkey.cache, access: latchkey.access, decision: decision, issuer: authorizationIssuer, consentPage: consentPage,
                 configuration: configuration, pages: pages

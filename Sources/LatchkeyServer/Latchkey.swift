@@ -15,6 +15,10 @@ public struct Latchkey: Sendable {
     public let registry: ClientRegistry
     public let catalog: AppCatalog
     public let directory: TenantDirectory
+    /// Tenants' identity providers and domains.
+    public let federation: FederationDirectory
+    /// Latchkey as the relying party of those providers.
+    let upstream: UpstreamProviders
     public let auditLog: any AuditStore
     public let outbox: any EventOutbox
     public let expiryNotices: ExpiryNotices
@@ -42,7 +46,7 @@ public struct Latchkey: Sendable {
         do {
             try await Migrations.migrate(database, logger: logger)
             let keys = try SealingKeys(masterKey: try await MasterKey.resolve(configuration) { try await SealedDataMigration.holdsSealedData(database) })
-            let latchkey = Latchkey(configuration: configuration, database: database, keys: keys, clock: clock)
+            let latchkey = try Latchkey(configuration: configuration, database: database, keys: keys, clock: clock)
             do {
                 try await latchkey.signingKeys.checkMasterKey(named: configuration.masterKey == nil ? "LATCHKEY_DATA_DIR" : "LATCHKEY_MASTER_KEY")
             } catch let error as ConfigurationError where configuration.masterKey == nil {
@@ -62,7 +66,7 @@ public struct Latchkey: Sendable {
         }
     }
 
-    private init(configuration: Configuration, database: any DatabaseProvider, keys: SealingKeys, clock: @escaping Clock) {
+    private init(configuration: Configuration, database: any DatabaseProvider, keys: SealingKeys, clock: @escaping Clock) throws {
         let clients = SQLClientStore(provider: database)
         let sellers = SQLSellerStore(provider: database)
         let tenants = SQLTenantStore(provider: database)
@@ -112,6 +116,12 @@ public struct Latchkey: Sendable {
         self.outbox = SQLEventOutbox(provider: database)
         let webhooks = SQLSellerWebhookStore(provider: database)
         self.webhooks = webhooks
+        let upstream = try UpstreamProviders(outbound: outbound, clock: clock)
+        self.upstream = upstream
+        self.federation = FederationDirectory(
+            store: SQLFederationStore(provider: database), tenants: tenants, sealer: keys.identityProviderSecrets, providerCheck: upstream,
+            allowHTTPIssuers: configuration.allowLoopbackCallbacks, clock: clock
+        )
         self.expiryNotices = ExpiryNotices(store: webhooks, sealer: keys.webhookSecrets, outbound: outbound, clock: clock)
         self.signingKeys = SigningKeys(store: SQLSigningKeyStore(provider: database), sealer: keys.signingKeys, clock: clock)
     }

@@ -172,6 +172,51 @@ public struct ManagementCommands: Sendable {
         }
     }
 
+    // MARK: Identity providers and domains
+
+    private var callbackURL: String { latchkey.configuration.publicURL + FederatedSignIn.callbackPath }
+
+    public func addIdentityProvider(
+        tenant: String, issuer: String, clientID: String, clientSecret: String, scopes: [String]?, emailClaim: String?, nameClaim: String?,
+        adminClaim: String?, adminValue: String?, allowLinking: Bool
+    ) async throws -> String {
+        let claims = ClaimMapping(email: emailClaim ?? "email", name: nameClaim ?? "name", adminClaim: adminClaim, adminValue: adminValue)
+        let provider = try await latchkey.federation.addProvider(
+            to: try tenantID(tenant), issuer: issuer, clientID: clientID, clientSecret: clientSecret, scopes: scopes, claims: claims,
+            allowLinking: allowLinking, by: .commandLine
+        )
+        return try output(IdentityProviderResponse(provider, redirectURI: callbackURL)) {
+            ["identity provider \(provider.id) for tenant \(provider.tenantID): \(provider.issuer)", "register this redirect URI at the provider: \(callbackURL)"]
+        }
+    }
+
+    public func listIdentityProviders(tenant: String) async throws -> String {
+        let list = try await latchkey.federation.providers(in: try tenantID(tenant), for: .commandLine)
+        let response = IdentityProviderListResponse(identityProviders: list.map { IdentityProviderResponse($0, redirectURI: callbackURL) })
+        return try output(response) { response.identityProviders.map { "\($0.id)  \($0.issuer)  client \($0.clientId)  scopes \($0.scopes.joined(separator: " "))" } }
+    }
+
+    public func removeIdentityProvider(tenant: String, id: String) async throws -> String {
+        guard let providerID = ObjectID.canonical(id) else { throw DomainError.notFound("identity provider") }
+        try await latchkey.federation.removeProvider(providerID, in: try tenantID(tenant), by: .commandLine)
+        return json ? "{}" : "removed identity provider \(providerID); its users can no longer sign in"
+    }
+
+    public func addDomain(tenant: String, domain: String) async throws -> String {
+        let added = try await latchkey.federation.addDomain(domain, to: try tenantID(tenant), by: .commandLine)
+        return try output(DomainResponse(added)) { ["\(added.domain) belongs to tenant \(added.tenantID), verified by the operator"] }
+    }
+
+    public func listDomains(tenant: String) async throws -> String {
+        let response = DomainListResponse(domains: try await latchkey.federation.domains(in: try tenantID(tenant), for: .commandLine).map(DomainResponse.init))
+        return try output(response) { response.domains.map { "\($0.domain)  verified \(DisplayDate.format($0.verifiedAt))" } }
+    }
+
+    public func removeDomain(tenant: String, domain: String) async throws -> String {
+        try await latchkey.federation.removeDomain(domain, from: try tenantID(tenant), by: .commandLine)
+        return json ? "{}" : "removed \(domain.lowercased()) from tenant \(tenant)"
+    }
+
     // MARK: Output
 
     private func actor(_ email: String) async throws -> Actor {

@@ -29,6 +29,10 @@ extension Parameters {
         try objectID("userId", kind: "user")
     }
 
+    func providerID() throws(DomainError) -> String {
+        try objectID("providerId", kind: "identity provider")
+    }
+
     private func objectID(_ name: String, kind: String) throws(DomainError) -> String {
         guard let id = ObjectID.canonical(get(name) ?? "") else { throw .notFound(kind) }
         return id

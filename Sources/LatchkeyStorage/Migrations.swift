@@ -323,6 +323,35 @@ public enum Migrations {
         Migration(version: 15, name: "add_clients_pkce_optional", statements: [
             "ALTER TABLE clients ADD COLUMN pkce_optional INTEGER NOT NULL DEFAULT 0"
         ]),
+        // Tenants' own OpenID providers and email domains; a user of a provider is found by the
+        // provider's subject and has no password (docs/federation.md).
+        Migration(version: 16, name: "create_identity_providers_and_domains", statements: [
+            """
+            CREATE TABLE identity_providers (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                issuer TEXT NOT NULL,
+                client_id TEXT NOT NULL,
+                sealed_client_secret TEXT NOT NULL,
+                scopes TEXT NOT NULL,
+                claims TEXT NOT NULL,
+                allow_linking INTEGER NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX identity_providers_tenant ON identity_providers (tenant_id)",
+            """
+            CREATE TABLE tenant_domains (
+                domain TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                verified_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX tenant_domains_tenant ON tenant_domains (tenant_id)",
+            "ALTER TABLE users ADD COLUMN identity_provider_id TEXT",
+            "ALTER TABLE users ADD COLUMN upstream_subject TEXT",
+            "CREATE UNIQUE INDEX users_upstream_subject ON users (identity_provider_id, upstream_subject)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction with its record.

@@ -18,7 +18,7 @@ struct LatchkeyCommand: AsyncParsableCommand {
         version: latchkeyVersion,
         subcommands: [
             Serve.self, Migrate.self, Sellers.self, Operators.self, Clients.self, Secrets.self, Apps.self, Tenants.self, Users.self, Permissions.self,
-            Installations.self, Keys.self, Backup.self, Restore.self, MasterKeyCommand.self,
+            Installations.self, IdentityProviders.self, Domains.self, Keys.self, Backup.self, Restore.self, MasterKeyCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

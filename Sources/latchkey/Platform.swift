@@ -126,3 +126,81 @@ struct Installations: AsyncParsableCommand {
         func run() async throws { try await output.run { try await $0.consentAppOnly(tenant: tenant, app: appId) } }
     }
 }
+
+struct IdentityProviders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identity-providers", abstract: "Connect tenants to their own OpenID providers (docs/federation.md).",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Connect an OpenID provider to a tenant. The client secret is read from standard input, so that it stays out of the shell's history."
+        )
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        @Option(help: "The provider's issuer, exactly as its discovery document writes it.") var issuer: String
+        @Option(help: "The client id the provider issued to Latchkey.") var clientId: String
+        @Option(help: "Scopes to ask for, space-separated (default: openid profile email).") var scopes: String?
+        @Option(help: "The ID token claim holding the email (default: email).") var emailClaim: String?
+        @Option(help: "The ID token claim holding the display name (default: name).") var nameClaim: String?
+        @Option(help: "A claim that makes a user a tenant admin when it holds --admin-value (for example groups).") var adminClaim: String?
+        @Option(help: "The value of --admin-claim that makes a user a tenant admin.") var adminValue: String?
+        @Flag(help: "Join a built-in user with the same email, when the provider says the email is verified.") var allowLinking = false
+
+        func run() async throws {
+            let secret = readLine(strippingNewline: true) ?? ""
+            try await output.run {
+                try await $0.addIdentityProvider(
+                    tenant: tenant, issuer: issuer, clientID: clientId, clientSecret: secret, scopes: scopes.map { $0.split(separator: " ").map(String.init) },
+                    emailClaim: emailClaim, nameClaim: nameClaim, adminClaim: adminClaim, adminValue: adminValue, allowLinking: allowLinking
+                )
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's identity providers (never their secrets).")
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        func run() async throws { try await output.run { try await $0.listIdentityProviders(tenant: tenant) } }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disconnect a provider: its users can no longer sign in; they stay until removed.")
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The identity provider's id.") var id: String
+        func run() async throws { try await output.run { try await $0.removeIdentityProvider(tenant: tenant, id: id) } }
+    }
+}
+
+struct Domains: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Claim email domains for tenants: an address there signs in through the tenant's provider. The operator's word verifies the domain.",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Claim a domain for a tenant.")
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The email domain, such as fabrikam.example.") var domain: String
+        func run() async throws { try await output.run { try await $0.addDomain(tenant: tenant, domain: domain) } }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's domains.")
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        func run() async throws { try await output.run { try await $0.listDomains(tenant: tenant) } }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a tenant's domain.")
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The tenant's id.") var tenant: String
+        @Argument(help: "The email domain.") var domain: String
+        func run() async throws { try await output.run { try await $0.removeDomain(tenant: tenant, domain: domain) } }
+    }
+}

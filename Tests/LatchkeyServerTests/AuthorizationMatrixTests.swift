@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
+import LatchkeyCore
 import LatchkeyServer
+import LatchkeyStorage
 import Logging
 import Testing
 
@@ -120,6 +122,8 @@ struct AuthorizationMatrixTests {
         "POST /dashboard/signout": .form,
         "POST /signin": .form,
         "POST /signout": .form,
+        // Without a sign-in under way in the session: a page that says so (400), for anyone.
+        "GET /signin/federated/callback": .open,
 
         "POST /oauth2/token": .protocolEndpoint,
         "POST /oauth2/introspect": .protocolEndpoint,
@@ -176,6 +180,15 @@ struct AuthorizationMatrixTests {
         "POST /api/v1/tenants/{tenantId}/installations/{appId}/app-only-consent": .tenantAPI,
         "GET /api/v1/tenants/{tenantId}/users": .tenantAPI,
         "POST /api/v1/tenants/{tenantId}/users": .operatorAPI,
+        "GET /api/v1/tenants/{tenantId}/identity-providers": .tenantAPI,
+        "POST /api/v1/tenants/{tenantId}/identity-providers": .tenantAPI,
+        "GET /api/v1/tenants/{tenantId}/identity-providers/{providerId}": .tenantAPI,
+        "PATCH /api/v1/tenants/{tenantId}/identity-providers/{providerId}": .tenantAPI,
+        "DELETE /api/v1/tenants/{tenantId}/identity-providers/{providerId}": .tenantAPI,
+        "GET /api/v1/tenants/{tenantId}/domains": .tenantAPI,
+        "POST /api/v1/tenants/{tenantId}/domains": .tenantAPI,
+        "GET /api/v1/tenants/{tenantId}/domains/{domain}": .tenantAPI,
+        "DELETE /api/v1/tenants/{tenantId}/domains/{domain}": .tenantAPI,
         "DELETE /api/v1/tenants/{tenantId}/users/{userId}": .operatorAPI,
 
         "GET /dashboard": .sellerPage,
@@ -468,6 +481,21 @@ final class World: @unchecked Sendable {
         if path.contains("{userId}") {
             let email = "tmp-\(UUID().uuidString.prefix(8).lowercased())@fabrikam.example"
             path = path.replacingOccurrences(of: "{userId}", with: try await api.newUser(in: tenantID, email: email, password: Self.userPassword, operatorToken: operatorToken))
+        }
+        if path.contains("{providerId}") {
+            // Stored directly: connecting through the API reads the provider's discovery document.
+            let provider = IdentityProvider(
+                id: ObjectID.generate(), tenantID: tenantID, issuer: "https://login.fabrikam.example", clientID: "latchkey", scopes: IdentityProvider.defaultScopes,
+                claims: .standard, allowLinking: false, createdAt: Date()
+            )
+            let audit = AuditEntry(sellerID: tenantID, actor: "matrix", action: .providerCreate, objectType: "identity_provider", objectID: provider.id, at: Date(), sourceIP: nil)
+            try await SQLFederationStore(provider: api.latchkey.database).insert(provider, sealedSecret: "unused", audit: audit)
+            path = path.replacingOccurrences(of: "{providerId}", with: provider.id)
+        }
+        if path.contains("{domain}") {
+            let domain = "matrix-\(UUID().uuidString.prefix(8).lowercased()).example"
+            #expect(try await api.send(.post, "/api/v1/tenants/\(tenantID)/domains", token: operatorToken, json: ["domain": domain]).status == .created)
+            path = path.replacingOccurrences(of: "{domain}", with: domain)
         }
         if path == "/_layouts/15/AppRedirect.aspx" { path += "?client_id=\(clientID)" }
         return path.replacingOccurrences(of: "{clientId}", with: client).replacingOccurrences(of: "{appId}", with: app)

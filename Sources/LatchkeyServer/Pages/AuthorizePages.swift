@@ -41,7 +41,12 @@ struct AuthorizePages {
         switch try await decision.decide(AuthorizationAttempt(authorization, answer: answer), signedIn: context.signedIn) {
         case .signIn:
             // Back to the same request without `prompt` and `max_age`, so that it does not ask again.
-            return .redirect(to: "/signin?" + FormParameters.encode([("return", "/oauth2/authorize?" + FormParameters.encode(authorization.parameters))]), type: .normal)
+            // login_hint and domain_hint (an email, a domain) may go straight to the user's own provider.
+            var signIn = [("return", "/oauth2/authorize?" + FormParameters.encode(authorization.parameters))]
+            for name in ["login_hint", "domain_hint"] {
+                if let hint = try? form.value(name), !hint.isEmpty { signIn.append((name, hint)) }
+            }
+            return .redirect(to: "/signin?" + FormParameters.encode(signIn), type: .normal)
         case .askConsent(let question):
             return try await consentPage.render(question, action: "/oauth2/authorize", hidden: authorization.parameters, context: context)
         case .refuse(let refusal) where refusal.goesToClient:

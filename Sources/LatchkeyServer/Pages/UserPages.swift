@@ -10,6 +10,7 @@ struct UserPages {
     let pages: Pages
     let clock: Clock
     let limits: RateLimiters
+    let federated: FederatedSignIn
 
     func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("signin", use: signInForm)
@@ -40,8 +41,16 @@ struct UserPages {
         return text
     }
 
+    /// The form; with `login_hint` (an email) or `domain_hint` whose domain a tenant with a
+    /// provider claims, straight to that provider.
     @Sendable func signInForm(_ request: Request, context: WebContext) async throws -> Response {
-        let body = SignInBody(email: "", error: nil, returnTo: Self.safeReturn(request.uri.queryParameters.get("return")))
+        let query = request.uri.queryParameters
+        let returnTo = Self.safeReturn(query.get("return"))
+        let hint = query.get("login_hint")
+        if let provider = try await federated.provider(email: hint, domain: query.get("domain_hint")) {
+            return try await federated.start(provider, loginHint: hint, returnTo: returnTo, context: context)
+        }
+        let body = SignInBody(email: hint ?? "", error: nil, returnTo: returnTo)
         return pages.render("user-signin", title: "Sign in", body: body, context: context)
     }
 
@@ -51,11 +60,16 @@ struct UserPages {
             let body = SignInBody(email: context.field("email"), error: Pages.tooManyAttempts(wait), returnTo: returnTo)
             return Pages.retryAfter(wait, pages.render("user-signin", title: "Sign in", body: body, context: context, status: .tooManyRequests))
         }
+        let email: String
         do {
-            _ = try EmailAddress.normalized(context.field("email"))
+            email = try EmailAddress.normalized(context.field("email"))
         } catch {
             let issue = error
             return pages.render("user-signin", title: "Sign in", body: SignInBody(email: context.field("email"), error: issue.message, returnTo: returnTo), context: context, status: .unprocessableContent)
+        }
+        // Home-realm discovery: whatever the password field holds.
+        if let provider = try await federated.provider(email: email, domain: nil) {
+            return try await federated.start(provider, loginHint: email, returnTo: returnTo, context: context)
         }
         guard let user = try await directory.authenticate(email: context.field("email"), password: context.field("password"), sourceIP: context.remoteAddress) else {
             let body = SignInBody(email: context.field("email"), error: "The email or password is wrong.", returnTo: returnTo)

@@ -5,10 +5,10 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// POSTs to a URL at an address already checked (`OutboundPolicy`), so the connection goes where
-/// the check looked and nowhere a second look-up of the name might lead. HTTPS names the URL's
-/// host for SNI and verifies the certificate against it (against the address for a literal
-/// address). Only the answer's status is read; a redirect is an answer, never followed.
+/// Sends a request to a URL at an address already checked (`OutboundPolicy`), so the connection
+/// goes where the check looked and nowhere a second look-up of the name might lead. HTTPS names
+/// the URL's host for SNI and verifies the certificate against it (against the address for a
+/// literal address). A redirect is an answer, never followed.
 struct PinnedHTTPClient: Sendable {
     let tls: NIOSSLContext
     let timeout: TimeAmount
@@ -22,10 +22,23 @@ struct PinnedHTTPClient: Sendable {
         case notHTTP
         case timedOut
         case closedBeforeAnswer
+        case tooLarge
     }
 
-    /// The status of the answer to a POST of `body` to `url` at `address`.
+    /// What came back: the status, and the body when it was asked for.
+    struct Answer: Sendable {
+        let status: Int
+        let body: Data
+    }
+
+    /// The status of the answer to a POST of `body` to `url` at `address`; the body is not read.
     func post(_ url: URL, to address: IPAddress, headers: [(String, String)], body: Data) async throws -> Int {
+        try await send(.POST, url, to: address, headers: headers, body: body, bodyLimit: nil).status
+    }
+
+    /// Sends the request; reads the answer's body up to `bodyLimit` bytes (more is `tooLarge`),
+    /// or, when `nil`, only its status.
+    func send(_ method: HTTPMethod, _ url: URL, to address: IPAddress, headers: [(String, String)], body: Data?, bodyLimit: Int?) async throws -> Answer {
         guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
             throw Failure.notHTTP
         }
@@ -33,7 +46,7 @@ struct PinnedHTTPClient: Sendable {
         let socket = try SocketAddress(ipAddress: address.description, port: port)
         let isLiteral = IPAddress.isLiteral(host)
         let group = MultiThreadedEventLoopGroup.singleton
-        let promise = group.next().makePromise(of: Int.self)
+        let promise = group.next().makePromise(of: Answer.self)
         let tls = scheme == "https" ? self.tls : nil
         let bootstrap = ClientBootstrap(group: group).connectTimeout(timeout).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -41,7 +54,7 @@ struct PinnedHTTPClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: isLiteral ? nil : host))
                 }
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(StatusReader(promise: promise))
+                try channel.pipeline.syncOperations.addHandler(AnswerReader(promise: promise, bodyLimit: bodyLimit))
             }
         }
         let channel: any Channel
@@ -56,30 +69,51 @@ struct PinnedHTTPClient: Sendable {
             channel.close(promise: nil)
         }
         defer { deadline.cancel() }
-        var fields = HTTPHeaders([("Host", url.port.map { "\(host):\($0)" } ?? host), ("Content-Length", String(body.count)), ("Connection", "close")])
+        var fields = HTTPHeaders([("Host", url.port.map { "\(host):\($0)" } ?? host), ("Connection", "close")])
+        if let body { fields.add(name: "Content-Length", value: String(body.count)) }
         fields.add(contentsOf: headers)
         var target = url.path.isEmpty ? "/" : url.path
         if let query = url.query { target += "?" + query }
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target, headers: fields)
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: fields)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         return try await promise.futureResult.get()
     }
 
-    /// Completes with the status of the response head, then closes the connection.
-    final class StatusReader: ChannelInboundHandler, @unchecked Sendable {
+    /// Completes with the answer (at its head when no body is wanted, else at its end), then
+    /// closes the connection.
+    final class AnswerReader: ChannelInboundHandler, @unchecked Sendable {
         // Used on its channel's event loop only.
         typealias InboundIn = HTTPClientResponsePart
-        let promise: EventLoopPromise<Int>
+        let promise: EventLoopPromise<Answer>
+        let bodyLimit: Int?
+        var status = 0
+        var body = Data()
 
-        init(promise: EventLoopPromise<Int>) {
+        init(promise: EventLoopPromise<Answer>, bodyLimit: Int?) {
             self.promise = promise
+            self.bodyLimit = bodyLimit
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            if case .head(let head) = unwrapInboundIn(data) {
-                promise.succeed(Int(head.status.code))
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                status = Int(head.status.code)
+                if bodyLimit == nil {
+                    promise.succeed(Answer(status: status, body: Data()))
+                    context.close(promise: nil)
+                }
+            case .body(let buffer):
+                guard let bodyLimit else { return }
+                guard body.count + buffer.readableBytes <= bodyLimit else {
+                    promise.fail(Failure.tooLarge)
+                    context.close(promise: nil)
+                    return
+                }
+                body.append(contentsOf: buffer.readableBytesView)
+            case .end:
+                promise.succeed(Answer(status: status, body: body))
                 context.close(promise: nil)
             }
         }

@@ -18,9 +18,11 @@ struct WebSession: Codable, Sendable {
     var csrfSeed: String
     /// A one-time message for the next page ("Client ID deleted").
     var notice: String?
+    /// A sign-in waiting for the user's own organization's provider to answer.
+    var federation: PendingFederation?
 
     enum CodingKeys: String, CodingKey {
-        case sellerID, userID, userAuthTime, notice
+        case sellerID, userID, userAuthTime, notice, federation
         // Sessions written before the seed kept the token itself here: it serves as a seed.
         case csrfSeed = "csrfToken"
     }
