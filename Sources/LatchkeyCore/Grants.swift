@@ -49,6 +49,7 @@ public struct AuthorizationCode: Sendable, Equatable {
     /// RFC 7636: the S256 challenge.
     public let codeChallenge: String?
     public let authTime: Date
+    public let authentication: Authentication
     public let expiresAt: Date
 
     /// RFC 6749 §4.1.2 recommends at most ten minutes; a minute is enough for a server to redeem it.
@@ -56,8 +57,9 @@ public struct AuthorizationCode: Sendable, Equatable {
 
     public init(
         digest: SecretDigest, clientID: ClientID, appID: String, userID: String, tenantID: String, redirectURI: String?,
-        scopes: [String], nonce: String?, codeChallenge: String?, authTime: Date, expiresAt: Date
+        scopes: [String], nonce: String?, codeChallenge: String?, authTime: Date, authentication: Authentication = .password, expiresAt: Date
     ) {
+        self.authentication = authentication
         self.digest = digest
         self.clientID = clientID
         self.appID = appID
@@ -72,6 +74,21 @@ public struct AuthorizationCode: Sendable, Equatable {
     }
 }
 
+/// How the user proved who they are (OpenID Connect `amr`, RFC 8176, and `idp`): Latchkey's
+/// password, or a tenant's provider and the methods it reported.
+public struct Authentication: Sendable, Equatable, Codable {
+    /// The provider's issuer; `nil` for Latchkey's own password.
+    public let identityProvider: String?
+    public let methods: [String]
+
+    public init(identityProvider: String?, methods: [String]) {
+        self.identityProvider = identityProvider
+        self.methods = methods
+    }
+
+    public static let password = Authentication(identityProvider: nil, methods: ["pwd"])
+}
+
 /// A refresh token as stored. Every rotation makes a new one in the same family; presenting a
 /// rotated one again revokes the family (RFC 9700 §4.14.2).
 public struct RefreshGrant: Sendable, Equatable {
@@ -84,6 +101,7 @@ public struct RefreshGrant: Sendable, Equatable {
     public let tenantID: String
     public let scopes: [String]
     public let authTime: Date
+    public let authentication: Authentication
     public let createdAt: Date
     public let expiresAt: Date
 
@@ -92,8 +110,9 @@ public struct RefreshGrant: Sendable, Equatable {
 
     public init(
         id: String, digest: SecretDigest, familyID: String, clientID: ClientID, appID: String, userID: String, tenantID: String,
-        scopes: [String], authTime: Date, createdAt: Date, expiresAt: Date
+        scopes: [String], authTime: Date, authentication: Authentication = .password, createdAt: Date, expiresAt: Date
     ) {
+        self.authentication = authentication
         self.id = id
         self.digest = digest
         self.familyID = familyID

@@ -80,9 +80,13 @@ public struct IDTokenClaims: JWTPayload, Equatable {
     public var tid: String
     public var email: String?
     public var name: String?
+    /// The tenant's provider the user signed in through (its issuer); absent for a password.
+    public var idp: String?
+    /// How the user signed in (RFC 8176): `pwd` for Latchkey's password, else as the provider said.
+    public var amr: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nonce, tid, email, name
+        case iss, sub, aud, exp, iat, nonce, tid, email, name, idp, amr
         case authTime = "auth_time"
     }
 
@@ -102,9 +106,13 @@ public struct IDTokenClaims: JWTPayload, Equatable {
     public func verify(using algorithm: some JWTAlgorithm) async throws {}
 
     var jsonText: String {
-        var members: [(String, JSONText.Value)] = [("aud", .string(aud)), ("auth_time", .integer(authTime))]
+        var members: [(String, JSONText.Value)] = []
+        if let amr { members.append(("amr", .strings(amr))) }
+        members += [("aud", .string(aud)), ("auth_time", .integer(authTime))]
         if let email { members.append(("email", .string(email))) }
-        members += [("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss))]
+        members += [("exp", .integer(exp)), ("iat", .integer(iat))]
+        if let idp { members.append(("idp", .string(idp))) }
+        members.append(("iss", .string(iss)))
         if let name { members.append(("name", .string(name))) }
         if let nonce { members.append(("nonce", .string(nonce))) }
         members += [("sub", .string(sub)), ("tid", .string(tid))]

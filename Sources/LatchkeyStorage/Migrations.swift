@@ -351,6 +351,11 @@ public enum Migrations {
             "ALTER TABLE users ADD COLUMN identity_provider_id TEXT",
             "ALTER TABLE users ADD COLUMN upstream_subject TEXT",
             "CREATE UNIQUE INDEX users_upstream_subject ON users (identity_provider_id, upstream_subject)",
+            // How the user signed in, for the ID tokens a code or refresh token brings (idp, amr).
+            "ALTER TABLE authorization_codes ADD COLUMN idp TEXT",
+            "ALTER TABLE authorization_codes ADD COLUMN amr TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE refresh_tokens ADD COLUMN idp TEXT",
+            "ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT ''",
         ]),
     ]
 

@@ -13,6 +13,8 @@ struct CodeRow: Codable, Sendable {
     var nonce: String?
     var codeChallenge: String?
     var authTime: Double
+    var idp: String?
+    var amr: String
     var expiresAt: Double
     var usedAt: Double?
     var familyId: String?
@@ -30,6 +32,8 @@ struct CodeRow: Codable, Sendable {
         nonce = code.nonce
         codeChallenge = code.codeChallenge
         authTime = code.authTime.unixSeconds
+        idp = code.authentication.identityProvider
+        amr = code.authentication.methods.joined(separator: " ")
         expiresAt = code.expiresAt.unixSeconds
     }
 
@@ -40,7 +44,7 @@ struct CodeRow: Codable, Sendable {
         return AuthorizationCode(
             digest: digest, clientID: client, appID: appId, userID: userId, tenantID: tenantId, redirectURI: redirectUri,
             scopes: scopes.split(separator: " ").map(String.init), nonce: nonce, codeChallenge: codeChallenge,
-            authTime: Date(unixSeconds: authTime), expiresAt: Date(unixSeconds: expiresAt)
+            authTime: Date(unixSeconds: authTime), authentication: Authentication(stored: idp, amr), expiresAt: Date(unixSeconds: expiresAt)
         )
     }
 }
@@ -55,6 +59,8 @@ struct RefreshRow: Codable, Sendable {
     var tenantId: String
     var scopes: String
     var authTime: Double
+    var idp: String?
+    var amr: String
     var createdAt: Double
     var expiresAt: Double
     var rotatedAt: Double?
@@ -70,6 +76,8 @@ struct RefreshRow: Codable, Sendable {
         tenantId = grant.tenantID
         scopes = grant.scopes.joined(separator: " ")
         authTime = grant.authTime.unixSeconds
+        idp = grant.authentication.identityProvider
+        amr = grant.authentication.methods.joined(separator: " ")
         createdAt = grant.createdAt.unixSeconds
         expiresAt = grant.expiresAt.unixSeconds
     }
@@ -81,8 +89,16 @@ struct RefreshRow: Codable, Sendable {
         return RefreshGrant(
             id: id, digest: digest, familyID: familyId, clientID: client, appID: appId, userID: userId, tenantID: tenantId,
             scopes: scopes.split(separator: " ").map(String.init), authTime: Date(unixSeconds: authTime),
-            createdAt: Date(unixSeconds: createdAt), expiresAt: Date(unixSeconds: expiresAt)
+            authentication: Authentication(stored: idp, amr), createdAt: Date(unixSeconds: createdAt), expiresAt: Date(unixSeconds: expiresAt)
         )
+    }
+}
+
+extension Authentication {
+    /// As the grant tables keep it; rows written before the columns existed were passwords.
+    init(stored idp: String?, _ amr: String) {
+        let methods = amr.split(separator: " ").map(String.init)
+        self = idp == nil && methods.isEmpty ? .password : Authentication(identityProvider: idp, methods: methods)
     }
 }
 
@@ -97,10 +113,11 @@ public struct SQLGrantStore: GrantStore {
         let row = CodeRow(code)
         try await provider.transaction { db in
             try await db.insert(into: "authorization_codes")
-                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "expires_at")
+                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "idp", "amr", "expires_at")
                 .values(
                     SQLBind(row.digest), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId), SQLBind(row.tenantId), SQLBind(row.redirectUri),
-                    SQLBind(row.scopes), SQLBind(row.nonce), SQLBind(row.codeChallenge), SQLBind(row.authTime), SQLBind(row.expiresAt)
+                    SQLBind(row.scopes), SQLBind(row.nonce), SQLBind(row.codeChallenge), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr),
+                    SQLBind(row.expiresAt)
                 )
                 .run()
             try await db.record(audit)
@@ -111,10 +128,11 @@ public struct SQLGrantStore: GrantStore {
     static func insertRefresh(_ grant: RefreshGrant, on db: any SQLDatabase) async throws {
         let row = RefreshRow(grant)
         try await db.insert(into: "refresh_tokens")
-            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "created_at", "expires_at")
+            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "idp", "amr", "created_at", "expires_at")
             .values(
                 SQLBind(row.id), SQLBind(row.digest), SQLBind(row.familyId), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId),
-                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.createdAt), SQLBind(row.expiresAt)
+                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr), SQLBind(row.createdAt),
+                SQLBind(row.expiresAt)
             )
             .run()
     }

@@ -61,7 +61,7 @@ struct FederationTests {
                 // The app's sign-in: not signed in, so to Latchkey's form, then the provider.
                 let browser = BrowserSession(api: api)
                 let pkce = PKCE()
-                let start = try await browser.get(app.authorizeURL(scope: "openid profile email Calendars.Read", pkce: pkce))
+                let start = try await browser.get(app.authorizeURL(scope: "openid profile email offline_access Calendars.Read", pkce: pkce))
                 let returnTo = try #require(queryItems(start.headers[.location])["return"])
                 let back = try await signInThrough(idp, browser, email: "Fran@\(domain.uppercased())", returnTo: returnTo)
                 #expect(back.status == .seeOther, "\(back.body.prefix(400))")
@@ -83,6 +83,25 @@ struct FederationTests {
                 #expect(claims["email"] as? String == "fran@\(domain)")
                 #expect(claims["name"] as? String == "Fran Federated")
                 #expect(claims["tid"] as? String == app.tenantID)
+                // Which provider vouched, how, and when the user signed in there.
+                #expect(claims["idp"] as? String == idp.issuer)
+                #expect(claims["amr"] as? [String] == ["pwd", "mfa"])
+                let upstreamAuthTime = try #require(idp.lastAuthTime.withLock { $0 })
+                #expect(claims["auth_time"] as? Int == upstreamAuthTime)
+                // A refreshed ID token says the same.
+                if let refresh = tokens.string("refresh_token") {
+                    let refreshed = try await api.tokenRequest(app, [("grant_type", "refresh_token"), ("refresh_token", refresh)])
+                    let refreshedToken = try #require(refreshed.string("id_token"))
+                    let again = try #require(JWTParts.payload(refreshedToken))
+                    #expect(again["idp"] as? String == idp.issuer && again["amr"] as? [String] == ["pwd", "mfa"])
+                }
+                // A built-in user's says the password, and no provider.
+                let builtIn = BrowserSession(api: api)
+                _ = try await builtIn.signIn(email: app.userEmail, password: app.password)
+                let own = try await api.consentAndRedeem(app, browser: builtIn, scope: "openid")
+                let ownToken = try #require(own.string("id_token"))
+                let ownClaims = try #require(JWTParts.payload(ownToken))
+                #expect(ownClaims["amr"] as? [String] == ["pwd"] && ownClaims["idp"] == nil)
 
                 // Made just in time in the tenant, an admin by the group claim, audited.
                 let users = try await api.send(.get, "/api/v1/tenants/\(app.tenantID)/users", token: app.operatorToken)

@@ -42,6 +42,8 @@ final class OpenIDProviderDouble: Sendable {
     let foreignKey = Mutex<P256.Signing.PrivateKey?>(nil)
     let codes = Mutex<[String: Issued]>([:])
     let jwksFetches = Mutex(0)
+    /// The auth_time of the last ID token issued.
+    let lastAuthTime = Mutex<Int?>(nil)
     let tokenRequests = Mutex<[[String: String]]>([])
     /// Every endpoint answers 503.
     let down = Mutex(false)
@@ -119,6 +121,7 @@ final class OpenIDProviderDouble: Sendable {
             "email_verified": person.emailVerified, "name": person.name, "groups": person.groups, "amr": ["pwd", "mfa"],
         ]
         if let nonce { claims["nonce"] = nonce }
+        lastAuthTime.withLock { $0 = now - 5 }
         tweak.withLock { $0 }(&claims)
         let signing = keys.withLock { $0[0] }
         let key = foreignKey.withLock { $0 } ?? signing.key

@@ -43,10 +43,12 @@ public struct AuthorizationAttempt: Sendable {
 public struct SignedInUser: Sendable {
     public let user: PlatformUser
     public let authTime: Date
+    public let authentication: Authentication
 
-    public init(user: PlatformUser, authTime: Date) {
+    public init(user: PlatformUser, authTime: Date, authentication: Authentication = .password) {
         self.user = user
         self.authTime = authTime
+        self.authentication = authentication
     }
 }
 
@@ -74,6 +76,7 @@ public struct AuthorizationGrant: Sendable {
     public let tenant: Tenant
     public let scopes: [String]
     public let authTime: Date
+    public let authentication: Authentication
     /// Permissions the user allowed on the form just now, to be recorded before anything is issued.
     public let consenting: [String]
     public let forOrganization: Bool
@@ -210,7 +213,7 @@ public struct AuthorizationDecision: Sendable {
         }
         return .issue(AuthorizationGrant(
             app: app, client: attempt.client, user: user, tenant: tenant, scopes: scopes, authTime: signedIn.authTime,
-            consenting: asking, forOrganization: forOrganization
+            authentication: signedIn.authentication, consenting: asking, forOrganization: forOrganization
         ))
     }
 }

@@ -25,7 +25,8 @@ public struct AuthorizationCodeGrant: TokenGrant {
     public func handle(_ request: TokenRequest) async throws -> TokenResponse {
         try await redeem(request.form, client: request.client) { code, app, user in
             let issued = try minter.delegatedTokens(
-                client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime, nonce: code.nonce, family: nil
+                client: request.client, app: app, user: user, scopes: code.scopes, authTime: code.authTime,
+                authentication: code.authentication, nonce: code.nonce, family: nil
             )
             return (issued.response, issued.accessTokenID, issued.refreshToken)
         }
@@ -42,7 +43,7 @@ public struct AuthorizationCodeGrant: TokenGrant {
         try await grants.insert(AuthorizationCode(
             digest: code.digest, clientID: request.client.id, appID: grant.app.id, userID: grant.user.id, tenantID: grant.tenant.id,
             redirectURI: request.redirectURIGiven ? request.redirectURI : nil, scopes: grant.scopes, nonce: request.nonce,
-            codeChallenge: request.codeChallenge, authTime: grant.authTime, expiresAt: now.addingTimeInterval(AuthorizationCode.lifetime)
+            codeChallenge: request.codeChallenge, authTime: grant.authTime, authentication: grant.authentication, expiresAt: now.addingTimeInterval(AuthorizationCode.lifetime)
         ), audit: audit)
         return code.value
     }

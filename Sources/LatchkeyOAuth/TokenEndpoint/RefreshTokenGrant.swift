@@ -44,7 +44,8 @@ public struct RefreshTokenGrant: TokenGrant {
             try Self.checkScope(requested, granted: grant.scopes)
             let scopes = requested.isEmpty ? grant.scopes : requested + (requested.contains("offline_access") ? [] : ["offline_access"])
             let issued = try minter.delegatedTokens(
-                client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime, nonce: nil, family: grant.familyID
+                client: request.client, app: app, user: user, scopes: scopes, authTime: grant.authTime,
+                authentication: grant.authentication, nonce: nil, family: grant.familyID
             )
             return (issued.response, issued.refreshToken)
         }

@@ -45,18 +45,21 @@ public struct TokenMinter: Sendable {
     /// was granted, and a refresh token of `family` when `offline_access` was — returned for the
     /// caller to store with what else it writes.
     func delegatedTokens(
-        client registered: RegisteredClient, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, nonce: String?, family: String?
+        client registered: RegisteredClient, app: AppListing, user: PlatformUser, scopes: [String], authTime: Date, authentication: Authentication, nonce: String?,
+        family: String?
     ) throws -> (response: TokenResponse, accessTokenID: String, refreshToken: RefreshGrant?) {
         let client = registered.id
         let now = clock()
         let seconds = Int(now.timeIntervalSince1970)
         var (response, jti) = try userAccessToken(client: registered, user: user, scopes: scopes)
         if scopes.contains("openid") {
-            let id = IDTokenClaims(
+            var id = IDTokenClaims(
                 iss: settings.issuer, sub: user.id, aud: client.rawValue, exp: seconds + settings.idTokenLifetime, iat: seconds,
                 authTime: Int(authTime.timeIntervalSince1970), nonce: nonce, tid: user.tenantID,
                 email: scopes.contains("email") ? user.email : nil, name: scopes.contains("profile") ? user.displayName : nil
             )
+            id.idp = authentication.identityProvider
+            id.amr = authentication.methods.isEmpty ? nil : authentication.methods
             response.idToken = try signer.sign(id, algorithm: registered.registration.idTokenAlgorithm == .rs256 ? .rs256 : .es256)
         }
         var refresh: RefreshGrant?
@@ -64,7 +67,7 @@ public struct TokenMinter: Sendable {
             let token = OpaqueToken.generate()
             refresh = RefreshGrant(
                 id: ObjectID.generate(), digest: token.digest, familyID: family ?? ObjectID.generate(), clientID: client, appID: app.id, userID: user.id,
-                tenantID: user.tenantID, scopes: scopes, authTime: authTime, createdAt: now, expiresAt: now.addingTimeInterval(RefreshGrant.lifetime)
+                tenantID: user.tenantID, scopes: scopes, authTime: authTime, authentication: authentication, createdAt: now, expiresAt: now.addingTimeInterval(RefreshGrant.lifetime)
             )
             response.refreshToken = token.value
         }

@@ -153,6 +153,7 @@ struct FederatedSignIn {
         context.rotateSession {
             $0.userID = user.id
             $0.userAuthTime = Date(timeIntervalSince1970: (identity.authTime ?? clock()).timeIntervalSince1970.rounded(.down))
+            $0.userAuthentication = Authentication(identityProvider: provider.issuer, methods: identity.methods)
             $0.federation = nil
         }
         return .redirect(to: UserPages.safeReturn(pending.returnTo), type: .normal)

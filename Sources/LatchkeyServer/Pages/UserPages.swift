@@ -78,6 +78,7 @@ struct UserPages {
         context.rotateSession {
             $0.userID = user.id
             $0.userAuthTime = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+            $0.userAuthentication = nil
         }
         return .redirect(to: returnTo, type: .normal)
     }
@@ -86,6 +87,7 @@ struct UserPages {
         context.rotateSession {
             $0.userID = nil
             $0.userAuthTime = nil
+            $0.userAuthentication = nil
         }
         return .redirect(to: "/signin", type: .normal)
     }

@@ -18,11 +18,13 @@ struct WebSession: Codable, Sendable {
     var csrfSeed: String
     /// A one-time message for the next page ("Client ID deleted").
     var notice: String?
+    /// How the user signed in, when through their organization's provider.
+    var userAuthentication: Authentication?
     /// A sign-in waiting for the user's own organization's provider to answer.
     var federation: PendingFederation?
 
     enum CodingKeys: String, CodingKey {
-        case sellerID, userID, userAuthTime, notice, federation
+        case sellerID, userID, userAuthTime, userAuthentication, notice, federation
         // Sessions written before the seed kept the token itself here: it serves as a seed.
         case csrfSeed = "csrfToken"
     }
@@ -74,7 +76,7 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
     /// The signed-in platform user and when they signed in, as the authorization decision reads them.
     var signedIn: SignedInUser? {
         guard let user, let authTime = sessions.session?.userAuthTime else { return nil }
-        return SignedInUser(user: user, authTime: authTime)
+        return SignedInUser(user: user, authTime: authTime, authentication: sessions.session?.userAuthentication ?? .password)
     }
 
     /// The answer posted by the consent form.
