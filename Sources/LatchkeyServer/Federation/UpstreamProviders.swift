@@ -77,15 +77,20 @@ final class UpstreamProviders: ProviderCheck, Sendable {
         } catch {
             throw ProviderUnreachable(message: "Latchkey does not connect to \(error.reason).")
         }
-        do {
-            return try await http.send(method, url, to: addresses[0], headers: headers, body: body, bodyLimit: Self.bodyLimit)
-        } catch PinnedHTTPClient.Failure.timedOut {
-            throw ProviderUnreachable(message: "\(host) did not answer within 10 seconds.")
-        } catch PinnedHTTPClient.Failure.tooLarge {
-            throw ProviderUnreachable(message: "\(text) answered with more than \(Self.bodyLimit / 1024) KiB.")
-        } catch {
-            throw ProviderUnreachable(message: "\(host) cannot be reached: \(error).")
+        // Each address in turn while one refuses the connection (localhost is ::1 and 127.0.0.1).
+        var refusal: any Error = PinnedHTTPClient.Failure.closedBeforeAnswer
+        for address in addresses {
+            do {
+                return try await http.send(method, url, to: address, headers: headers, body: body, bodyLimit: Self.bodyLimit)
+            } catch PinnedHTTPClient.Failure.timedOut {
+                throw ProviderUnreachable(message: "\(host) did not answer within 10 seconds.")
+            } catch PinnedHTTPClient.Failure.tooLarge {
+                throw ProviderUnreachable(message: "\(text) answered with more than \(Self.bodyLimit / 1024) KiB.")
+            } catch {
+                refusal = error
+            }
         }
+        throw ProviderUnreachable(message: "\(host) cannot be reached: \(refusal).")
     }
 
     private func getJSON(_ text: String) async throws(ProviderUnreachable) -> Data {
