@@ -27,8 +27,19 @@ LATCHKEY_DATA_DIR="$work/up" LATCHKEY_PORT=$up_port LATCHKEY_PUBLIC_URL="http://
 down_operator=$(LATCHKEY_DATA_DIR="$work/down" LATCHKEY_PORT=$down_port suite_operator "$bin/latchkey" ops@platform.example "Platform operations")
 LATCHKEY_DATA_DIR="$work/down" LATCHKEY_PORT=$down_port LATCHKEY_PUBLIC_URL="http://localhost:$down_port" suite_serve "$bin/latchkey" "$work/down.log"
 
+# Glewlwyd on 127.0.0.1, set up for the downstream Latchkey's callback.
+glewlwyd_port=$(free_port)
+Tests/federation/glewlwyd.sh start "$work/glewlwyd" "$glewlwyd_port"
+on_exit "Tests/federation/glewlwyd.sh stop '$work/glewlwyd'"
+"$python" Tests/federation/glewlwyd_setup.py "http://127.0.0.1:$glewlwyd_port" "http://localhost:$down_port/signin/federated/callback" \
+  "$work/glewlwyd/key.pem" "$work/glewlwyd/public.pem" "glewlwyd-$glewlwyd_port.example" >"$work/glewlwyd.env"
+# shellcheck disable=SC1091
+. "$work/glewlwyd.env"
+
 status=0
 DOWN_URL="http://localhost:$down_port" DOWN_OPERATOR_TOKEN="$down_operator" UP_URL="http://127.0.0.1:$up_port" UP_OPERATOR_TOKEN="$up_operator" \
+  GLEWLWYD_ISSUER="$GLEWLWYD_ISSUER" GLEWLWYD_CLIENT_ID="$GLEWLWYD_CLIENT_ID" GLEWLWYD_CLIENT_SECRET="$GLEWLWYD_CLIENT_SECRET" \
+  GLEWLWYD_USER="$GLEWLWYD_USER" GLEWLWYD_PASSWORD="$GLEWLWYD_PASSWORD" GLEWLWYD_EMAIL="$GLEWLWYD_EMAIL" \
   AUTHLIB_INSECURE_TRANSPORT=1 NO_PROXY=127.0.0.1,localhost \
   "$python" -m pytest -q -p no:cacheprovider Tests/federation || status=$?
 [ $status -eq 0 ] || { echo "downstream log:"; tail -n 40 "$work/down.log"; echo "upstream log:"; tail -n 20 "$work/up.log"; echo "glewlwyd log:"; tail -n 20 "$work/glewlwyd/glewlwyd.log" 2>/dev/null; }

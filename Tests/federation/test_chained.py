@@ -9,7 +9,7 @@ import re
 import secrets
 import sys
 import uuid
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlparse
 
 import jwt as pyjwt
 import pytest
@@ -19,6 +19,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browsing import browse  # noqa: E402
 from html_forms import hidden_fields  # noqa: E402
 from platform_setup import Platform  # noqa: E402
 
@@ -28,35 +30,6 @@ DOWN_PLATFORM = Platform(DOWN, os.environ["DOWN_OPERATOR_TOKEN"])
 UP_PLATFORM = Platform(UP, os.environ["UP_OPERATOR_TOKEN"])
 APP_AUTHORITY = "localhost:9"  # the app's own address: the test reads redirects, never follows them
 APP_REDIRECT = f"http://{APP_AUTHORITY}/launch"
-
-
-def federated_browse(browser, url, email, password, until):
-    """A user's browser from URL through both Latchkeys' pages until a redirect starts with UNTIL:
-    at the downstream sign-in, the email alone (home-realm discovery); at the upstream one, the
-    email and password; every consent form allowed. Returns the final Location and the pages seen."""
-    seen = []
-    reply = browser.get(url, allow_redirects=False)
-    for _ in range(20):
-        location = reply.headers.get("Location")
-        if reply.status_code in (302, 303) and location:
-            base = reply.url.split("/", 3)[:3]
-            target = urljoin("/".join(base) + "/", location)
-            if target.startswith(until):
-                return target, seen
-            assert target.startswith(DOWN) or target.startswith(UP), f"left both servers for {target}"
-            seen.append(target.split("?")[0])
-            reply = browser.get(target, allow_redirects=False)
-            continue
-        assert reply.status_code == 200, f"{reply.url}: {reply.status_code} {reply.text[:400]}"
-        here = DOWN if reply.url.startswith(DOWN) else UP
-        if 'action="/signin"' in reply.text:
-            fields = hidden_fields(reply.text, "/signin") + [("email", email), ("password", password if here == UP else "")]
-            reply = browser.post(f"{here}/signin", data=fields, allow_redirects=False)
-        elif 'action="/oauth2/authorize"' in reply.text:
-            reply = browser.post(f"{here}/oauth2/authorize", data=hidden_fields(reply.text, "/oauth2/authorize") + [("decision", "allow")], allow_redirects=False)
-        else:
-            pytest.fail(f"unexpected page at {reply.url}: {reply.text[:400]}")
-    pytest.fail("the pages never ended")
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +72,10 @@ def test_a_user_of_the_upstream_latchkey_signs_in_to_an_app_of_the_downstream_on
     )
     verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
     url, state = client.create_authorization_url(discovery["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
-    location, seen = federated_browse(story["browser"], url, story["email"], story["password"], until=APP_REDIRECT)
+    location, seen = browse(
+        story["browser"], url, story["email"], until=APP_REDIRECT, latchkeys={DOWN: None, UP: story["password"]},
+        upstream=lambda browser, reply: pytest.fail(f"left both Latchkeys for {reply.url}"),
+    )
     # The way there: the downstream sign-in, the upstream one and its consent, the callback.
     assert f"{UP}/oauth2/authorize" in seen and f"{DOWN}/signin/federated/callback" in seen
     assert parse_qs(urlparse(location).query)["state"] == [state]
