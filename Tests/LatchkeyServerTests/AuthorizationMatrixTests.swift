@@ -230,6 +230,8 @@ struct AuthorizationMatrixTests {
         "POST /account/organization/apps/{appId}/consent": .adminObjectPage,
         "POST /account/organization/apps/{appId}/revoke": .adminObjectPage,
         "POST /account/organization/apps/{appId}/uninstall": .adminObjectPage,
+        "POST /account/organization/identity-providers": .adminPage,
+        "POST /account/organization/identity-providers/{providerId}/remove": .adminObjectPage,
     ]
 
     /// Who asks: an API token and a page session (either may be missing).

@@ -318,6 +318,51 @@ struct FederationTests {
         }
     }
 
+    @Test func aTenantAdminConnectsAProviderOnTheOrganizationPage() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let admin = BrowserSession(api: api)
+            _ = try await admin.signIn(email: app.adminEmail, password: app.password)
+            let page = try await admin.get("/account/organization")
+            #expect(page.status == .ok && page.body.contains(Self.callback) && page.body.contains("No provider is connected"))
+
+            // A mistake keeps what was typed (but the secret) and names the field.
+            let csrf = BrowserSession.csrf(in: page.body)
+            let wrong = try await admin.post("/account/organization/identity-providers", [
+                ("_csrf", csrf), ("issuer", "http://login.fabrikam.example"), ("clientId", "latchkey-at-fabrikam"), ("clientSecret", "typed-secret"),
+                ("scopes", "openid profile email"), ("adminClaim", "groups"), ("adminValue", ""),
+            ])
+            #expect(wrong.status == .unprocessableContent)
+            #expect(wrong.body.contains("href=\"#issuer\"") && wrong.body.contains("href=\"#adminValue\""))
+            #expect(wrong.body.contains("value=\"latchkey-at-fabrikam\"") && !wrong.body.contains("typed-secret"))
+
+            let domain = uniqueDomain()
+            let idp = OpenIDProviderDouble(email: "pat@\(domain)")
+            try await idp.run { idp in
+                let added = try await admin.post("/account/organization/identity-providers", [
+                    ("_csrf", csrf), ("issuer", idp.issuer), ("clientId", idp.clientID), ("clientSecret", idp.clientSecret), ("scopes", "openid profile email"),
+                    ("adminClaim", "groups"), ("adminValue", "latchkey-admins"), ("allowLinking", "on"),
+                ])
+                #expect(added.status == .seeOther, "\(added.body.prefix(500))")
+                let connected = try await admin.get("/account/organization")
+                #expect(connected.body.contains(idp.issuer) && connected.body.contains("groups holds latchkey-admins") && !connected.body.contains(idp.clientSecret))
+                let listed = try await api.send(.get, "/api/v1/tenants/\(app.tenantID)/identity-providers", token: app.operatorToken)
+                let provider = try #require((listed.json["identityProviders"] as? [[String: Any]])?.first)
+                #expect(provider["allowLinking"] as? Bool == true)
+                #expect(try await auditText(api, app).contains("identity_provider.create"))
+
+                // The operator claims the domain; the provider signs its people in.
+                #expect(try await api.send(.post, "/api/v1/tenants/\(app.tenantID)/domains", token: app.operatorToken, json: ["domain": domain]).status == .created)
+                #expect(try await signInThrough(idp, BrowserSession(api: api), email: "pat@\(domain)").status == .seeOther)
+
+                let id = try #require(provider["id"] as? String)
+                let removed = try await admin.post("/account/organization/identity-providers/\(id)/remove", [("_csrf", csrf)])
+                #expect(removed.status == .seeOther)
+                #expect(try await admin.get("/account/organization").body.contains("No provider is connected"))
+            }
+        }
+    }
+
     @Test func connectingChecksTheProviderAndNamesTheField() async throws {
         try await Harness().run { api, _ in
             let app = try await api.delegatedApp()

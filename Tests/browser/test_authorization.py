@@ -140,3 +140,37 @@ def test_user_pages_at_360px(narrow_browser):
     width = narrow_browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 360, f"the consent page scrolls sideways: {width}px"
     shot(narrow_browser, "37-consent-360px")
+
+
+def test_admin_connects_the_organizations_provider(browser):
+    """The organization page's sign-in section: a mistake keeps what was typed and names the
+    field; a provider that holds is listed, never its secret. The provider here is this Latchkey
+    itself, whose discovery document names it (loopback under the development switch)."""
+    _, _, tenant = story()
+    admin_email, password = PLATFORM.user(tenant, admin=True)
+    browser.get(f"{BASE}/account/organization")
+    sign_in(browser, admin_email, password)
+    assert f"{BASE}/signin/federated/callback" in browser.find_element(By.TAG_NAME, "main").text
+
+    browser.find_element(By.ID, "issuer").send_keys("http://login.fabrikam.example")
+    browser.find_element(By.ID, "clientId").send_keys("latchkey-at-fabrikam")
+    browser.find_element(By.ID, "clientSecret").send_keys("secret-from-the-provider")
+    browser.find_element(By.ID, "adminClaim").send_keys("groups")
+    navigate(browser, By.CSS_SELECTOR, "form[action='/account/organization/identity-providers'] button")
+    summary = browser.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "The issuer must be an https URL" in summary and "Give both adminClaim and adminValue" in summary
+    assert "adminValue" in browser.find_element(By.CSS_SELECTOR, ".error-summary a[href='#adminValue']").get_attribute("href")
+    assert browser.find_element(By.ID, "clientId").get_attribute("value") == "latchkey-at-fabrikam"
+    assert browser.find_element(By.ID, "clientSecret").get_attribute("value") == ""
+    shot(browser, "38-organization-provider-mistake")
+
+    issuer = browser.find_element(By.ID, "issuer")
+    issuer.clear()
+    issuer.send_keys(BASE)
+    browser.find_element(By.ID, "clientSecret").send_keys("secret-from-the-provider")
+    browser.find_element(By.ID, "adminValue").send_keys("latchkey-admins")
+    navigate(browser, By.CSS_SELECTOR, "form[action='/account/organization/identity-providers'] button")
+    assert "Connected" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert BASE in text and "groups holds latchkey-admins" in text and "secret-from-the-provider" not in browser.page_source
+    shot(browser, "39-organization-provider")

@@ -23,6 +23,8 @@ struct UserPages {
         group.post("account/organization/apps/:appId/uninstall", use: uninstall)
         group.post("account/organization/apps/:appId/consent", use: consentAppOnly)
         group.post("account/organization/apps/:appId/revoke", use: revokeOrganization)
+        group.post("account/organization/identity-providers", use: addProvider)
+        group.post("account/organization/identity-providers/:providerId/remove", use: removeProvider)
     }
 
     // MARK: Sign-in
@@ -156,14 +158,44 @@ struct UserPages {
         let hasAppOnly: Bool
     }
 
+    struct ProviderRow: Sendable {
+        let id: String
+        let issuer: String
+        let clientID: String
+        let scopes: String
+        let admins: String
+        let allowLinking: Bool
+    }
+
+    /// One field of the form that connects a provider: what was typed, and what is wrong with it.
+    struct ProviderField: Sendable {
+        let name: String
+        let label: String
+        let hint: String
+        let value: String
+        let error: String?
+        let secret: Bool
+    }
+
     struct OrganizationBody: Sendable {
         let organization: String
         let region: String
         let installed: [AppRow]
         let installable: [AppRow]
+        let providers: [ProviderRow]
+        let domains: [String]
+        let callback: String
+        let providerFields: [ProviderField]
+        let allowLinking: Bool
+        let errors: [ErrorLink]
     }
 
     @Sendable func organization(_ request: Request, context: WebContext) async throws -> Response {
+        try await organizationPage(context)
+    }
+
+    /// The page; after a provider form that did not hold, with what was typed and what is wrong.
+    private func organizationPage(_ context: WebContext, form: [String: String] = [:], errors: FormErrors = FormErrors()) async throws -> Response {
         let user = try context.user(returningTo: "/account/organization")
         guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: Self.adminsOnly, context: context, account: true) }
         let actor = Actor(user: user, sourceIP: context.remoteAddress)
@@ -182,8 +214,68 @@ struct UserPages {
         let installable = try await directory.installableApps(for: tenant.region).filter { !installedIDs.contains($0.id) }.map {
             AppRow(id: $0.id, name: $0.name, appOnly: $0.appOnlyPermissions.joined(separator: " "), appOnlyConsented: false, hasAppOnly: !$0.appOnlyPermissions.isEmpty)
         }
-        let body = OrganizationBody(organization: tenant.displayName, region: tenant.region.rawValue, installed: installed, installable: installable)
-        return pages.render("organization", title: "Your organization's apps", tab: .organization, body: body, context: context)
+        let federation = federated.federation
+        let providers = try await federation.providers(in: tenant.id, for: actor).map { provider in
+            let claims = provider.claims
+            return ProviderRow(
+                id: provider.id, issuer: provider.issuer, clientID: provider.clientID, scopes: provider.scopes.joined(separator: " "),
+                admins: claims.adminClaim.flatMap { claim in claims.adminValue.map { "\(claim) holds \($0)" } } ?? "", allowLinking: provider.allowLinking
+            )
+        }
+        let fields = Self.providerFields.map { field in
+            ProviderField(
+                name: field.name, label: field.label, hint: field.hint, value: field.secret ? "" : form[field.name] ?? field.initial,
+                error: errors[field.name], secret: field.secret
+            )
+        }
+        let body = OrganizationBody(
+            organization: tenant.displayName, region: tenant.region.rawValue, installed: installed, installable: installable, providers: providers,
+            domains: try await federation.domains(in: tenant.id, for: actor).map(\.domain), callback: federated.redirectURI, providerFields: fields,
+            allowLinking: form["allowLinking"] == "on", errors: errors.list
+        )
+        return pages.render(
+            "organization", title: "Your organization's apps", tab: .organization, body: body, context: context,
+            status: errors.list.isEmpty ? .ok : .unprocessableContent
+        )
+    }
+
+    static let providerFields: [(name: String, errorField: String, label: String, hint: String, initial: String, secret: Bool)] = [
+        ("issuer", "issuer", "Issuer", "Exactly as the provider's discovery document writes it, such as https://login.fabrikam.example.", "", false),
+        ("clientId", "clientId", "Client ID", "The client id the provider issued to Latchkey.", "", false),
+        ("clientSecret", "clientSecret", "Client secret", "Stored sealed and never shown again; enter it again after a mistake.", "", true),
+        ("scopes", "scopes", "Scopes", "Space-separated; must include openid.", "openid profile email", false),
+        ("adminClaim", "claims.adminClaim", "Admin claim (optional)", "A claim of the ID token, such as groups, that makes a user an admin here...", "", false),
+        ("adminValue", "claims.adminValue", "Admin value (optional)", "...when it holds this value, such as latchkey-admins.", "", false),
+    ]
+
+    @Sendable func addProvider(_ request: Request, context: WebContext) async throws -> Response {
+        let user = try context.user(returningTo: "/account/organization")
+        guard user.isAdmin else { return pages.message(status: .forbidden, title: "Not allowed", text: Self.adminsOnly, context: context, account: true) }
+        let text = { (name: String) -> String? in context.field(name).isEmpty ? nil : context.field(name) }
+        do {
+            let provider = try await federated.federation.addProvider(
+                to: user.tenantID, issuer: context.field("issuer"), clientID: context.field("clientId"), clientSecret: context.field("clientSecret"),
+                scopes: text("scopes").map { $0.split(separator: " ").map(String.init) },
+                claims: ClaimMapping(adminClaim: text("adminClaim"), adminValue: text("adminValue")), allowLinking: context.field("allowLinking") == "on",
+                by: Actor(user: user, sourceIP: context.remoteAddress)
+            )
+            context.notify("Connected \(provider.issuer). Ask your platform's operators to claim your email domains for it; until then no one is sent there.")
+            return .redirect(to: "/account/organization", type: .normal)
+        } catch let error as DomainError where error.isFieldError {
+            // Named as the form names its inputs, so that the summary's links reach them.
+            var errors = FormErrors()
+            for issue in FormErrors(error).list {
+                errors.add(field: Self.providerFields.first { $0.errorField == issue.field }?.name ?? issue.field, message: issue.message)
+            }
+            return try await organizationPage(context, form: context.fields, errors: errors)
+        }
+    }
+
+    @Sendable func removeProvider(_ request: Request, context: WebContext) async throws -> Response {
+        try await adminAction(context) { user, actor in
+            try await federated.federation.removeProvider(try context.parameters.providerID(), in: user.tenantID, by: actor)
+            return "Disconnected: its users can no longer sign in until it is connected again; they stay in your organization."
+        }
     }
 
     static let adminsOnly = "Only your organization's admins manage its apps."
