@@ -239,9 +239,13 @@ public struct FederationDirectory: Sendable {
         try await tenants.record(actor.entry(.federatedSignInRefused, objectType: "identity_provider", objectID: provider.id, at: clock(), detail: reason))
     }
 
-    /// The provider's email when it gives one no one else holds; else the one the user has.
+    /// The provider's email when it gives one no one else holds, in a domain no other tenant
+    /// claims; else the one the user has.
     private func usableEmail(_ identity: UpstreamIdentity, keeping user: PlatformUser) async throws -> String {
-        guard let raw = identity.email, let email = try? EmailAddress.normalized(raw), email.contains("@"), email != user.email else { return user.email }
+        guard let raw = identity.email, let email = try? EmailAddress.normalized(raw), let at = email.lastIndex(of: "@"), email != user.email else {
+            return user.email
+        }
+        if let claimed = try await store.domain(String(email[email.index(after: at)...])), claimed.tenantID != user.tenantID { return user.email }
         return try await tenants.user(email: email) == nil ? email : user.email
     }
 
