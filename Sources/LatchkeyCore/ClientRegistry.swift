@@ -42,11 +42,14 @@ public struct ClientRegistry: Sendable {
         public var isPublic: Bool?
         public var isResourceServer: Bool?
         public var isPKCEOptional: Bool?
+        public var postLogoutRedirectURIs: [String]?
 
         public init(
             friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
-            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil
+            idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil,
+            postLogoutRedirectURIs: [String]? = nil
         ) {
+            self.postLogoutRedirectURIs = postLogoutRedirectURIs
             self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
@@ -79,8 +82,11 @@ public struct ClientRegistry: Sendable {
         let availability = issues.check { () throws(FieldIssue) in try Availability(validating: input.availability) }
         let idTokenAlgorithm = issues.check { () throws(FieldIssue) in try IDTokenAlgorithm(validating: input.idTokenSignedResponseAlg) }
         if input.isResourceServer == true && actor.role != .operator { issues.add(Self.resourceServersByOperators) }
+        let postLogout = details.flatMap { details in
+            issues.check { () throws(FieldIssue) in try OAuthClient.validatePostLogoutRedirectURIs(input.postLogoutRedirectURIs ?? [], appDomain: details.appDomain) }
+        }
         try issues.throwIfAny()
-        guard let details, let validity, let availability, let idTokenAlgorithm else { throw DomainError.invalid(issues.issues) }
+        guard let details, let validity, let availability, let idTokenAlgorithm, let postLogout else { throw DomainError.invalid(issues.issues) }
         // Well-formed fields at odds with each other: a conflict, as the API's other such rules.
         do {
             try OAuthClient.checkPKCEOptional(isPublic: input.isPublic ?? false, isPKCEOptional: input.isPKCEOptional ?? false)
@@ -94,7 +100,7 @@ public struct ClientRegistry: Sendable {
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
             secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false,
-            isResourceServer: input.isResourceServer ?? false, isPKCEOptional: input.isPKCEOptional ?? false
+            isResourceServer: input.isResourceServer ?? false, isPKCEOptional: input.isPKCEOptional ?? false, postLogoutRedirectURIs: postLogout
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -118,11 +124,13 @@ public struct ClientRegistry: Sendable {
         public var isPublic: Bool?
         public var isResourceServer: Bool?
         public var isPKCEOptional: Bool?
+        public var postLogoutRedirectURIs: [String]?
 
         public init(
             friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil,
-            isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil
+            isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil, postLogoutRedirectURIs: [String]? = nil
         ) {
+            self.postLogoutRedirectURIs = postLogoutRedirectURIs
             self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
             self.idTokenSignedResponseAlg = idTokenSignedResponseAlg
@@ -155,6 +163,14 @@ public struct ClientRegistry: Sendable {
             if let isPublic = edit.isPublic { client.isPublic = isPublic }
             if let isResourceServer = edit.isResourceServer { client.isResourceServer = isResourceServer }
             if let optional = edit.isPKCEOptional { client.isPKCEOptional = optional }
+            // Checked again against the app domain as it is now.
+            do {
+                client.postLogoutRedirectURIs = try OAuthClient.validatePostLogoutRedirectURIs(
+                    edit.postLogoutRedirectURIs ?? client.postLogoutRedirectURIs.map(\.value), appDomain: client.appDomain
+                )
+            } catch let issue as FieldIssue {
+                throw DomainError.invalid([issue])
+            }
             do {
                 try OAuthClient.checkPKCEOptional(isPublic: client.isPublic, isPKCEOptional: client.isPKCEOptional)
             } catch let issue as FieldIssue {

@@ -30,13 +30,17 @@ public struct OAuthClient: Sendable, Equatable {
     /// A confidential client of an earlier era allowed to ask for codes without PKCE. Every
     /// client uses PKCE by default (OAuth 2.1 §4.1.1; RFC 9700 §2.1.1); public clients always.
     public var isPKCEOptional: Bool
+    /// Where users may be sent after signing out at the app's request (OpenID Connect
+    /// RP-Initiated Logout `post_logout_redirect_uri`), matched exactly; none by default.
+    public var postLogoutRedirectURIs: [RedirectURL]
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
         secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false,
-        isResourceServer: Bool = false, isPKCEOptional: Bool = false
+        isResourceServer: Bool = false, isPKCEOptional: Bool = false, postLogoutRedirectURIs: [RedirectURL] = []
     ) {
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.isResourceServer = isResourceServer
         self.isPKCEOptional = isPKCEOptional
         self.idTokenAlgorithm = idTokenAlgorithm
@@ -167,6 +171,26 @@ public enum IDTokenAlgorithm: String, Sendable, Codable, CaseIterable {
 }
 
 extension OAuthClient {
+    public static let postLogoutField = "postLogoutRedirectUris"
+
+    /// Each one a redirect URL by the same rules as `redirectUrl` (https, or http on localhost;
+    /// the app domain's host or a subdomain; no fragment), at most ten.
+    public static func validatePostLogoutRedirectURIs(_ input: [String], appDomain: AppDomain) throws(FieldIssue) -> [RedirectURL] {
+        guard input.count <= 10 else {
+            throw FieldIssue(field: postLogoutField, code: "too_many", message: "Register at most 10 post-logout redirect URIs; this has \(input.count).")
+        }
+        var urls: [RedirectURL] = []
+        for text in input {
+            do {
+                let url = try RedirectURL(validating: text, appDomain: appDomain)
+                if !urls.contains(url) { urls.append(url) }
+            } catch {
+                throw FieldIssue(field: postLogoutField, code: error.code, message: error.message.replacingOccurrences(of: "The redirect URL", with: "Each post-logout redirect URI"))
+            }
+        }
+        return urls
+    }
+
     /// Whether its authorization requests must carry a PKCE challenge.
     public var requiresPKCE: Bool { isPublic || !isPKCEOptional }
 

@@ -356,6 +356,8 @@ public enum Migrations {
             "ALTER TABLE authorization_codes ADD COLUMN amr TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE refresh_tokens ADD COLUMN idp TEXT",
             "ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT ''",
+            // Where an app may send users after signing them out (RP-Initiated Logout).
+            "ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT ''",
         ]),
     ]
 

@@ -39,8 +39,10 @@ struct ClientRow: Codable, Sendable {
     var publicClient: Int
     var pkceOptional: Int
     var resourceServer: Int
+    var postLogoutRedirectUris: String
 
     init(_ client: OAuthClient) {
+        postLogoutRedirectUris = client.postLogoutRedirectURIs.map(\.value).joined(separator: " ")
         resourceServer = client.isResourceServer ? 1 : 0
         idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
         publicClient = client.isPublic ? 1 : 0
@@ -64,7 +66,8 @@ struct ClientRow: Codable, Sendable {
             secretValidity: (try? SecretValidity(years: secretValidityYears)) ?? .recommended,
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
             designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256,
-            isPublic: publicClient != 0, isResourceServer: resourceServer != 0, isPKCEOptional: pkceOptional != 0
+            isPublic: publicClient != 0, isResourceServer: resourceServer != 0, isPKCEOptional: pkceOptional != 0,
+            postLogoutRedirectURIs: postLogoutRedirectUris.split(separator: " ").map { RedirectURL(stored: String($0)) }
         )
     }
 }

@@ -88,6 +88,7 @@ public struct SQLClientStore: ClientStore {
             .set("public_client", to: row.publicClient)
             .set("pkce_optional", to: row.pkceOptional)
             .set("resource_server", to: row.resourceServer)
+            .set("post_logout_redirect_uris", to: row.postLogoutRedirectUris)
             .where("id", .equal, row.id)
             .run()
     }

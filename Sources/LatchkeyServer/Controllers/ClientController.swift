@@ -23,7 +23,7 @@ struct ClientController {
         let (client, secret) = try await registry.create(
             .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability,
                 idTokenSignedResponseAlg: body.idTokenSignedResponseAlg, isPublic: body.publicClient, isResourceServer: body.resourceServer,
-                isPKCEOptional: body.pkceOptional),
+                isPKCEOptional: body.pkceOptional, postLogoutRedirectURIs: body.postLogoutRedirectUris),
             by: try context.actor()
         )
         return EditedResponse(
@@ -46,7 +46,8 @@ struct ClientController {
         let body = try await request.decodeJSON(UpdateClientRequest.self, context: context)
         let edit = ClientRegistry.ClientEdit(
             friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, idTokenSignedResponseAlg: body.idTokenSignedResponseAlg,
-            isPublic: body.publicClient, isResourceServer: body.resourceServer, isPKCEOptional: body.pkceOptional
+            isPublic: body.publicClient, isResourceServer: body.resourceServer, isPKCEOptional: body.pkceOptional,
+            postLogoutRedirectURIs: body.postLogoutRedirectUris
         )
         let client = try await registry.update(id, edit, by: try context.actor())
         return ClientResponse(client, at: clock())

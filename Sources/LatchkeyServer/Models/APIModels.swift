@@ -81,6 +81,7 @@ struct CreateClientRequest: Decodable {
     var publicClient: Bool?
     var resourceServer: Bool?
     var pkceOptional: Bool?
+    var postLogoutRedirectUris: [String]?
 }
 
 struct UpdateClientRequest: Decodable {
@@ -91,6 +92,7 @@ struct UpdateClientRequest: Decodable {
     var publicClient: Bool?
     var resourceServer: Bool?
     var pkceOptional: Bool?
+    var postLogoutRedirectUris: [String]?
 }
 
 struct AddSecretRequest: Decodable {
@@ -162,6 +164,8 @@ struct ClientResponse: ResponseEncodable {
     /// Whether its authorization requests may come without PKCE (a confidential client of an
     /// earlier era); PKCE is required otherwise.
     let pkceOptional: Bool
+    /// Where users may be sent after signing out at the app's request, matched exactly.
+    let postLogoutRedirectUris: [String]
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
@@ -172,6 +176,7 @@ struct ClientResponse: ResponseEncodable {
         publicClient = client.isPublic
         resourceServer = client.isResourceServer
         pkceOptional = client.isPKCEOptional
+        postLogoutRedirectUris = client.postLogoutRedirectURIs.map(\.value)
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description
