@@ -9,6 +9,8 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
     public let jwksURI: String
     public let introspectionEndpoint: String
     public let revocationEndpoint: String
+    /// OpenID Connect RP-Initiated Logout 1.0 §2.1.
+    public let endSessionEndpoint: String
     public let grantTypesSupported: [String]
     public let responseTypesSupported: [String]
     public let responseModesSupported: [String]
@@ -32,6 +34,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         case jwksURI = "jwks_uri"
         case introspectionEndpoint = "introspection_endpoint"
         case revocationEndpoint = "revocation_endpoint"
+        case endSessionEndpoint = "end_session_endpoint"
         case grantTypesSupported = "grant_types_supported"
         case responseTypesSupported = "response_types_supported"
         case responseModesSupported = "response_modes_supported"
@@ -57,6 +60,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.jwksURI = issuer + "/.well-known/jwks.json"
         self.introspectionEndpoint = issuer + "/oauth2/introspect"
         self.revocationEndpoint = issuer + "/oauth2/revoke"
+        self.endSessionEndpoint = issuer + "/oauth2/logout"
         self.grantTypesSupported = grantTypes
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
@@ -67,7 +71,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.revocationEndpointAuthMethodsSupported = authMethods
         self.codeChallengeMethodsSupported = ["S256"]
         self.scopesSupported = scopes
-        self.claimsSupported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "tid", "email", "name"]
+        self.claimsSupported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "tid", "email", "name", "idp", "amr"]
         self.promptValuesSupported = ["none", "login", "consent"]
         self.authorizationResponseIssParameterSupported = true
         self.serviceDocumentation = issuer + "/api/v1/openapi.json"

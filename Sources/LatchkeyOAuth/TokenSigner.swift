@@ -194,10 +194,20 @@ public final class TokenSigner: Sendable {
     }
 
     private func verifySignature(_ token: String) throws -> AccessTokenClaims {
+        try verifySignature(token, type: "at+jwt", as: AccessTokenClaims.self)
+    }
+
+    /// The claims of an ID token this server signed with a key it still publishes, whether or
+    /// not it has expired (an `id_token_hint` at sign-out is often an old one).
+    public func verifyIDToken(_ token: String) throws -> IDTokenClaims {
+        try verifySignature(token, type: "JWT", as: IDTokenClaims.self)
+    }
+
+    private func verifySignature<Claims: Decodable>(_ token: String, type: String, as: Claims.Type) throws -> Claims {
         // Split on bytes: splitting a String by Character runs grapheme breaking over the token.
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map(Substring.init)
         guard parts.count == 3, let header = Data(base64URL: parts[0]),
-            let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any], object["typ"] as? String == "at+jwt"
+            let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any], object["typ"] as? String == type
         else { throw SignerError.notAnAccessToken }
         // The key named by `kid`, and only with its own algorithm (no algorithm confusion).
         guard let kid = object["kid"] as? String, let key = state.withLock({ $0.verifiers[kid] }), object["alg"] as? String == key.alg,
@@ -205,7 +215,7 @@ public final class TokenSigner: Sendable {
         else { throw SignerError.badSignature }
         let signingInput = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
         guard try key.algorithm.verify(signature, signs: Array(signingInput)) else { throw SignerError.badSignature }
-        return try JSONDecoder().decode(AccessTokenClaims.self, from: payload)
+        return try JSONDecoder().decode(Claims.self, from: payload)
     }
 
     /// RFC 7638 JWK thumbprint: base64url SHA-256 of the required members in lexical order.

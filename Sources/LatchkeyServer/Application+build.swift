@@ -63,6 +63,7 @@ func buildRouter(_ node: Node) -> Router<LatchkeyRequestContext> {
     node.dashboard.addRoutes(to: web)
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: node.pages))
     node.authorize.addRoutes(to: accountPages)
+    node.logout.addRoutes(to: accountPages)
     node.userPages.addRoutes(to: accountPages)
     node.userPages.federated.addRoutes(to: accountPages)
     node.launch.addRoutes(to: accountPages)
@@ -105,6 +106,7 @@ struct Node {
     let dashboard: DashboardRoutes
     let authorize: AuthorizePages
     let userPages: UserPages
+    let logout: LogoutPages
     let launch: LaunchPages
     /// In start order; stopped in reverse.
     let services: [any Service]
@@ -229,6 +231,7 @@ struct Node {
                     redirectURI: issuer + FederatedSignIn.callbackPath
                 )
             ),
+            logout: LogoutPages(clients: latchkey.cache, apps: latchkey.access, signer: signer, issuer: issuer, pages: pages),
             launch: LaunchPages(
                 clients: latchkey.cache, access: latchkey.access, decision: decision, issuer: authorizationIssuer, consentPage: consentPage,
                 configuration: configuration, pages: pages

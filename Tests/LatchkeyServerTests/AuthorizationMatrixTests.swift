@@ -124,6 +124,11 @@ struct AuthorizationMatrixTests {
         "POST /signout": .form,
         // Without a sign-in under way in the session: a page that says so (400), for anyone.
         "GET /signin/federated/callback": .open,
+        // RP-Initiated Logout: anyone may ask (the page asks the user first without a hint of
+        // theirs); other sites post it, so it takes no CSRF token. The answer to the question does.
+        "GET /oauth2/logout": .open,
+        "POST /oauth2/logout": .open,
+        "POST /oauth2/logout/confirm": .form,
 
         "POST /oauth2/token": .protocolEndpoint,
         "POST /oauth2/introspect": .protocolEndpoint,

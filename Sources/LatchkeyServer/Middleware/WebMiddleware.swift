@@ -61,6 +61,9 @@ struct WebSessionMiddleware: RouterMiddleware {
 /// sees it.
 struct FormGuardMiddleware: RouterMiddleware {
     typealias Context = WebContext
+    /// Forms other sites post by design (RP-Initiated Logout §2: the app's page posts it): read
+    /// like any form but without a CSRF token; what they may do without asking is checked there.
+    static let crossSiteForms: Set<String> = ["/oauth2/logout"]
     let accounts: SellerAccounts
     /// The platform users as the protocol endpoints read them (cached).
     let users: any AuthorizationDirectory
@@ -90,7 +93,8 @@ struct FormGuardMiddleware: RouterMiddleware {
                 )
             }
             let expected = context.sessions.session.map(pages.csrfToken) ?? ""
-            guard !expected.isEmpty, SecretDigest(of: context.field("_csrf")).constantTimeEquals(SecretDigest(of: expected)) else {
+            let tokenMatches = !expected.isEmpty && SecretDigest(of: context.field("_csrf")).constantTimeEquals(SecretDigest(of: expected))
+            guard tokenMatches || Self.crossSiteForms.contains(request.uri.path) else {
                 return pages.message(
                     status: .forbidden, title: "This form has expired",
                     text: "The page was open too long or came from elsewhere, so nothing was changed. Go back, reload the page and try again.",
