@@ -10,6 +10,35 @@ public enum AppEventType: String, Sendable, Codable, CaseIterable {
     case consentGranted = "consent.granted"
     case consentRevoked = "consent.revoked"
     case secretExpiring = "secret.expiring"
+    /// A user's session ended: an OpenID Connect Back-Channel Logout token, posted to the
+    /// Client ID's back-channel logout URI.
+    case backchannelLogout = "backchannel.logout"
+}
+
+/// A sign-out an app is told of (OpenID Connect Back-Channel Logout 1.0): who, which session,
+/// and the Client ID whose back-channel logout URI hears it. The logout token is signed at each
+/// attempt, so that a retried one is fresh.
+public struct LogoutNotice: Sendable, Equatable, Codable {
+    public let clientID: String
+    public let subject: String
+    public let sessionID: String?
+    public let tenantID: String
+
+    public init(clientID: String, subject: String, sessionID: String?, tenantID: String) {
+        self.clientID = clientID
+        self.subject = subject
+        self.sessionID = sessionID
+        self.tenantID = tenantID
+    }
+
+    public var payload: String {
+        String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    public init?(payload: String) {
+        guard let notice = try? JSONDecoder().decode(LogoutNotice.self, from: Data(payload.utf8)) else { return nil }
+        self = notice
+    }
 }
 
 /// One event, as it is posted: `{"id","type","created","data":{…}}`.
@@ -110,4 +139,6 @@ public protocol EventOutbox: Sendable {
     func recordAttempt(_ id: String, delivered: Bool, result: String, retryAt: Date?, at now: Date, audit: AuditEntry) async throws
     /// An app's deliveries, newest first.
     func deliveries(appID: String, limit: Int) async throws -> [EventDelivery]
+    /// Queues a logout token for each notice whose Client ID has a back-channel logout URI.
+    func enqueue(_ notices: [LogoutNotice], at now: Date) async throws
 }

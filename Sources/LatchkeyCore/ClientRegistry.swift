@@ -43,12 +43,14 @@ public struct ClientRegistry: Sendable {
         public var isResourceServer: Bool?
         public var isPKCEOptional: Bool?
         public var postLogoutRedirectURIs: [String]?
+        public var backchannelLogoutURI: String?
 
         public init(
             friendlyName: String?, appDomain: String?, redirectURL: String?, secretValidityYears: Int?, availability: String?,
             idTokenSignedResponseAlg: String? = nil, isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil,
-            postLogoutRedirectURIs: [String]? = nil
+            postLogoutRedirectURIs: [String]? = nil, backchannelLogoutURI: String? = nil
         ) {
+            self.backchannelLogoutURI = backchannelLogoutURI
             self.postLogoutRedirectURIs = postLogoutRedirectURIs
             self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
@@ -85,6 +87,9 @@ public struct ClientRegistry: Sendable {
         let postLogout = details.flatMap { details in
             issues.check { () throws(FieldIssue) in try OAuthClient.validatePostLogoutRedirectURIs(input.postLogoutRedirectURIs ?? [], appDomain: details.appDomain) }
         }
+        let backchannel = details.flatMap { details in
+            issues.check { () throws(FieldIssue) in try OAuthClient.validateBackchannelLogoutURI(input.backchannelLogoutURI ?? "", appDomain: details.appDomain) }
+        }
         try issues.throwIfAny()
         guard let details, let validity, let availability, let idTokenAlgorithm, let postLogout else { throw DomainError.invalid(issues.issues) }
         // Well-formed fields at odds with each other: a conflict, as the API's other such rules.
@@ -100,7 +105,8 @@ public struct ClientRegistry: Sendable {
             id: .generate(), sellerID: actor.sellerID, friendlyName: details.friendlyName, appDomain: details.appDomain,
             redirectURL: details.redirectURL, availability: availability, secretValidity: validity, createdAt: now,
             secrets: [], designatedSigningSecretID: nil, idTokenAlgorithm: idTokenAlgorithm, isPublic: input.isPublic ?? false,
-            isResourceServer: input.isResourceServer ?? false, isPKCEOptional: input.isPKCEOptional ?? false, postLogoutRedirectURIs: postLogout
+            isResourceServer: input.isResourceServer ?? false, isPKCEOptional: input.isPKCEOptional ?? false, postLogoutRedirectURIs: postLogout,
+            backchannelLogoutURI: backchannel ?? nil
         )
         try client.addSecret(issued.secret, cap: policy.cap, at: now)
         try await store.insert(client, audit: actor.entry(.clientCreate, objectType: "client", objectID: client.id.rawValue, at: now, detail: client.friendlyName))
@@ -125,11 +131,14 @@ public struct ClientRegistry: Sendable {
         public var isResourceServer: Bool?
         public var isPKCEOptional: Bool?
         public var postLogoutRedirectURIs: [String]?
+        public var backchannelLogoutURI: String?
 
         public init(
             friendlyName: String? = nil, appDomain: String? = nil, redirectURL: String? = nil, idTokenSignedResponseAlg: String? = nil,
-            isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil, postLogoutRedirectURIs: [String]? = nil
+            isPublic: Bool? = nil, isResourceServer: Bool? = nil, isPKCEOptional: Bool? = nil, postLogoutRedirectURIs: [String]? = nil,
+            backchannelLogoutURI: String? = nil
         ) {
+            self.backchannelLogoutURI = backchannelLogoutURI
             self.postLogoutRedirectURIs = postLogoutRedirectURIs
             self.isPKCEOptional = isPKCEOptional
             self.isResourceServer = isResourceServer
@@ -167,6 +176,9 @@ public struct ClientRegistry: Sendable {
             do {
                 client.postLogoutRedirectURIs = try OAuthClient.validatePostLogoutRedirectURIs(
                     edit.postLogoutRedirectURIs ?? client.postLogoutRedirectURIs.map(\.value), appDomain: client.appDomain
+                )
+                client.backchannelLogoutURI = try OAuthClient.validateBackchannelLogoutURI(
+                    edit.backchannelLogoutURI ?? client.backchannelLogoutURI?.value ?? "", appDomain: client.appDomain
                 )
             } catch let issue as FieldIssue {
                 throw DomainError.invalid([issue])

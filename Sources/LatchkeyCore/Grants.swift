@@ -80,10 +80,18 @@ public struct Authentication: Sendable, Equatable, Codable {
     /// The provider's issuer; `nil` for Latchkey's own password.
     public let identityProvider: String?
     public let methods: [String]
+    /// The sign-in session (an ID token's `sid`), which a back-channel logout names.
+    public let sessionID: String?
 
-    public init(identityProvider: String?, methods: [String]) {
+    public init(identityProvider: String?, methods: [String], sessionID: String? = nil) {
         self.identityProvider = identityProvider
         self.methods = methods
+        self.sessionID = sessionID
+    }
+
+    /// The same, in the session `sessionID`.
+    public func inSession(_ sessionID: String?) -> Authentication {
+        Authentication(identityProvider: identityProvider, methods: methods, sessionID: sessionID)
     }
 
     public static let password = Authentication(identityProvider: nil, methods: ["pwd"])

@@ -33,13 +33,18 @@ public struct OAuthClient: Sendable, Equatable {
     /// Where users may be sent after signing out at the app's request (OpenID Connect
     /// RP-Initiated Logout `post_logout_redirect_uri`), matched exactly; none by default.
     public var postLogoutRedirectURIs: [RedirectURL]
+    /// Where Latchkey posts a logout token when a user who signed in to the app signs out
+    /// (OpenID Connect Back-Channel Logout 1.0); none by default.
+    public var backchannelLogoutURI: EventsURL?
 
     public init(
         id: ClientID, sellerID: String, friendlyName: String, appDomain: AppDomain, redirectURL: RedirectURL,
         availability: Availability, secretValidity: SecretValidity, createdAt: Date,
         secrets: [ClientSecret], designatedSigningSecretID: String?, idTokenAlgorithm: IDTokenAlgorithm = .es256, isPublic: Bool = false,
-        isResourceServer: Bool = false, isPKCEOptional: Bool = false, postLogoutRedirectURIs: [RedirectURL] = []
+        isResourceServer: Bool = false, isPKCEOptional: Bool = false, postLogoutRedirectURIs: [RedirectURL] = [],
+        backchannelLogoutURI: EventsURL? = nil
     ) {
+        self.backchannelLogoutURI = backchannelLogoutURI
         self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.isResourceServer = isResourceServer
         self.isPKCEOptional = isPKCEOptional
@@ -189,6 +194,23 @@ extension OAuthClient {
             }
         }
         return urls
+    }
+
+    public static let backchannelField = "backchannelLogoutUri"
+
+    /// An events URL (a host name, https or http on localhost) whose host is the app domain's
+    /// or a subdomain's (Back-Channel Logout §2.2: the same site as the redirect URI); an empty
+    /// text clears it.
+    public static func validateBackchannelLogoutURI(_ input: String, appDomain: AppDomain) throws(FieldIssue) -> EventsURL? {
+        guard !input.trimmingWhitespace().isEmpty else { return nil }
+        do {
+            _ = try RedirectURL(validating: input, appDomain: appDomain)
+            return try EventsURL(validating: input)
+        } catch {
+            let message = error.message.replacingOccurrences(of: "The redirect URL", with: "The back-channel logout URI")
+                .replacingOccurrences(of: "events URL", with: "back-channel logout URI")
+            throw FieldIssue(field: backchannelField, code: error.code, message: message)
+        }
     }
 
     /// Whether its authorization requests must carry a PKCE challenge.

@@ -84,9 +84,11 @@ public struct IDTokenClaims: JWTPayload, Equatable {
     public var idp: String?
     /// How the user signed in (RFC 8176): `pwd` for Latchkey's password, else as the provider said.
     public var amr: [String]?
+    /// The sign-in session (Back-Channel Logout §2.1): a logout token names it.
+    public var sid: String?
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, iat, nonce, tid, email, name, idp, amr
+        case iss, sub, aud, exp, iat, nonce, tid, email, name, idp, amr, sid
         case authTime = "auth_time"
     }
 
@@ -115,6 +117,43 @@ public struct IDTokenClaims: JWTPayload, Equatable {
         members.append(("iss", .string(iss)))
         if let name { members.append(("name", .string(name))) }
         if let nonce { members.append(("nonce", .string(nonce))) }
+        if let sid { members.append(("sid", .string(sid))) }
+        members += [("sub", .string(sub)), ("tid", .string(tid))]
+        return JSONText.object(members)
+    }
+}
+
+/// An OpenID Connect Back-Channel Logout 1.0 logout token's claims (§2.4): no `nonce`, the
+/// logout event, and the user and session that ended.
+public struct LogoutTokenClaims: Sendable, Equatable, Decodable {
+    public var iss: String
+    public var aud: String
+    public var iat: Int
+    public var exp: Int
+    public var jti: String
+    public var sub: String
+    public var sid: String?
+    public var tid: String
+
+    public static let event = "http://schemas.openid.net/event/backchannel-logout"
+
+    public init(iss: String, aud: String, iat: Int, exp: Int, jti: String, sub: String, sid: String?, tid: String) {
+        self.iss = iss
+        self.aud = aud
+        self.iat = iat
+        self.exp = exp
+        self.jti = jti
+        self.sub = sub
+        self.sid = sid
+        self.tid = tid
+    }
+
+    var jsonText: String {
+        var members: [(String, JSONText.Value)] = [
+            ("aud", .string(aud)), ("events", .raw("{\"\(Self.event)\":{}}")), ("exp", .integer(exp)), ("iat", .integer(iat)), ("iss", .string(iss)),
+            ("jti", .token(jti)),
+        ]
+        if let sid { members.append(("sid", .string(sid))) }
         members += [("sub", .string(sub)), ("tid", .string(tid))]
         return JSONText.object(members)
     }

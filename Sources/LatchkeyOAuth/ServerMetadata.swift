@@ -11,6 +11,9 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
     public let revocationEndpoint: String
     /// OpenID Connect RP-Initiated Logout 1.0 §2.1.
     public let endSessionEndpoint: String
+    /// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens, naming the session.
+    public let backchannelLogoutSupported: Bool
+    public let backchannelLogoutSessionSupported: Bool
     public let grantTypesSupported: [String]
     public let responseTypesSupported: [String]
     public let responseModesSupported: [String]
@@ -35,6 +38,8 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         case introspectionEndpoint = "introspection_endpoint"
         case revocationEndpoint = "revocation_endpoint"
         case endSessionEndpoint = "end_session_endpoint"
+        case backchannelLogoutSupported = "backchannel_logout_supported"
+        case backchannelLogoutSessionSupported = "backchannel_logout_session_supported"
         case grantTypesSupported = "grant_types_supported"
         case responseTypesSupported = "response_types_supported"
         case responseModesSupported = "response_modes_supported"
@@ -61,6 +66,8 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.introspectionEndpoint = issuer + "/oauth2/introspect"
         self.revocationEndpoint = issuer + "/oauth2/revoke"
         self.endSessionEndpoint = issuer + "/oauth2/logout"
+        self.backchannelLogoutSupported = true
+        self.backchannelLogoutSessionSupported = true
         self.grantTypesSupported = grantTypes
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
@@ -71,7 +78,7 @@ public struct ServerMetadata: Sendable, Codable, Equatable {
         self.revocationEndpointAuthMethodsSupported = authMethods
         self.codeChallengeMethodsSupported = ["S256"]
         self.scopesSupported = scopes
-        self.claimsSupported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "tid", "email", "name", "idp", "amr"]
+        self.claimsSupported = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "tid", "email", "name", "idp", "amr", "sid"]
         self.promptValuesSupported = ["none", "login", "consent"]
         self.authorizationResponseIssParameterSupported = true
         self.serviceDocumentation = issuer + "/api/v1/openapi.json"

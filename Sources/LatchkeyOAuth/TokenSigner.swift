@@ -97,6 +97,7 @@ public final class TokenSigner: Sendable {
         let algorithm: any JWTAlgorithm
         let accessTokenHeader: String
         let idTokenHeader: String
+        let logoutTokenHeader: String
     }
 
     private let state: Mutex<KeySet>
@@ -140,7 +141,7 @@ public final class TokenSigner: Sendable {
             }
             signers[key.algorithm] = Signer(
                 kid: key.kid, algorithm: verifier.algorithm,
-                accessTokenHeader: header("at+jwt"), idTokenHeader: header("JWT")
+                accessTokenHeader: header("at+jwt"), idTokenHeader: header("JWT"), logoutTokenHeader: header("logout+jwt")
             )
         }
         guard signers[.es256] != nil else { throw SignerError.unusableKey }
@@ -165,6 +166,13 @@ public final class TokenSigner: Sendable {
     public func sign(_ claims: IDTokenClaims, algorithm: SigningAlgorithm = .es256) throws -> String {
         let signer = try (try? self.signer(algorithm)) ?? self.signer(.es256)
         return try sign(header: signer.idTokenHeader, payload: claims.jsonText, with: signer.algorithm)
+    }
+
+    /// A Back-Channel Logout token (§2.4), ES256, typed `logout+jwt` so that it is never taken
+    /// for an ID token.
+    public func sign(_ claims: LogoutTokenClaims) throws -> String {
+        let signer = try signer(.es256)
+        return try sign(header: signer.logoutTokenHeader, payload: claims.jsonText, with: signer.algorithm)
     }
 
     private func signer(_ algorithm: SigningAlgorithm) throws -> Signer {

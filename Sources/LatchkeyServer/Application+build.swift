@@ -151,6 +151,15 @@ struct Node {
         )
 
         let pages = try await Pages.load(csrfKey: latchkey.keys.csrfTokens)
+        let ending = SessionEnding(outbox: latchkey.outbox, clock: clock)
+        // Back-Channel Logout §2.4: a short-lived token, signed when it is sent.
+        let logoutTokens: @Sendable (LogoutNotice) throws -> String = { [signer] notice in
+            let now = Int(clock().timeIntervalSince1970)
+            return try signer.sign(LogoutTokenClaims(
+                iss: issuer, aud: notice.clientID, iat: now, exp: now + 120, jti: ObjectID.generate(), sub: notice.subject, sid: notice.sessionID,
+                tid: notice.tenantID
+            ))
+        }
         let consentPage = ConsentPage(accounts: latchkey.accounts, pages: pages)
         let sessionCookie = SessionCookieParameters(name: "latchkey_session", path: "/", secure: issuer.hasPrefix("https://"), sameSite: .lax)
 
@@ -159,7 +168,7 @@ struct Node {
             GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
             AuditPruner(store: latchkey.auditLog, retentionDays: configuration.auditRetentionDays, clock: clock, logger: logger),
             SigningKeyRefresher(keys: latchkey.signingKeys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
-        ] + (configuration.deliversEvents ? try deliveryServices(latchkey, metrics: metrics, logger: logger) : [])
+        ] + (configuration.deliversEvents ? try deliveryServices(latchkey, metrics: metrics, logger: logger, logoutToken: logoutTokens) : [])
 
         return Node(
             forwardedFor: configuration.trustedProxies.isEmpty ? nil : ForwardedForMiddleware(proxies: configuration.trustedProxies),
@@ -225,13 +234,13 @@ struct Node {
                 clients: latchkey.cache, decision: decision, issuer: authorizationIssuer, consentPage: consentPage, issuerURL: issuer, pages: pages
             ),
             userPages: UserPages(
-                directory: latchkey.directory, pages: pages, clock: clock, limits: limits,
+                directory: latchkey.directory, pages: pages, clock: clock, limits: limits, ending: ending,
                 federated: FederatedSignIn(
                     federation: latchkey.federation, providers: latchkey.upstream, pages: pages, clock: clock,
                     redirectURI: issuer + FederatedSignIn.callbackPath
                 )
             ),
-            logout: LogoutPages(clients: latchkey.cache, apps: latchkey.access, signer: signer, issuer: issuer, pages: pages),
+            logout: LogoutPages(clients: latchkey.cache, apps: latchkey.access, signer: signer, issuer: issuer, pages: pages, ending: ending),
             launch: LaunchPages(
                 clients: latchkey.cache, access: latchkey.access, decision: decision, issuer: authorizationIssuer, consentPage: consentPage,
                 configuration: configuration, pages: pages
@@ -241,14 +250,16 @@ struct Node {
     }
 }
 
-/// Delivering app events and expiry notices, and scanning for the latter.
-func deliveryServices(_ latchkey: Latchkey, metrics: ServerMetrics, logger: Logger) throws -> [any Service] {
+/// Delivering app events, logout tokens and expiry notices, and scanning for the latter.
+func deliveryServices(
+    _ latchkey: Latchkey, metrics: ServerMetrics, logger: Logger, logoutToken: @escaping @Sendable (LogoutNotice) throws -> String
+) throws -> [any Service] {
     let configuration = latchkey.configuration
     return [
         try EventDeliverer(
             outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, keys: latchkey.keys,
             clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger,
-            recordAttempt: { metrics.recordDelivery(kind: $0, outcome: $1) }
+            recordAttempt: { metrics.recordDelivery(kind: $0, outcome: $1) }, logoutToken: logoutToken
         ),
         ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),
     ]

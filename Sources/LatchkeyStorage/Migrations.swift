@@ -358,6 +358,10 @@ public enum Migrations {
             "ALTER TABLE refresh_tokens ADD COLUMN amr TEXT NOT NULL DEFAULT ''",
             // Where an app may send users after signing them out (RP-Initiated Logout).
             "ALTER TABLE clients ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT ''",
+            // Where a user's sign-out is told (Back-Channel Logout), and the session it ends.
+            "ALTER TABLE clients ADD COLUMN backchannel_logout_uri TEXT",
+            "ALTER TABLE authorization_codes ADD COLUMN sid TEXT",
+            "ALTER TABLE refresh_tokens ADD COLUMN sid TEXT",
         ]),
     ]
 

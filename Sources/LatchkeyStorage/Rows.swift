@@ -40,8 +40,10 @@ struct ClientRow: Codable, Sendable {
     var pkceOptional: Int
     var resourceServer: Int
     var postLogoutRedirectUris: String
+    var backchannelLogoutUri: String?
 
     init(_ client: OAuthClient) {
+        backchannelLogoutUri = client.backchannelLogoutURI?.value
         postLogoutRedirectUris = client.postLogoutRedirectURIs.map(\.value).joined(separator: " ")
         resourceServer = client.isResourceServer ? 1 : 0
         idTokenSignedResponseAlg = client.idTokenAlgorithm.rawValue
@@ -67,7 +69,8 @@ struct ClientRow: Codable, Sendable {
             createdAt: Date(unixSeconds: createdAt), secrets: try secrets.map { try $0.secret() },
             designatedSigningSecretID: signingSecretId, idTokenAlgorithm: IDTokenAlgorithm(rawValue: idTokenSignedResponseAlg) ?? .es256,
             isPublic: publicClient != 0, isResourceServer: resourceServer != 0, isPKCEOptional: pkceOptional != 0,
-            postLogoutRedirectURIs: postLogoutRedirectUris.split(separator: " ").map { RedirectURL(stored: String($0)) }
+            postLogoutRedirectURIs: postLogoutRedirectUris.split(separator: " ").map { RedirectURL(stored: String($0)) },
+            backchannelLogoutURI: backchannelLogoutUri.map(EventsURL.init(stored:))
         )
     }
 }

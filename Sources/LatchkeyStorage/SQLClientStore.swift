@@ -89,6 +89,7 @@ public struct SQLClientStore: ClientStore {
             .set("pkce_optional", to: row.pkceOptional)
             .set("resource_server", to: row.resourceServer)
             .set("post_logout_redirect_uris", to: row.postLogoutRedirectUris)
+            .set("backchannel_logout_uri", to: row.backchannelLogoutUri)
             .where("id", .equal, row.id)
             .run()
     }

@@ -87,6 +87,27 @@ public struct SQLEventOutbox: EventOutbox {
         }
     }
 
+    public func enqueue(_ notices: [LogoutNotice], at now: Date) async throws {
+        guard !notices.isEmpty else { return }
+        try await provider.transaction { db in
+            for notice in notices {
+                guard let client = try await db.select().column("seller_id").column("backchannel_logout_uri").from("clients")
+                    .where("id", .equal, notice.clientID).first(),
+                    try client.decodeNil(column: "backchannel_logout_uri") == false
+                else { continue }
+                // Listed with the app's deliveries, as its seller reads them.
+                let app = try await db.select().column("id").from("apps").where("client_id", .equal, notice.clientID)
+                    .where("status", .equal, AppStatus.approved.rawValue).first()?.decode(column: "id", as: String.self)
+                let row = EventDeliveryRow(
+                    id: ObjectID.generate(), appId: app ?? notice.clientID, sellerId: try client.decode(column: "seller_id", as: String.self),
+                    tenantId: notice.tenantID, type: AppEventType.backchannelLogout.rawValue, payload: notice.payload, createdAt: now.unixSeconds,
+                    status: DeliveryStatus.pending.rawValue, attempts: 0, nextAttemptAt: now.unixSeconds, lastAttemptAt: nil, lastResult: nil
+                )
+                try await db.insert(into: "event_deliveries").model(row, with: rowEncoder).run()
+            }
+        }
+    }
+
     public func deliveries(appID: String, limit: Int) async throws -> [EventDelivery] {
         try await provider.read { db in
             try await db.select().column("*").from("event_deliveries").where("app_id", .equal, appID).orderBy("created_at", .descending)

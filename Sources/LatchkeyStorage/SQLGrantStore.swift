@@ -15,6 +15,7 @@ struct CodeRow: Codable, Sendable {
     var authTime: Double
     var idp: String?
     var amr: String
+    var sid: String?
     var expiresAt: Double
     var usedAt: Double?
     var familyId: String?
@@ -34,6 +35,7 @@ struct CodeRow: Codable, Sendable {
         authTime = code.authTime.unixSeconds
         idp = code.authentication.identityProvider
         amr = code.authentication.methods.joined(separator: " ")
+        sid = code.authentication.sessionID
         expiresAt = code.expiresAt.unixSeconds
     }
 
@@ -44,7 +46,7 @@ struct CodeRow: Codable, Sendable {
         return AuthorizationCode(
             digest: digest, clientID: client, appID: appId, userID: userId, tenantID: tenantId, redirectURI: redirectUri,
             scopes: scopes.split(separator: " ").map(String.init), nonce: nonce, codeChallenge: codeChallenge,
-            authTime: Date(unixSeconds: authTime), authentication: Authentication(stored: idp, amr), expiresAt: Date(unixSeconds: expiresAt)
+            authTime: Date(unixSeconds: authTime), authentication: Authentication(stored: idp, amr, sid), expiresAt: Date(unixSeconds: expiresAt)
         )
     }
 }
@@ -61,6 +63,7 @@ struct RefreshRow: Codable, Sendable {
     var authTime: Double
     var idp: String?
     var amr: String
+    var sid: String?
     var createdAt: Double
     var expiresAt: Double
     var rotatedAt: Double?
@@ -78,6 +81,7 @@ struct RefreshRow: Codable, Sendable {
         authTime = grant.authTime.unixSeconds
         idp = grant.authentication.identityProvider
         amr = grant.authentication.methods.joined(separator: " ")
+        sid = grant.authentication.sessionID
         createdAt = grant.createdAt.unixSeconds
         expiresAt = grant.expiresAt.unixSeconds
     }
@@ -89,16 +93,16 @@ struct RefreshRow: Codable, Sendable {
         return RefreshGrant(
             id: id, digest: digest, familyID: familyId, clientID: client, appID: appId, userID: userId, tenantID: tenantId,
             scopes: scopes.split(separator: " ").map(String.init), authTime: Date(unixSeconds: authTime),
-            authentication: Authentication(stored: idp, amr), createdAt: Date(unixSeconds: createdAt), expiresAt: Date(unixSeconds: expiresAt)
+            authentication: Authentication(stored: idp, amr, sid), createdAt: Date(unixSeconds: createdAt), expiresAt: Date(unixSeconds: expiresAt)
         )
     }
 }
 
 extension Authentication {
     /// As the grant tables keep it; rows written before the columns existed were passwords.
-    init(stored idp: String?, _ amr: String) {
+    init(stored idp: String?, _ amr: String, _ sid: String?) {
         let methods = amr.split(separator: " ").map(String.init)
-        self = idp == nil && methods.isEmpty ? .password : Authentication(identityProvider: idp, methods: methods)
+        self = (idp == nil && methods.isEmpty ? .password : Authentication(identityProvider: idp, methods: methods)).inSession(sid)
     }
 }
 
@@ -113,11 +117,11 @@ public struct SQLGrantStore: GrantStore {
         let row = CodeRow(code)
         try await provider.transaction { db in
             try await db.insert(into: "authorization_codes")
-                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "idp", "amr", "expires_at")
+                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "idp", "amr", "sid", "expires_at")
                 .values(
                     SQLBind(row.digest), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId), SQLBind(row.tenantId), SQLBind(row.redirectUri),
                     SQLBind(row.scopes), SQLBind(row.nonce), SQLBind(row.codeChallenge), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr),
-                    SQLBind(row.expiresAt)
+                    SQLBind(row.sid), SQLBind(row.expiresAt)
                 )
                 .run()
             try await db.record(audit)
@@ -128,10 +132,10 @@ public struct SQLGrantStore: GrantStore {
     static func insertRefresh(_ grant: RefreshGrant, on db: any SQLDatabase) async throws {
         let row = RefreshRow(grant)
         try await db.insert(into: "refresh_tokens")
-            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "idp", "amr", "created_at", "expires_at")
+            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "idp", "amr", "sid", "created_at", "expires_at")
             .values(
                 SQLBind(row.id), SQLBind(row.digest), SQLBind(row.familyId), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId),
-                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr), SQLBind(row.createdAt),
+                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr), SQLBind(row.sid), SQLBind(row.createdAt),
                 SQLBind(row.expiresAt)
             )
             .run()

@@ -48,6 +48,7 @@ package enum JSONText {
                 output.append(text)
                 output.append("\"")
             case .integer(let number): output.append(String(number))
+            case .raw(let json): output.append(json)
             case .strings(let texts):
                 output.append("[")
                 for (offset, text) in texts.enumerated() {
@@ -78,10 +79,12 @@ package enum JSONText {
         case token(String)
         case integer(Int)
         case strings([String])
+        /// JSON this server wrote itself, placed as it is (an object member's value).
+        case raw(String)
 
         package var sizeHint: Int {
             switch self {
-            case .string(let text), .token(let text): text.utf8.count
+            case .string(let text), .token(let text), .raw(let text): text.utf8.count
             case .integer: 20
             case .strings(let texts): texts.reduce(0) { $0 + $1.utf8.count + 3 }
             }

@@ -407,10 +407,14 @@ struct FederationTests {
 
 /// A JWT's payload, read without verifying (the tests check what Latchkey wrote).
 enum JWTParts {
-    static func payload(_ token: String) -> [String: Any]? {
+    static func payload(_ token: String) -> [String: Any]? { part(token, 1) }
+
+    static func header(_ token: String) -> [String: Any]? { part(token, 0) }
+
+    static func part(_ token: String, _ index: Int) -> [String: Any]? {
         let parts = token.split(separator: ".")
         guard parts.count == 3 else { return nil }
-        var text = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var text = String(parts[index]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
         guard let data = Data(base64Encoded: text) else { return nil }
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]

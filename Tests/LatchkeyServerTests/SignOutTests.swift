@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JWTKit
 import Testing
 
 /// OpenID Connect RP-Initiated Logout 1.0: an app signs its user out of the platform.
@@ -90,6 +91,74 @@ struct SignOutTests {
             let anonymous = BrowserSession(api: api)
             let straight = try await anonymous.get(logoutURL([("id_token_hint", idToken), ("post_logout_redirect_uri", Self.bye)]))
             #expect(straight.status == .seeOther && straight.headers[.location] == Self.bye)
+        }
+    }
+
+    /// What a logout token carries, read by JWTKit.
+    struct LogoutToken: JWTPayload {
+        let iss: String
+        let aud: String
+        let sub: String
+        let sid: String?
+        let iat: Int
+        let exp: Int
+        let jti: String
+        let events: [String: [String: String]]
+        let nonce: String?
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    @Test func theAppsBackChannelHearsASignedLogoutTokenForTheSession() async throws {
+        let receiver = EventReceiver()
+        try await receiver.run { logoutURL in
+            var harness = Harness()
+            harness.mode = .live
+            harness.deliversEvents = true
+            // Deliveries of its own: the outbox is the database's.
+            harness.ownDatabase = true
+            try await harness.run { api, _ in
+                let authority = try #require(URLComponents(string: logoutURL).map { "\($0.host!):\($0.port!)" })
+                var app = try await api.delegatedApp(clientFields: ["appDomain": authority, "redirectUrl": "http://\(authority)/auth"])
+                app.redirectURI = "http://\(authority)/auth"
+                let set = try await api.send(.patch, "/api/v1/clients/\(app.clientID)", token: app.sellerToken, json: ["backchannelLogoutUri": logoutURL])
+                #expect(set.status == .ok && set.string("backchannelLogoutUri") == logoutURL, "\(set.body)")
+                let discovery = try await api.send(.get, "/.well-known/openid-configuration")
+                #expect(discovery.json["backchannel_logout_supported"] as? Bool == true && discovery.json["backchannel_logout_session_supported"] as? Bool == true)
+
+                let browser = BrowserSession(api: api)
+                _ = try await browser.signIn(email: app.userEmail, password: app.password)
+                let tokens = try await api.consentAndRedeem(app, browser: browser, scope: "openid")
+                let idToken = try #require(tokens.string("id_token"))
+                let sid = try #require(JWTParts.payload(idToken)?["sid"] as? String)
+
+                // Signing out (the account's own sign-out button) tells the app.
+                let account = try await browser.get("/account")
+                _ = try await browser.post("/signout", [("_csrf", BrowserSession.csrf(in: account.body))])
+                let received = try await receiver.wait(for: 1)
+                let body = String(decoding: try #require(received.first).body, as: UTF8.self)
+                #expect(body.hasPrefix("logout_token="))
+                let token = String(body.dropFirst("logout_token=".count))
+
+                let jwks = try await api.send(.get, "/.well-known/jwks.json")
+                let keys = try await JWTKeyCollection().add(jwksJSON: jwks.body)
+                let claims = try await keys.verify(token, as: LogoutToken.self)
+                #expect(claims.iss == "https://login.example.test" && claims.aud == app.clientID && claims.sid == sid && claims.nonce == nil)
+                #expect(claims.sub == JWTParts.payload(idToken)?["sub"] as? String)
+                #expect(claims.events.keys.sorted() == ["http://schemas.openid.net/event/backchannel-logout"])
+                #expect(claims.exp - claims.iat == 120)
+                let header = try #require(JWTParts.header(token))
+                #expect(header["typ"] as? String == "logout+jwt")
+
+                // The seller sees the delivery with the app's others.
+                let deliveries = try await api.deliveries(of: app) { $0.contains { $0["type"] as? String == "backchannel.logout" && $0["status"] as? String == "delivered" } }
+                #expect(deliveries.contains { $0["type"] as? String == "backchannel.logout" })
+
+                // A new sign-in is a new session.
+                _ = try await browser.signIn(email: app.userEmail, password: app.password)
+                let again = try await api.consentAndRedeem(app, browser: browser, scope: "openid")
+                let next = try #require(again.string("id_token"))
+                #expect(JWTParts.payload(next)?["sid"] as? String != sid)
+            }
         }
     }
 }

@@ -60,6 +60,7 @@ public struct TokenMinter: Sendable {
             )
             id.idp = authentication.identityProvider
             id.amr = authentication.methods.isEmpty ? nil : authentication.methods
+            id.sid = authentication.sessionID
             response.idToken = try signer.sign(id, algorithm: registered.registration.idTokenAlgorithm == .rs256 ? .rs256 : .es256)
         }
         var refresh: RefreshGrant?

@@ -23,7 +23,7 @@ struct ClientController {
         let (client, secret) = try await registry.create(
             .init(friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, secretValidityYears: body.secretValidityYears, availability: body.availability,
                 idTokenSignedResponseAlg: body.idTokenSignedResponseAlg, isPublic: body.publicClient, isResourceServer: body.resourceServer,
-                isPKCEOptional: body.pkceOptional, postLogoutRedirectURIs: body.postLogoutRedirectUris),
+                isPKCEOptional: body.pkceOptional, postLogoutRedirectURIs: body.postLogoutRedirectUris, backchannelLogoutURI: body.backchannelLogoutUri),
             by: try context.actor()
         )
         return EditedResponse(
@@ -47,7 +47,7 @@ struct ClientController {
         let edit = ClientRegistry.ClientEdit(
             friendlyName: body.friendlyName, appDomain: body.appDomain, redirectURL: body.redirectUrl, idTokenSignedResponseAlg: body.idTokenSignedResponseAlg,
             isPublic: body.publicClient, isResourceServer: body.resourceServer, isPKCEOptional: body.pkceOptional,
-            postLogoutRedirectURIs: body.postLogoutRedirectUris
+            postLogoutRedirectURIs: body.postLogoutRedirectUris, backchannelLogoutURI: body.backchannelLogoutUri
         )
         let client = try await registry.update(id, edit, by: try context.actor())
         return ClientResponse(client, at: clock())

@@ -155,6 +155,8 @@ struct FederatedSignIn {
             $0.userAuthTime = Date(timeIntervalSince1970: (identity.authTime ?? clock()).timeIntervalSince1970.rounded(.down))
             $0.userAuthentication = Authentication(identityProvider: provider.issuer, methods: identity.methods)
             $0.federation = nil
+            $0.sid = SessionEnding.newSessionID()
+            $0.signedInClients = nil
         }
         return .redirect(to: UserPages.safeReturn(pending.returnTo), type: .normal)
     }

@@ -82,6 +82,7 @@ struct CreateClientRequest: Decodable {
     var resourceServer: Bool?
     var pkceOptional: Bool?
     var postLogoutRedirectUris: [String]?
+    var backchannelLogoutUri: String?
 }
 
 struct UpdateClientRequest: Decodable {
@@ -93,6 +94,8 @@ struct UpdateClientRequest: Decodable {
     var resourceServer: Bool?
     var pkceOptional: Bool?
     var postLogoutRedirectUris: [String]?
+    /// An empty text clears it.
+    var backchannelLogoutUri: String?
 }
 
 struct AddSecretRequest: Decodable {
@@ -166,6 +169,8 @@ struct ClientResponse: ResponseEncodable {
     let pkceOptional: Bool
     /// Where users may be sent after signing out at the app's request, matched exactly.
     let postLogoutRedirectUris: [String]
+    /// Where a logout token is posted when a user signed in to the app signs out.
+    let backchannelLogoutUri: String?
     let secrets: [SecretResponse]
     /// Present only in the response that created the client.
     let secret: NewSecretResponse?
@@ -177,6 +182,7 @@ struct ClientResponse: ResponseEncodable {
         resourceServer = client.isResourceServer
         pkceOptional = client.isPKCEOptional
         postLogoutRedirectUris = client.postLogoutRedirectURIs.map(\.value)
+        backchannelLogoutUri = client.backchannelLogoutURI?.value
         clientId = client.id.rawValue
         friendlyName = client.friendlyName
         appDomain = client.appDomain.description

@@ -54,7 +54,9 @@ struct AuthorizePages {
         case .refuse(let refusal):
             return problem(refusal.error.description, context: context, status: HTTPResponse.Status(code: refusal.pageStatus))
         case .issue(let grant):
-            return .redirect(to: try await issuer.code(for: grant, request: authorization, issuer: issuerURL, sourceIP: context.remoteAddress), type: .found)
+            let location = try await issuer.code(for: grant, request: authorization, issuer: issuerURL, sourceIP: context.remoteAddress)
+            context.recordSignIn(to: grant.client.id)
+            return .redirect(to: location, type: .found)
         }
     }
 

@@ -14,6 +14,7 @@ struct LogoutPages {
     let signer: TokenSigner
     let issuer: String
     let pages: Pages
+    let ending: SessionEnding
 
     func addRoutes(to group: RouterGroup<WebContext>) {
         group.get("oauth2/logout", use: logout)
@@ -105,7 +106,7 @@ struct LogoutPages {
         }
         guard let user = context.user else { return finish(asked, context: context) }
         if let subject = asked.hintSubject, subject == user.id {
-            signOut(context)
+            try await ending.end(context)
             return finish(asked, context: context)
         }
         var appName: String?
@@ -122,16 +123,8 @@ struct LogoutPages {
         } catch let refusal as Refusal {
             return refused(refusal.message, context: context)
         }
-        signOut(context)
+        try await ending.end(context)
         return finish(asked, context: context)
-    }
-
-    private func signOut(_ context: WebContext) {
-        context.rotateSession {
-            $0.userID = nil
-            $0.userAuthTime = nil
-            $0.userAuthentication = nil
-        }
     }
 
     private func finish(_ asked: Request, context: WebContext) -> Response {

@@ -10,6 +10,7 @@ struct UserPages {
     let pages: Pages
     let clock: Clock
     let limits: RateLimiters
+    let ending: SessionEnding
     let federated: FederatedSignIn
 
     func addRoutes(to group: RouterGroup<WebContext>) {
@@ -81,16 +82,14 @@ struct UserPages {
             $0.userID = user.id
             $0.userAuthTime = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
             $0.userAuthentication = nil
+            $0.sid = SessionEnding.newSessionID()
+            $0.signedInClients = nil
         }
         return .redirect(to: returnTo, type: .normal)
     }
 
     @Sendable func signOut(_ request: Request, context: WebContext) async throws -> Response {
-        context.rotateSession {
-            $0.userID = nil
-            $0.userAuthTime = nil
-            $0.userAuthentication = nil
-        }
+        try await ending.end(context)
         return .redirect(to: "/signin", type: .normal)
     }
 

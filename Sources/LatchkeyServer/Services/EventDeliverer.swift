@@ -27,6 +27,8 @@ struct EventDeliverer: Service {
     /// Counts each attempt: the kind (`app_event`, `expiry_notice`) and the outcome
     /// (`delivered`, `retrying`, `given_up`), for `/metrics`.
     let recordAttempt: @Sendable (_ kind: String, _ outcome: String) -> Void
+    /// Signs a back-channel logout token for a notice, at each attempt.
+    let logoutToken: @Sendable (LogoutNotice) throws -> String
 
     /// Long enough for the slowest attempt to finish before another node may try the delivery.
     static let lease: TimeInterval = 60
@@ -34,8 +36,10 @@ struct EventDeliverer: Service {
 
     init(
         outbox: any EventOutbox, apps: any AppStore, clients: any ClientStore, webhooks: any SellerWebhookStore, keys: SealingKeys, clock: @escaping Clock,
-        interval: Duration, outbound: OutboundPolicy, logger: Logger, recordAttempt: @escaping @Sendable (String, String) -> Void = { _, _ in }
+        interval: Duration, outbound: OutboundPolicy, logger: Logger, recordAttempt: @escaping @Sendable (String, String) -> Void = { _, _ in },
+        logoutToken: @escaping @Sendable (LogoutNotice) throws -> String
     ) throws {
+        self.logoutToken = logoutToken
         self.recordAttempt = recordAttempt
         self.outbox = outbox
         self.apps = apps
@@ -99,7 +103,7 @@ struct EventDeliverer: Service {
         var result: String
         var delivered = false
         do {
-            let (url, key) = try await destination(of: delivery)
+            let (url, headers, body) = try await request(for: delivery)
             target = url.absoluteString
             let addresses: [IPAddress]
             do {
@@ -107,13 +111,7 @@ struct EventDeliverer: Service {
             } catch let refusal {
                 throw Undeliverable("refused: Latchkey does not send to \(refusal.reason)")
             }
-            let timestamp = Int(clock().timeIntervalSince1970)
-            let headers = [
-                ("Content-Type", "application/json"), ("User-Agent", "Latchkey-Events/1"), ("Latchkey-Event-Id", delivery.id),
-                ("Latchkey-Event-Type", delivery.type.rawValue),
-                (EventSignature.header, EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp)),
-            ]
-            let status = try await client.post(url, to: addresses[0], headers: headers, body: Data(delivery.payload.utf8))
+            let status = try await client.post(url, to: addresses[0], headers: headers, body: body)
             delivered = (200..<300).contains(status)
             result = "HTTP \(status)"
         } catch let error as Undeliverable {
@@ -129,7 +127,8 @@ struct EventDeliverer: Service {
         let retryAt = delivered ? nil : EventDelivery.nextAttempt(afterFailedAttempts: delivery.attempts + 1, at: now)
         let outcome = delivered ? "delivered" : retryAt.map { "retry at \(DisplayDate.format($0))" } ?? "failed, no more retries"
         let isNotice = delivery.type == .secretExpiring
-        recordAttempt(isNotice ? "expiry_notice" : "app_event", delivered ? "delivered" : retryAt == nil ? "given_up" : "retrying")
+        let kind = isNotice ? "expiry_notice" : delivery.type == .backchannelLogout ? "backchannel_logout" : "app_event"
+        recordAttempt(kind, delivered ? "delivered" : retryAt == nil ? "given_up" : "retrying")
         let audit = AuditEntry(
             sellerID: delivery.sellerID, actor: "latchkey", action: .eventDelivery, objectType: isNotice ? "webhook" : "app",
             objectID: isNotice ? delivery.sellerID : delivery.appID, at: now, sourceIP: nil,
@@ -140,6 +139,28 @@ struct EventDeliverer: Service {
         } catch {
             logger.warning("could not record an event delivery", metadata: ["delivery": "\(delivery.id)", "error": "\(String(reflecting: type(of: error)))"])
         }
+    }
+
+    /// What an attempt sends: an event, signed with the app's or the seller's key; or a logout
+    /// token, signed by Latchkey, as a form (Back-Channel Logout §2.5).
+    private func request(for delivery: EventDelivery) async throws -> (URL, [(String, String)], Data) {
+        if delivery.type == .backchannelLogout {
+            guard let notice = LogoutNotice(payload: delivery.payload), let clientID = ClientID(notice.clientID),
+                let client = try await clients.client(clientID), let url = client.backchannelLogoutURI.flatMap({ URL(string: $0.value) })
+            else {
+                throw Undeliverable("the Client ID has no back-channel logout URI any more")
+            }
+            let body = "logout_token=" + (try logoutToken(notice))
+            return (url, [("Content-Type", "application/x-www-form-urlencoded"), ("User-Agent", "Latchkey-Events/1")], Data(body.utf8))
+        }
+        let (url, key) = try await destination(of: delivery)
+        let timestamp = Int(clock().timeIntervalSince1970)
+        let headers = [
+            ("Content-Type", "application/json"), ("User-Agent", "Latchkey-Events/1"), ("Latchkey-Event-Id", delivery.id),
+            ("Latchkey-Event-Type", delivery.type.rawValue),
+            (EventSignature.header, EventSignature.sign(body: delivery.payload, key: Array(key), timestamp: timestamp)),
+        ]
+        return (url, headers, Data(delivery.payload.utf8))
     }
 
     /// Where a delivery goes and the key that signs it, as they are at this attempt.

@@ -22,9 +22,13 @@ struct WebSession: Codable, Sendable {
     var userAuthentication: Authentication?
     /// A sign-in waiting for the user's own organization's provider to answer.
     var federation: PendingFederation?
+    /// This sign-in's session id (ID tokens' `sid`), new at every sign-in.
+    var sid: String?
+    /// The Client IDs given a code in this sign-in: told by back-channel logout when it ends.
+    var signedInClients: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case sellerID, userID, userAuthTime, userAuthentication, notice, federation
+        case sellerID, userID, userAuthTime, userAuthentication, notice, federation, sid, signedInClients
         // Sessions written before the seed kept the token itself here: it serves as a seed.
         case csrfSeed = "csrfToken"
     }
@@ -76,7 +80,8 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
     /// The signed-in platform user and when they signed in, as the authorization decision reads them.
     var signedIn: SignedInUser? {
         guard let user, let authTime = sessions.session?.userAuthTime else { return nil }
-        return SignedInUser(user: user, authTime: authTime, authentication: sessions.session?.userAuthentication ?? .password)
+        let authentication = (sessions.session?.userAuthentication ?? .password).inSession(sessions.session?.sid)
+        return SignedInUser(user: user, authTime: authTime, authentication: authentication)
     }
 
     /// The answer posted by the consent form.
@@ -107,6 +112,16 @@ struct WebContext: ChildRequestContext, SessionRequestContext {
         session.notice = nil
         _ = sessions.updateSession(session)
         return notice
+    }
+
+    /// Remembers that `client` was given a code in this sign-in.
+    func recordSignIn(to client: ClientID) {
+        var session = self.session
+        var clients = session.signedInClients ?? []
+        guard !clients.contains(client.rawValue) else { return }
+        clients.append(client.rawValue)
+        session.signedInClients = clients
+        _ = sessions.updateSession(session)
     }
 
     /// A fresh session id at every sign-in, so that a session fixed before it is worth nothing
