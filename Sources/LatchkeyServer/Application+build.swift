@@ -64,6 +64,7 @@ func buildRouter(_ node: Node) -> Router<LatchkeyRequestContext> {
     let accountPages = web.group().add(middleware: AccountGuardMiddleware(pages: node.pages))
     node.authorize.addRoutes(to: accountPages)
     node.logout.addRoutes(to: accountPages)
+    node.logout.ending.addRoutes(to: accountPages)
     node.userPages.addRoutes(to: accountPages)
     node.userPages.federated.addRoutes(to: accountPages)
     node.launch.addRoutes(to: accountPages)
@@ -151,7 +152,10 @@ struct Node {
         )
 
         let pages = try await Pages.load(csrfKey: latchkey.keys.csrfTokens)
-        let ending = SessionEnding(outbox: latchkey.outbox, clock: clock)
+        let ending = SessionEnding(
+            outbox: latchkey.outbox, federation: latchkey.federation, providers: latchkey.upstream, pages: pages, clock: clock,
+            returnURI: issuer + SessionEnding.returnPath
+        )
         // Back-Channel Logout §2.4: a short-lived token, signed when it is sent.
         let logoutTokens: @Sendable (LogoutNotice) throws -> String = { [signer] notice in
             let now = Int(clock().timeIntervalSince1970)

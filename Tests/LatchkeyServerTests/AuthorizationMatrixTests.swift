@@ -129,6 +129,8 @@ struct AuthorizationMatrixTests {
         "GET /oauth2/logout": .open,
         "POST /oauth2/logout": .open,
         "POST /oauth2/logout/confirm": .form,
+        // Back from a provider's sign-out: without one under way, the signed-out page.
+        "GET /signout/federated/done": .open,
 
         "POST /oauth2/token": .protocolEndpoint,
         "POST /oauth2/introspect": .protocolEndpoint,

@@ -126,6 +126,39 @@ struct FederationTests {
         }
     }
 
+    @Test func signingOutContinuesAtTheProviderAndComesBack() async throws {
+        try await Harness().run { api, _ in
+            let app = try await api.delegatedApp()
+            let domain = uniqueDomain()
+            let idp = OpenIDProviderDouble(email: "oli@\(domain)")
+            try await idp.run { idp in
+                try await connect(api, app, idp, domain: domain)
+                let browser = BrowserSession(api: api)
+                #expect(try await signInThrough(idp, browser, email: "oli@\(domain)").status == .seeOther)
+                let account = try await browser.get("/account")
+                #expect(account.status == .ok)
+                let out = try await browser.post("/signout", [("_csrf", BrowserSession.csrf(in: account.body))])
+                let location = try #require(out.headers[.location])
+                #expect(location.hasPrefix(idp.issuer + "/logout?"))
+                let asked = queryItems(location)
+                #expect(asked["client_id"] == idp.clientID && asked["post_logout_redirect_uri"] == "https://login.example.test/signout/federated/done")
+                // Signed out here already.
+                #expect(try await browser.get("/account").status == .seeOther)
+                // Another state is not this sign-out's: the signed-out page, no redirect.
+                #expect(try await browser.get("/signout/federated/done?state=other").status == .ok)
+                let back = try await browser.get("/signout/federated/done?state=" + BrowserSession.encode(try #require(asked["state"])))
+                #expect(back.status == .seeOther && back.headers[.location] == "/signin")
+
+                // A built-in user's sign-out goes nowhere else.
+                let builtIn = BrowserSession(api: api)
+                _ = try await builtIn.signIn(email: app.userEmail, password: app.password)
+                let page = try await builtIn.get("/account")
+                let own = try await builtIn.post("/signout", [("_csrf", BrowserSession.csrf(in: page.body))])
+                #expect(own.headers[.location] == "/signin")
+            }
+        }
+    }
+
     @Test func everyTokenThatDoesNotHoldIsRefusedWithItsReason() async throws {
         try await Harness().run { api, _ in
             let app = try await api.delegatedApp()

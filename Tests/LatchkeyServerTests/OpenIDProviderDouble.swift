@@ -62,7 +62,8 @@ final class OpenIDProviderDouble: Sendable {
             if self.down.withLock({ $0 }) { return Response(status: .serviceUnavailable) }
             return Self.json([
                 "issuer": self.issuer, "authorization_endpoint": self.issuer + "/authorize", "token_endpoint": self.issuer + "/token",
-                "jwks_uri": self.issuer + "/jwks", "response_types_supported": ["code"], "subject_types_supported": ["public"],
+                "jwks_uri": self.issuer + "/jwks", "end_session_endpoint": self.issuer + "/logout",
+                "response_types_supported": ["code"], "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["ES256"],
             ])
         }

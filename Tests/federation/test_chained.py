@@ -4,10 +4,14 @@ Latchkey, requests the user's browser across both, joserfc checks the ID token a
 downstream JWK Set, and PyJWT the context token of a launch."""
 import base64
 import html
+import http.server
 import os
+import queue
 import re
 import secrets
+import socket
 import sys
+import threading
 import uuid
 from urllib.parse import parse_qs, urlparse
 
@@ -28,8 +32,34 @@ DOWN = os.environ["DOWN_URL"]
 UP = os.environ["UP_URL"]
 DOWN_PLATFORM = Platform(DOWN, os.environ["DOWN_OPERATOR_TOKEN"])
 UP_PLATFORM = Platform(UP, os.environ["UP_OPERATOR_TOKEN"])
-APP_AUTHORITY = "localhost:9"  # the app's own address: the test reads redirects, never follows them
+LOGOUTS = queue.Queue()
+
+
+class BackChannel(http.server.BaseHTTPRequestHandler):
+    """The app's back-channel logout URI: keeps each logout_token posted to it."""
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        LOGOUTS.put((self.headers.get("Content-Type"), self.rfile.read(length).decode()))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The app's own address, where its back channel listens; the test reads its redirects, never follows them.
+APP_PORT = free_port()
+APP_AUTHORITY = f"localhost:{APP_PORT}"
 APP_REDIRECT = f"http://{APP_AUTHORITY}/launch"
+APP_SIGNED_OUT = f"http://{APP_AUTHORITY}/signed-out"
+threading.Thread(target=http.server.HTTPServer(("127.0.0.1", APP_PORT), BackChannel).serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +70,11 @@ def story():
     up_seller = UP_PLATFORM.seller()
     callback = f"{DOWN}/signin/federated/callback"
     authority = urlparse(DOWN).netloc
-    created = UP_PLATFORM.call("POST", "/clients", up_seller, {"friendlyName": "Fabrikam's Latchkey", "appDomain": authority, "redirectUrl": callback})
+    created = UP_PLATFORM.call("POST", "/clients", up_seller, {
+        "friendlyName": "Fabrikam's Latchkey", "appDomain": authority, "redirectUrl": callback,
+        # Where the upstream sends users back after signing them out at the downstream's request.
+        "postLogoutRedirectUris": [f"{DOWN}/signout/federated/done"],
+    })
     up_app = UP_PLATFORM.approved_app(up_seller, created["clientId"])
     up_tenant = UP_PLATFORM.tenant()
     UP_PLATFORM.install(up_tenant, up_app)
@@ -55,7 +89,10 @@ def story():
     assert provider["redirectUri"] == callback and "clientSecret" not in provider
     DOWN_PLATFORM.call("POST", f"/tenants/{down_tenant}/domains", DOWN_PLATFORM.operator, {"domain": domain})
     seller = DOWN_PLATFORM.seller()
-    app_client = DOWN_PLATFORM.call("POST", "/clients", seller, {"friendlyName": "trip calendar", "appDomain": APP_AUTHORITY, "redirectUrl": APP_REDIRECT})
+    app_client = DOWN_PLATFORM.call("POST", "/clients", seller, {
+        "friendlyName": "trip calendar", "appDomain": APP_AUTHORITY, "redirectUrl": APP_REDIRECT, "postLogoutRedirectUris": [APP_SIGNED_OUT],
+        "backchannelLogoutUri": f"http://{APP_AUTHORITY}/backchannel",
+    })
     app_id = DOWN_PLATFORM.approved_app(seller, app_client["clientId"], permissions=["Calendars.Read"])
     DOWN_PLATFORM.install(down_tenant, app_id)
     return dict(
@@ -83,6 +120,7 @@ def test_a_user_of_the_upstream_latchkey_signs_in_to_an_app_of_the_downstream_on
     token = client.fetch_token(discovery["token_endpoint"], authorization_response=location, code_verifier=verifier)
     keys = KeySet.import_key_set(requests.get(discovery["jwks_uri"]).json())
     claims = jwt.decode(token["id_token"], keys).claims
+    story["id_token"], story["sid"] = token["id_token"], claims["sid"]
     assert claims["iss"] == DOWN and claims["aud"] == story["client_id"] and claims["nonce"] == nonce
     assert claims["email"] == story["email"] and claims["name"] == "Alice Upstream"
     # Which provider vouched, and how the user proved it there (the upstream's own password).
@@ -112,3 +150,36 @@ def test_the_federated_user_launches_the_app_with_a_context_token(story):
         token, base64.b64decode(story["client_secret"]), algorithms=["HS256"], audience=f"{story['client_id']}/{APP_AUTHORITY}@{story['tenant']}",
     )
     assert claims["appctxsender"].endswith("@" + story["tenant"])
+
+
+def test_signing_out_at_the_app_ends_both_sessions_and_tells_the_app(story):
+    """RP-Initiated Logout at the downstream Latchkey with the app's ID token: the downstream
+    signs the user out, tells the app's back channel, continues to the upstream Latchkey's
+    end_session_endpoint (which asks, having no hint of its own), and comes back to the app."""
+    browser = story["browser"]
+    discovery = requests.get(f"{DOWN}/.well-known/openid-configuration").json()
+    assert discovery["backchannel_logout_supported"] is True
+    reply = browser.get(discovery["end_session_endpoint"], params={
+        "id_token_hint": story["id_token"], "post_logout_redirect_uri": APP_SIGNED_OUT, "state": "bye-7",
+    }, allow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["Location"].startswith(f"{UP}/oauth2/logout?"), reply.text[:300]
+    question = browser.get(reply.headers["Location"], allow_redirects=False)
+    assert question.status_code == 200 and 'action="/oauth2/logout/confirm"' in question.text
+    answered = browser.post(f"{UP}/oauth2/logout/confirm", data=hidden_fields(question.text, "/oauth2/logout/confirm"), allow_redirects=False)
+    assert answered.status_code == 303 and answered.headers["Location"].startswith(f"{DOWN}/signout/federated/done?state=")
+    back = browser.get(answered.headers["Location"], allow_redirects=False)
+    assert back.status_code == 303 and back.headers["Location"] == f"{APP_SIGNED_OUT}?state=bye-7"
+    # Signed out of both.
+    assert browser.get(f"{DOWN}/account", allow_redirects=False).status_code == 303
+    assert browser.get(f"{UP}/account", allow_redirects=False).status_code == 303
+
+    # The app's back channel got a logout token for the session, verified by joserfc.
+    content_type, body = LOGOUTS.get(timeout=15)
+    assert content_type == "application/x-www-form-urlencoded" and body.startswith("logout_token=")
+    token = parse_qs(body)["logout_token"][0]
+    keys = KeySet.import_key_set(requests.get(discovery["jwks_uri"]).json())
+    decoded = jwt.decode(token, keys)
+    assert decoded.header["typ"] == "logout+jwt"
+    claims = decoded.claims
+    assert claims["iss"] == DOWN and claims["aud"] == story["client_id"] and claims["sid"] == story["sid"]
+    assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"] and "nonce" not in claims

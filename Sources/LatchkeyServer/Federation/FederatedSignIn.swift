@@ -154,6 +154,7 @@ struct FederatedSignIn {
             $0.userID = user.id
             $0.userAuthTime = Date(timeIntervalSince1970: (identity.authTime ?? clock()).timeIntervalSince1970.rounded(.down))
             $0.userAuthentication = Authentication(identityProvider: provider.issuer, methods: identity.methods)
+            $0.userProviderID = provider.id
             $0.federation = nil
             $0.sid = SessionEnding.newSessionID()
             $0.signedInClients = nil

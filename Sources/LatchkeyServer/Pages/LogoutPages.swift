@@ -104,10 +104,9 @@ struct LogoutPages {
         } catch let refusal as Refusal {
             return refused(refusal.message, context: context)
         }
-        guard let user = context.user else { return finish(asked, context: context) }
+        guard let user = context.user else { return try await ending.end(context, continuingTo: asked.destination) }
         if let subject = asked.hintSubject, subject == user.id {
-            try await ending.end(context)
-            return finish(asked, context: context)
+            return try await ending.end(context, continuingTo: asked.destination)
         }
         var appName: String?
         if let client = asked.client { appName = try await apps.approvedApp(for: client.id)?.name }
@@ -123,13 +122,7 @@ struct LogoutPages {
         } catch let refusal as Refusal {
             return refused(refusal.message, context: context)
         }
-        try await ending.end(context)
-        return finish(asked, context: context)
-    }
-
-    private func finish(_ asked: Request, context: WebContext) -> Response {
-        if let destination = asked.destination { return .redirect(to: destination, type: .normal) }
-        return pages.message(status: .ok, title: "You are signed out", text: "You are signed out of the platform. Apps you used may keep you signed in to themselves until you sign out there.", context: context, account: true)
+        return try await ending.end(context, continuingTo: asked.destination)
     }
 
     private func refused(_ text: String, context: WebContext) -> Response {

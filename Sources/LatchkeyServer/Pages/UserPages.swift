@@ -82,6 +82,7 @@ struct UserPages {
             $0.userID = user.id
             $0.userAuthTime = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
             $0.userAuthentication = nil
+            $0.userProviderID = nil
             $0.sid = SessionEnding.newSessionID()
             $0.signedInClients = nil
         }
@@ -89,8 +90,7 @@ struct UserPages {
     }
 
     @Sendable func signOut(_ request: Request, context: WebContext) async throws -> Response {
-        try await ending.end(context)
-        return .redirect(to: "/signin", type: .normal)
+        try await ending.end(context, continuingTo: "/signin")
     }
 
     // MARK: Account

@@ -26,9 +26,13 @@ struct WebSession: Codable, Sendable {
     var sid: String?
     /// The Client IDs given a code in this sign-in: told by back-channel logout when it ends.
     var signedInClients: [String]?
+    /// The organization's provider the user signed in through (its id).
+    var userProviderID: String?
+    /// A sign-out waiting for that provider to send the user back.
+    var signOut: SessionEnding.Pending?
 
     enum CodingKeys: String, CodingKey {
-        case sellerID, userID, userAuthTime, userAuthentication, notice, federation, sid, signedInClients
+        case sellerID, userID, userAuthTime, userAuthentication, notice, federation, sid, signedInClients, userProviderID, signOut
         // Sessions written before the seed kept the token itself here: it serves as a seed.
         case csrfSeed = "csrfToken"
     }
