@@ -150,38 +150,38 @@ public struct ProviderRegistration: Sendable {
         }
     }
 
+    /// Text without control characters or text-direction marks, trimmed, not empty.
     static func validateToken(_ input: String?, field: String, what: String, limit: Int = 255) throws(FieldIssue) -> String {
         let text = (input ?? "").trimmingWhitespace()
         guard !text.isEmpty else { throw FieldIssue(field: field, code: "required", message: "Enter \(what).") }
-        guard text.utf8.count <= limit, text.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
-            throw FieldIssue(field: field, code: "invalid_characters", message: "Enter \(what): up to \(limit) printable ASCII characters, no spaces.")
+        guard (input ?? "").unicodeScalars.count <= limit, !text.unicodeScalars.contains(where: PlainText.isDisallowed) else {
+            throw FieldIssue(field: field, code: "invalid_characters", message: "Enter \(what): up to \(limit) characters, without control characters.")
         }
         return text
     }
 
+    /// Scope names, a space between two (an item may hold several); openid first when missing.
     static func validateScopes(_ input: [String]?) throws(FieldIssue) -> [String] {
         guard let input else { return IdentityProvider.defaultScopes }
         var scopes: [String] = []
-        for scope in input.map({ $0.trimmingWhitespace() }) where !scopes.contains(scope) {
-            guard !scope.isEmpty, scope.utf8.count <= 100,
-                scope.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" && $0.value != 0x7f })
-            else {
-                throw FieldIssue(field: "scopes", code: "invalid_scope", message: "Each scope is a word without spaces or quotes, such as openid or email.")
+        for item in input {
+            guard !item.unicodeScalars.contains(where: PlainText.isDisallowed), item.unicodeScalars.count <= 100 else {
+                throw FieldIssue(field: "scopes", code: "invalid_scope", message: "Each scope is a word of up to 100 characters, such as openid or email, without control characters.")
             }
-            scopes.append(scope)
+            for scope in item.split(whereSeparator: { $0.isWhitespace }).map(String.init) where !scopes.contains(scope) {
+                scopes.append(scope)
+            }
         }
-        guard scopes.contains("openid") else {
-            throw FieldIssue(field: "scopes", code: "openid_required", message: "Include openid in the scopes: without it the provider sends no ID token.")
-        }
-        return scopes
+        // Without openid the provider sends no ID token: it is always asked for.
+        return scopes.contains("openid") ? scopes : ["openid"] + scopes
     }
 
     static func validateClaims(_ claims: ClaimMapping) throws(FieldIssue) -> ClaimMapping {
         func name(_ text: String?, _ field: String) throws(FieldIssue) -> String? {
             guard let text else { return nil }
             let trimmed = text.trimmingWhitespace()
-            guard !trimmed.isEmpty, trimmed.utf8.count <= 100, trimmed.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7f }) else {
-                throw FieldIssue(field: "claims.\(field)", code: "invalid_claim", message: "Name a claim of the provider's ID token: a word of up to 100 characters, such as email.")
+            guard !trimmed.isEmpty, text.unicodeScalars.count <= 100, !trimmed.unicodeScalars.contains(where: PlainText.isDisallowed) else {
+                throw FieldIssue(field: "claims.\(field)", code: "invalid_claim", message: "Name a claim of the provider's ID token: up to 100 characters, such as email.")
             }
             return trimmed
         }

@@ -54,7 +54,7 @@ struct APIError: HTTPResponseError {
     static let conflictCodes: Set<String> = [
         "unknown_client", "unknown_permission", "wrong_permission_kind", "china_client_requires_china_market", "china_market_requires_china_client",
         "requires_server_to_server", "client_required", "not_approved", "not_installed", "region_mismatch", "reserved", "host_mismatch",
-        "operators_only",
+        "operators_only", "discovery_failed", "incomplete",
     ]
 
     init(_ error: DomainError) {

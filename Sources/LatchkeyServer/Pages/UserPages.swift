@@ -242,7 +242,7 @@ struct UserPages {
         ("issuer", "issuer", "Issuer", "Exactly as the provider's discovery document writes it, such as https://login.fabrikam.example.", "", false),
         ("clientId", "clientId", "Client ID", "The client id the provider issued to Latchkey.", "", false),
         ("clientSecret", "clientSecret", "Client secret", "Stored sealed and never shown again; enter it again after a mistake.", "", true),
-        ("scopes", "scopes", "Scopes", "Space-separated; must include openid.", "openid profile email", false),
+        ("scopes", "scopes", "Scopes", "Space-separated; openid is always asked for.", "openid profile email", false),
         ("adminClaim", "claims.adminClaim", "Admin claim (optional)", "A claim of the ID token, such as groups, that makes a user an admin here...", "", false),
         ("adminValue", "claims.adminValue", "Admin value (optional)", "...when it holds this value, such as latchkey-admins.", "", false),
     ]
