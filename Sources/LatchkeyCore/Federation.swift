@@ -231,6 +231,8 @@ public enum FederatedSignInRefusal: Error, Sendable, Equatable {
     case emailTakenElsewhere
     /// The email's domain is claimed by another tenant.
     case domainOfAnotherTenant
+    /// Linking would join a built-in user whose email is not in a domain the tenant claims.
+    case linkOutsideClaimedDomains
 
     public var reason: String {
         switch self {
@@ -239,6 +241,7 @@ public enum FederatedSignInRefusal: Error, Sendable, Equatable {
         case .emailTakenInTenant(false): "a built-in user has this email and the provider does not link accounts"
         case .emailTakenElsewhere: "another organization's user, or another provider's, has this email"
         case .domainOfAnotherTenant: "the email's domain belongs to another organization"
+        case .linkOutsideClaimedDomains: "a built-in user has this email, outside the domains the organization claims, so it is not linked"
         }
     }
 
@@ -255,6 +258,8 @@ public enum FederatedSignInRefusal: Error, Sendable, Equatable {
             "Another organization's account uses your email address, so this sign-in cannot create yours. Ask your administrator."
         case .domainOfAnotherTenant:
             "Your email address belongs to another organization's domain, so this organization's sign-in cannot create your account."
+        case .linkOutsideClaimedDomains:
+            "An account with your email exists already. It can be joined to your organization's sign-in only for addresses in your organization's own domains; ask your administrator."
         }
     }
 }

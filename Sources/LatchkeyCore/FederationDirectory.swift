@@ -194,12 +194,16 @@ public struct FederationDirectory: Sendable {
         }
         guard let raw = identity.email, let email = try? EmailAddress.normalized(raw), email.contains("@") else { throw try await refused(.noEmail) }
         let domain = String(email[email.index(after: email.lastIndex(of: "@")!)...])
-        if let claimed = try await store.domain(domain), claimed.tenantID != provider.tenantID { throw try await refused(.domainOfAnotherTenant) }
+        let claimed = try await store.domain(domain)
+        if let claimed, claimed.tenantID != provider.tenantID { throw try await refused(.domainOfAnotherTenant) }
         if let existing = try await tenants.user(email: email) {
             guard existing.user.tenantID == provider.tenantID, try await store.providerID(ofUser: existing.user.id) == nil else {
                 throw try await refused(.emailTakenElsewhere)
             }
             guard provider.allowLinking, identity.emailVerified else { throw try await refused(.emailTakenInTenant(linkingAllowed: provider.allowLinking)) }
+            // Only in a domain an operator verified as the tenant's: a provider a tenant admin
+            // connected cannot take over any built-in account of the tenant by saying its email.
+            guard claimed?.tenantID == provider.tenantID else { throw try await refused(.linkOutsideClaimedDomains) }
             let user = PlatformUser(
                 id: existing.user.id, tenantID: existing.user.tenantID, email: email, displayName: displayName(identity, email: email),
                 isAdmin: identity.isAdmin, createdAt: existing.user.createdAt

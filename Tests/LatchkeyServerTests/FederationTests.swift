@@ -342,6 +342,19 @@ struct FederationTests {
                 // The password no longer signs the linked user in.
                 #expect(try await api.latchkey.directory.authenticate(email: email, password: app.password, sourceIP: nil) == nil)
 
+                // A built-in user outside the tenant's claimed domains is never linked, even
+                // with linking on and a verified email.
+                let outside = "out-\(UUID().uuidString.prefix(6).lowercased())@unclaimed.example"
+                _ = try await api.newUser(in: app.tenantID, email: outside, password: app.password, operatorToken: app.operatorToken)
+                idp.person.withLock { $0 = OpenIDProviderDouble.Person(email: outside) }
+                // The unclaimed address does not route to the provider; go there as a hint would.
+                let stranger = BrowserSession(api: api)
+                let sent = try await stranger.get("/signin?domain_hint=\(domain)&login_hint=" + BrowserSession.encode(outside))
+                let (callback, _) = try idp.authorize(sent.headers[.location])
+                let refusedLink = try await stranger.get(callback)
+                #expect(refusedLink.status == .forbidden && refusedLink.body.contains("own domains"))
+                #expect(try await auditText(api, app).contains("outside the domains the organization claims"))
+
                 // Removing the provider ends its users' sign-in; the user stays.
                 #expect(try await api.send(.delete, "/api/v1/tenants/\(app.tenantID)/identity-providers/\(providerID)", token: app.operatorToken).status == .noContent)
                 let after = try await BrowserSession(api: api).signIn(email: email, password: app.password)
