@@ -55,7 +55,8 @@ struct AuthorizePages {
             return problem(refusal.error.description, context: context, status: HTTPResponse.Status(code: refusal.pageStatus))
         case .issue(let grant):
             let location = try await issuer.code(for: grant, request: authorization, issuer: issuerURL, sourceIP: context.remoteAddress)
-            context.recordSignIn(to: grant.client.id)
+            // Only an app with a back channel is told of the sign-out: no session write for others.
+            if grant.client.registration.backchannelLogoutURI != nil { context.recordSignIn(to: grant.client.id) }
             return .redirect(to: location, type: .found)
         }
     }

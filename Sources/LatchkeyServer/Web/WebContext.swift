@@ -24,7 +24,7 @@ struct WebSession: Codable, Sendable {
     var federation: PendingFederation?
     /// This sign-in's session id (ID tokens' `sid`), new at every sign-in.
     var sid: String?
-    /// The Client IDs given a code in this sign-in: told by back-channel logout when it ends.
+    /// The Client IDs with a back-channel logout URI given a code in this sign-in: told when it ends.
     var signedInClients: [String]?
     /// The organization's provider the user signed in through (its id).
     var userProviderID: String?
