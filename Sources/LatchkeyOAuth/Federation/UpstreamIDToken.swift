@@ -116,7 +116,7 @@ public struct UpstreamIDTokenRules: Sendable {
         guard let iat = claims["iat"]?.number else { throw UpstreamTokenRefusal("the ID token has no iat") }
         guard iat - leeway <= now.timeIntervalSince1970 else { throw UpstreamTokenRefusal("the ID token's iat is in the future") }
         guard let sent = claims["nonce"]?.string else { throw UpstreamTokenRefusal("the ID token has no nonce") }
-        guard Self.equal(sent, nonce) else { throw UpstreamTokenRefusal("the ID token's nonce is not the one this sign-in sent") }
+        guard SecretDigest(of: sent).constantTimeEquals(SecretDigest(of: nonce)) else { throw UpstreamTokenRefusal("the ID token's nonce is not the one this sign-in sent") }
         guard let subject = claims["sub"]?.string, !subject.isEmpty, subject.utf8.count <= 255 else {
             throw UpstreamTokenRefusal("the ID token has no usable sub")
         }
@@ -140,16 +140,6 @@ public struct UpstreamIDTokenRules: Sendable {
             subject: subject, email: claims[mapping.email]?.string, emailVerified: verified, name: claims[mapping.name]?.string, isAdmin: isAdmin,
             authTime: authTime, methods: claims["amr"]?.strings ?? []
         )
-    }
-
-    /// Constant time in the length of the values.
-    public static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
     }
 }
 

@@ -35,11 +35,6 @@ struct FederatedSignIn {
         group.get("signin/federated/callback", use: callback)
     }
 
-    static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.base64URLEncoded()
-    }
-
     /// The provider for a sign-in hint: an email's domain, or a domain itself.
     func provider(email: String?, domain: String?) async throws -> IdentityProvider? {
         if let email, !email.isEmpty, let normalized = try? EmailAddress.normalized(email), let found = try await federation.homeProvider(forEmail: normalized) {
@@ -59,7 +54,7 @@ struct FederatedSignIn {
             return unreachable(provider, error, context: context)
         }
         let pending = PendingFederation(
-            state: Self.random(), nonce: Self.random(), verifier: Self.random(), providerID: provider.id, returnTo: returnTo, startedAt: clock()
+            state: OpaqueToken.generate().value, nonce: OpaqueToken.generate().value, verifier: OpaqueToken.generate().value, providerID: provider.id, returnTo: returnTo, startedAt: clock()
         )
         var session = context.session
         session.federation = pending
@@ -94,7 +89,7 @@ struct FederatedSignIn {
         }
         session.federation = nil
         _ = context.sessions.updateSession(session)
-        guard let state = query.get("state"), UpstreamIDTokenRules.equal(state, pending.state) else {
+        guard let state = query.get("state"), SecretDigest(of: state).constantTimeEquals(SecretDigest(of: pending.state)) else {
             return refused("The answer from your organization's sign-in service does not belong to this sign-in (state). Start again from the sign-in page.", context: context, status: .badRequest)
         }
         guard let provider = try await federation.provider(pending.providerID) else {
@@ -156,7 +151,7 @@ struct FederatedSignIn {
             $0.userAuthentication = Authentication(identityProvider: provider.issuer, methods: identity.methods)
             $0.userProviderID = provider.id
             $0.federation = nil
-            $0.sid = SessionEnding.newSessionID()
+            $0.sid = OpaqueToken.generate().value
             $0.signedInClients = nil
         }
         return .redirect(to: UserPages.safeReturn(pending.returnTo), type: .normal)

@@ -72,11 +72,9 @@ struct LogoutPages {
             guard client.registration.postLogoutRedirectURIs.contains(where: { $0.value == uri }) else {
                 throw Refusal(message: "The app has not registered \(uri) as a post-logout redirect URI; its seller adds it to postLogoutRedirectUris on its Client ID.")
             }
-            var parameters: [(String, String)] = []
-            if let state = try value("state") { parameters.append(("state", state)) }
-            request.destination = parameters.isEmpty ? uri : FormParameters.append(parameters, to: uri)
-            request.parameters.append(("post_logout_redirect_uri", uri))
-            if let state = try value("state") { request.parameters.append(("state", state)) }
+            let state = try value("state").map { [("state", $0)] } ?? []
+            request.destination = state.isEmpty ? uri : FormParameters.append(state, to: uri)
+            request.parameters += [("post_logout_redirect_uri", uri)] + state
         }
         return request
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LatchkeyCore
+import LatchkeyOAuth
 
 /// The platform users' pages: sign-in (whose session then signs them in to every app), their
 /// consents (`/account`), and for tenant admins the organization's installations and
@@ -83,7 +84,7 @@ struct UserPages {
             $0.userAuthTime = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
             $0.userAuthentication = nil
             $0.userProviderID = nil
-            $0.sid = SessionEnding.newSessionID()
+            $0.sid = OpaqueToken.generate().value
             $0.signedInClients = nil
         }
         return .redirect(to: returnTo, type: .normal)

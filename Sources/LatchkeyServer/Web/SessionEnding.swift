@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import LatchkeyCore
 import LatchkeyOAuth
-import LatchkeyWire
 
 /// Ending a user's sign-in: the session forgets the user (and gets a new id); every app the user
 /// signed in to during it that registered a back-channel logout URI is told, through the event
@@ -32,11 +31,6 @@ struct SessionEnding {
         group.get("signout/federated/done", use: done)
     }
 
-    static func newSessionID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.base64URLEncoded()
-    }
-
     /// Signs the user out and answers with where to go: the provider's sign-out first, when
     /// there is one, else `destination` (or the signed-out page).
     func end(_ context: WebContext, continuingTo destination: String?) async throws -> Response {
@@ -51,7 +45,7 @@ struct SessionEnding {
         {
             upstream = (endpoint, provider.clientID)
         }
-        let pending = upstream.map { _ in Pending(state: FederatedSignIn.random(), destination: destination) }
+        let pending = upstream.map { _ in Pending(state: OpaqueToken.generate().value, destination: destination) }
         context.rotateSession {
             $0.userID = nil
             $0.userAuthTime = nil
@@ -71,7 +65,7 @@ struct SessionEnding {
     /// `GET /signout/federated/done`: back from the provider's sign-out.
     @Sendable func done(_ request: Request, context: WebContext) async throws -> Response {
         guard var session = context.sessions.session, let pending = session.signOut,
-            let state = request.uri.queryParameters.get("state"), UpstreamIDTokenRules.equal(state, pending.state)
+            let state = request.uri.queryParameters.get("state"), SecretDigest(of: state).constantTimeEquals(SecretDigest(of: pending.state))
         else {
             return finish(nil, context: context)
         }
