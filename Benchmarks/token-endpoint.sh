@@ -15,6 +15,7 @@
 #   Benchmarks/token-endpoint.sh [connections=32] [seconds=10] [threads=2]
 #   LATCHKEY_DATABASE_URL=postgres://… LATCHKEY_MASTER_KEY=… Benchmarks/token-endpoint.sh
 #   BENCH_PROFILE=launch Benchmarks/token-endpoint.sh   (also: token, introspect, code-flow, acs-app, …)
+#   BENCH_ONLY="code-flow launch" Benchmarks/token-endpoint.sh   (only these paths, and /healthz)
 #   BENCH_PROFILE=acs-app BENCH_FOCUS=ACSTokenEndpoint.respond Benchmarks/token-endpoint.sh   (what is below a frame)
 #
 # With BENCH_PROFILE, that path's run is sampled with `perf record -e cpu-clock -g` and its flame
@@ -120,12 +121,14 @@ acs_script "$work/acs-user.lua" "grant_type=refresh_token&client_id=$client_id%4
 
 run() { # name url script
   local out profiler=""
+  case " healthz ${BENCH_ONLY:-$1} " in *" $1 "*) ;; *) return 0 ;; esac
   if [ "${BENCH_PROFILE:-}" = "$1" ]; then
     perf record -e cpu-clock -F 999 -g -p "$server" -o "$work/perf.data" >/dev/null 2>&1 &
     profiler=$!
     sleep 0.5
   fi
   out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$3" "$2")
+  [ -z "${BENCH_VERBOSE:-}" ] || echo "$out" >&2
   if [ -n "$profiler" ]; then
     kill -INT "$profiler"; wait "$profiler" || true
     mkdir -p docs/performance
@@ -151,6 +154,7 @@ run launch "http://127.0.0.1:$port/apps/$app_id/launch" "$work/launch.lua"
 run acs-app "http://127.0.0.1:$port/$tenant/tokens/OAuth/2" "$work/acs-app.lua"
 run acs-user "http://127.0.0.1:$port/tokens/OAuth/2" "$work/acs-user.lua"
 for name in token introspect launch acs-app acs-user; do
+  [ -f "$work/$name.rps" ] || continue
   python3 -c "h=float(open('$work/healthz.rps').read()); t=float(open('$work/$name.rps').read()); print(f'ratio $name/healthz: {t/h:.2f}')"
 done
 echo "server RSS after load: $(ps -o rss= -p "$server" | awk '{printf "%.0f MiB", $1/1024}')"

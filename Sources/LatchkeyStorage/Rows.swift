@@ -213,12 +213,13 @@ extension SQLDatabase {
     }
 
     private func recordOne(_ entry: AuditEntry) async throws {
-        try await insert(into: "audit_log")
-            .columns("id", "seller_id", "actor", "action", "object_type", "object_id", "at", "source_ip", "detail")
-            .values(
-                SQLBind(entry.id), SQLBind(entry.sellerID), SQLBind(entry.actor), SQLBind(entry.action.rawValue), SQLBind(entry.objectType),
-                SQLBind(entry.objectID), SQLBind(entry.at.unixSeconds), SQLBind(entry.sourceIP), SQLBind(entry.detail)
-            )
-            .run()
+        try await insertAuditEntry.run(
+            on: self, entry.id, entry.sellerID, entry.actor, entry.action.rawValue, entry.objectType, entry.objectID, entry.at.unixSeconds,
+            entry.sourceIP, entry.detail
+        )
     }
 }
+
+private let insertAuditEntry = FixedStatement.insert(
+    into: "audit_log", columns: ["id", "seller_id", "actor", "action", "object_type", "object_id", "at", "source_ip", "detail"]
+)

@@ -116,50 +116,59 @@ public struct SQLGrantStore: GrantStore {
     public func insert(_ code: AuthorizationCode, audit: AuditEntry) async throws {
         let row = CodeRow(code)
         try await provider.transaction { db in
-            try await db.insert(into: "authorization_codes")
-                .columns("digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "idp", "amr", "sid", "expires_at")
-                .values(
-                    SQLBind(row.digest), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId), SQLBind(row.tenantId), SQLBind(row.redirectUri),
-                    SQLBind(row.scopes), SQLBind(row.nonce), SQLBind(row.codeChallenge), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr),
-                    SQLBind(row.sid), SQLBind(row.expiresAt)
-                )
-                .run()
+            try await Self.insertCode.run(
+                on: db, row.digest, row.clientId, row.appId, row.userId, row.tenantId, row.redirectUri, row.scopes, row.nonce,
+                row.codeChallenge, row.authTime, row.idp, row.amr, row.sid, row.expiresAt
+            )
             try await db.record(audit)
         }
     }
 
+    private static let insertCode = FixedStatement.insert(
+        into: "authorization_codes",
+        columns: ["digest", "client_id", "app_id", "user_id", "tenant_id", "redirect_uri", "scopes", "nonce", "code_challenge", "auth_time", "idp", "amr", "sid", "expires_at"]
+    )
+
     /// A refresh token's row, columns named (it is written with every grant).
     static func insertRefresh(_ grant: RefreshGrant, on db: any SQLDatabase) async throws {
         let row = RefreshRow(grant)
-        try await db.insert(into: "refresh_tokens")
-            .columns("id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "idp", "amr", "sid", "created_at", "expires_at")
-            .values(
-                SQLBind(row.id), SQLBind(row.digest), SQLBind(row.familyId), SQLBind(row.clientId), SQLBind(row.appId), SQLBind(row.userId),
-                SQLBind(row.tenantId), SQLBind(row.scopes), SQLBind(row.authTime), SQLBind(row.idp), SQLBind(row.amr), SQLBind(row.sid), SQLBind(row.createdAt),
-                SQLBind(row.expiresAt)
-            )
-            .run()
+        try await insertRefreshRow.run(
+            on: db, row.id, row.digest, row.familyId, row.clientId, row.appId, row.userId, row.tenantId, row.scopes, row.authTime,
+            row.idp, row.amr, row.sid, row.createdAt, row.expiresAt
+        )
     }
 
-
+    private static let insertRefreshRow = FixedStatement.insert(
+        into: "refresh_tokens",
+        columns: ["id", "digest", "family_id", "client_id", "app_id", "user_id", "tenant_id", "scopes", "auth_time", "idp", "amr", "sid", "created_at", "expires_at"]
+    )
 
     public func code(_ digest: SecretDigest) async throws -> (code: AuthorizationCode, used: Bool)? {
         try await provider.read { db in
-            try await db.select().column("*").from("authorization_codes").where("digest", .equal, digest.hex)
-                .first(decoding: CodeRow.self, with: rowDecoder)
+            try await Self.selectCode.all(on: db, digest.hex).first?.decode(model: CodeRow.self, with: rowDecoder)
         }.map { (try $0.code(), $0.usedAt != nil) }
+    }
+
+    private static let selectCode = FixedStatement(placeholders: 1) { db, binds in
+        db.select().column("*").from("authorization_codes").where("digest", .equal, binds[0]).limit(1).select
+    }
+
+    /// Marks a code used and records what it issued, only if nobody did first.
+    private static let markCodeUsed = FixedStatement(placeholders: 5) { db, binds in
+        db.update("authorization_codes")
+            .set("used_at", to: binds[0]).set("family_id", to: binds[1]).set("access_token_id", to: binds[2])
+            .set("access_token_expires_at", to: binds[3])
+            .where("digest", .equal, binds[4]).where("used_at", .is, SQLLiteral.null)
+            .returning("digest").query
     }
 
     public func redeem(
         _ digest: SecretDigest, issuing refreshToken: RefreshGrant?, accessTokenID: String, accessTokenExpiresAt: Date, at now: Date
     ) async throws -> Bool {
         try await provider.transaction { db in
-            // One statement marks it used and records what it issued, only if nobody did first.
-            let marked = try await db.update("authorization_codes")
-                .set("used_at", to: now.unixSeconds).set("family_id", to: refreshToken?.familyID)
-                .set("access_token_id", to: accessTokenID).set("access_token_expires_at", to: accessTokenExpiresAt.unixSeconds)
-                .where("digest", .equal, digest.hex).where("used_at", .is, SQLLiteral.null)
-                .returning("digest").all()
+            let marked = try await Self.markCodeUsed.all(
+                on: db, now.unixSeconds, refreshToken?.familyID, accessTokenID, accessTokenExpiresAt.unixSeconds, digest.hex
+            )
             guard !marked.isEmpty else { return false }
             if let refreshToken { try await Self.insertRefresh(refreshToken, on: db) }
             return true

@@ -8,38 +8,46 @@ import ServiceLifecycle
 
 /// The embedded engine: one SQLite file in the data directory, one connection used by one unit
 /// of work at a time. The token endpoint never waits on it (it reads from a cache), and
-/// serialising avoids the busy-handler spin that several writing connections cause.
+/// serialising avoids the busy-handler spin that several writing connections cause. Statements
+/// run on the thread of the task that holds the connection (`EmbeddedConnection`).
 public final class SQLiteProvider: DatabaseProvider, Service {
     public let engine = DatabaseEngine.sqlite
     public let changes: ChangeFeed
     public let maximumConnections = 1
     private let use = ConnectionUse()
-    private let connection: SQLiteConnection
+    private let database: EmbeddedSQLDatabase
     private let lock = AsyncLock()
     private let logger: Logger
 
+    /// Opens (or creates) the database file; `:memory:` for a database that lives as long as the
+    /// provider. Another process (a CLI command) writing at the same moment is waited for up to
+    /// five seconds.
     public static func open(path: String, changes: ChangeFeed = ChangeFeed(), logger: Logger) async throws -> SQLiteProvider {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let connection = try EmbeddedConnection(path: path)
         let provider = SQLiteProvider(connection: connection, changes: changes, logger: logger)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
-            _ = try await connection.query(pragma)
+        try await provider.read { db in
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA wal_autocheckpoint=10000"] {
+                try await db.raw(SQLQueryString(pragma)).run()
+            }
         }
         return provider
     }
 
-    private init(connection: SQLiteConnection, changes: ChangeFeed, logger: Logger) {
-        self.connection = connection
+    private init(connection: EmbeddedConnection, changes: ChangeFeed, logger: Logger) {
+        self.database = EmbeddedSQLDatabase(
+            connection: connection, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any()
+        )
         self.changes = changes
         self.logger = logger
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock { try await self.use.lend { try await body(self.connection.sql(queryLogLevel: nil)) } }
+        try await lock.withLock { try await self.use.lend { try await body(self.database) } }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await self.use.lend { try await self.inTransaction(on: self.connection.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
+            try await self.use.lend { try await self.inTransaction(on: self.database, begin: "BEGIN IMMEDIATE", body) }
         }
     }
 
@@ -78,7 +86,7 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     public var connectionsInUse: Int { use.current }
 
     public func close() async throws {
-        try await lock.withLock { try await self.connection.close() }
+        try await lock.withLock { self.database.connection.close() }
     }
 
     /// Waits for graceful shutdown, then closes the connection after the services that write.

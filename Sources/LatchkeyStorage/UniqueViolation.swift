@@ -1,10 +1,9 @@
 import PostgresNIO
-import SQLiteNIO
 
 /// True when the error is a UNIQUE constraint failure on either engine.
 func isUniqueViolation(_ error: any Error) -> Bool {
-    if let sqlite = error as? SQLiteError {
-        return sqlite.reason == .constraintUniqueFailed || sqlite.reason == .constraintPrimaryKeyFailed
+    if let sqlite = error as? SQLiteFailure {
+        return sqlite.isUniqueViolation
     }
     if let postgres = error as? PSQLError {
         return postgres.serverInfo?[.sqlState] == "23505"
