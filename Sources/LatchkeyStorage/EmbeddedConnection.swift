@@ -31,7 +31,17 @@ final class EmbeddedConnection: @unchecked Sendable {
         }
         sqlite_nio_sqlite3_extended_result_codes(handle, 1)
         self.handle = handle
+        // Replaces SQLite's automatic checkpoint (itself a write-ahead-log hook): the provider
+        // checkpoints off the caller's thread when the count says so.
+        sqlite_nio_sqlite3_wal_hook(handle, { context, _, _, pages in
+            guard let context else { return SQLITE_OK }
+            Unmanaged<EmbeddedConnection>.fromOpaque(context).takeUnretainedValue().walPages = Int(pages)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
     }
+
+    /// Pages in the write-ahead log after the last commit; the provider sets 0 after a checkpoint.
+    var walPages = 0
 
     /// Runs one statement, calling `onRow` for each row it returns.
     func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (EmbeddedRow) throws -> Void) throws {
@@ -53,6 +63,7 @@ final class EmbeddedConnection: @unchecked Sendable {
     }
 
     func close() {
+        if let handle { sqlite_nio_sqlite3_wal_hook(handle, nil, nil) }
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.raw) }
         statements = [:]
         sqlite_nio_sqlite3_close(handle)
