@@ -168,9 +168,9 @@ struct Node {
         let sessionCookie = SessionCookieParameters(name: "latchkey_session", path: "/", secure: issuer.hasPrefix("https://"), sameSite: .lax)
 
         let services: [any Service] = [
-            latchkey.database, ChangeFollower(database: latchkey.database), recorder,
-            GrantPruner(grants: latchkey.grants, clock: clock, logger: logger),
-            AuditPruner(store: latchkey.auditLog, retentionDays: configuration.auditRetentionDays, clock: clock, logger: logger),
+            latchkey.database, ChangeFollower(database: latchkey.database), InBackground(recorder),
+            InBackground(GrantPruner(grants: latchkey.grants, clock: clock, logger: logger)),
+            InBackground(AuditPruner(store: latchkey.auditLog, retentionDays: configuration.auditRetentionDays, clock: clock, logger: logger)),
             SigningKeyRefresher(keys: latchkey.signingKeys, signer: signer, interval: .seconds(60), changes: latchkey.database.changes, logger: logger),
         ] + (configuration.deliversEvents ? try deliveryServices(latchkey, metrics: metrics, logger: logger, logoutToken: logoutTokens) : [])
 
@@ -260,11 +260,11 @@ func deliveryServices(
 ) throws -> [any Service] {
     let configuration = latchkey.configuration
     return [
-        try EventDeliverer(
+        InBackground(try EventDeliverer(
             outbox: latchkey.outbox, apps: latchkey.apps, clients: latchkey.clients, webhooks: latchkey.webhooks, keys: latchkey.keys,
             clock: latchkey.clock, interval: configuration.eventPollInterval, outbound: latchkey.outbound, logger: logger,
             recordAttempt: { metrics.recordDelivery(kind: $0, outcome: $1) }, logoutToken: logoutToken
-        ),
-        ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger),
+        )),
+        InBackground(ExpiryNoticeScanner(notices: latchkey.expiryNotices, interval: configuration.expiryScanInterval, logger: logger)),
     ]
 }

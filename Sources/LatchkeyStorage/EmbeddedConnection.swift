@@ -224,11 +224,33 @@ struct EmbeddedSQLDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try run(query, onRow)
+        let (sql, binds) = serialize(query)
+        let values = try binds.map { try Self.encoder.encode($0) }
+        // A batch's statements only change pages in memory; its commit writes them all to the
+        // log, which for a few hundred scattered rows takes milliseconds.
+        if BackgroundWork.isActive, sql == "COMMIT" {
+            try await NIOThreadPool.singleton.runIfActive { try connection.run(sql, values) { onRow($0) } }
+        } else {
+            try connection.run(sql, values) { onRow($0) }
+        }
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         let (sql, binds) = serialize(query)
         try connection.run(sql, try binds.map { try Self.encoder.encode($0) }) { onRow($0) }
+    }
+}
+
+/// The database work of a background service: batches of writes and sweeps. On SQLite their
+/// commits run on a thread of the pool rather than on the event loop the service's task happens
+/// to be on, so that the requests of that loop do not wait for a batch's pages to be written.
+/// The statements before run where they are: moving each to the pool would hold the connection
+/// across two thread hops per statement. PostgreSQL's statements never run on the caller's
+/// thread, so there it changes nothing.
+public enum BackgroundWork {
+    @TaskLocal static var isActive = false
+
+    public static func run<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        try await $isActive.withValue(true) { try await body() }
     }
 }
