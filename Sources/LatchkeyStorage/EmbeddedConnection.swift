@@ -43,8 +43,17 @@ final class EmbeddedConnection: @unchecked Sendable {
     /// Pages in the write-ahead log after the last commit; the provider sets 0 after a checkpoint.
     var walPages = 0
 
-    /// Runs one statement, calling `onRow` for each row it returns.
+    /// Runs one statement, calling `onRow` for each row it returns. A statement that changes the
+    /// schema (a migration's) drops the kept ones: their result columns were read when they were
+    /// prepared, and `SELECT *` would miss a column added since.
     func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (EmbeddedRow) throws -> Void) throws {
+        let firstWord = sql.drop(while: \.isWhitespace).prefix(while: \.isLetter).uppercased()
+        let changesSchema = firstWord == "CREATE" || firstWord == "ALTER" || firstWord == "DROP"
+        defer { if changesSchema { dropStatements() } }
+        try step(sql, binds, onRow)
+    }
+
+    private func step(_ sql: String, _ binds: [SQLiteData], _ onRow: (EmbeddedRow) throws -> Void) throws {
         guard let handle else { throw SQLiteFailure(status: SQLITE_MISUSE, message: "the database connection is closed") }
         let statement = try prepared(sql, on: handle)
         defer {
@@ -62,10 +71,14 @@ final class EmbeddedConnection: @unchecked Sendable {
         }
     }
 
-    func close() {
-        if let handle { sqlite_nio_sqlite3_wal_hook(handle, nil, nil) }
+    private func dropStatements() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.raw) }
         statements = [:]
+    }
+
+    func close() {
+        if let handle { sqlite_nio_sqlite3_wal_hook(handle, nil, nil) }
+        dropStatements()
         sqlite_nio_sqlite3_close(handle)
         handle = nil
     }
@@ -78,10 +91,7 @@ final class EmbeddedConnection: @unchecked Sendable {
         let statement = PreparedStatement(raw: raw)
         // Latchkey's queries are a few hundred texts; one-off ones (migrations, VACUUM) pass
         // through. Bounded all the same: when full, all are dropped and prepared again.
-        if statements.count >= Self.maximumStatements {
-            for old in statements.values { sqlite_nio_sqlite3_finalize(old.raw) }
-            statements = [:]
-        }
+        if statements.count >= Self.maximumStatements { dropStatements() }
         statements[sql] = statement
         return statement
     }
