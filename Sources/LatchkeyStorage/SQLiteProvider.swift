@@ -15,7 +15,6 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     public let changes: ChangeFeed
     public let maximumConnections = 1
     private let use = ConnectionUse()
-    private let path: String
     private let database: EmbeddedSQLDatabase
     private let lock = AsyncLock()
     private let logger: Logger
@@ -25,7 +24,7 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     /// five seconds.
     public static func open(path: String, changes: ChangeFeed = ChangeFeed(), logger: Logger) async throws -> SQLiteProvider {
         let connection = try EmbeddedConnection(path: path)
-        let provider = SQLiteProvider(path: path, connection: connection, changes: changes, logger: logger)
+        let provider = SQLiteProvider(connection: connection, changes: changes, logger: logger)
         try await provider.read { db in
             for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
                 try await db.raw(SQLQueryString(pragma)).run()
@@ -34,8 +33,7 @@ public final class SQLiteProvider: DatabaseProvider, Service {
         return provider
     }
 
-    private init(path: String, connection: EmbeddedConnection, changes: ChangeFeed, logger: Logger) {
-        self.path = path
+    private init(connection: EmbeddedConnection, changes: ChangeFeed, logger: Logger) {
         self.database = EmbeddedSQLDatabase(
             connection: connection, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any()
         )
@@ -51,7 +49,7 @@ public final class SQLiteProvider: DatabaseProvider, Service {
         try await lock.withLock {
             try await self.use.lend {
                 let result = try await self.inTransaction(on: self.database, begin: "BEGIN IMMEDIATE", body)
-                try await self.checkpointIfDue()
+                await self.checkpointIfDue()
                 return result
             }
         }
@@ -61,14 +59,20 @@ public final class SQLiteProvider: DatabaseProvider, Service {
     /// pages: on a thread of the pool, since the copy and its fsync take milliseconds that an
     /// event loop must not spend, and while the connection is held, so that the copy is whole
     /// and the next commit starts the log over. (SQLite's own automatic checkpoint would run
-    /// inside the commit that filled the log, on the caller's thread.)
-    private func checkpointIfDue() async throws {
+    /// inside the commit that filled the log, on the caller's thread.) The transaction has
+    /// committed by then: a checkpoint that fails (another process checkpointing) is logged and
+    /// tried again after the next commit, never reported as the transaction's failure.
+    private func checkpointIfDue() async {
         let connection = database.connection
         guard connection.walPages >= Self.checkpointPages else { return }
-        try await NIOThreadPool.singleton.runIfActive {
-            try connection.run("PRAGMA wal_checkpoint(PASSIVE)", []) { _ in }
+        do {
+            try await NIOThreadPool.singleton.runIfActive {
+                try connection.run("PRAGMA wal_checkpoint(PASSIVE)", []) { _ in }
+            }
+            connection.walPages = 0
+        } catch {
+            logger.warning("cannot checkpoint the write-ahead log", metadata: ["error": "\(error)"])
         }
-        connection.walPages = 0
     }
 
     /// 40 MiB of 4 KiB pages: the pages a busy node rewrites (the newest codes, tokens and
