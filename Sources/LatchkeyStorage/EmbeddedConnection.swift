@@ -234,8 +234,7 @@ struct EmbeddedSQLDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let (sql, binds) = serialize(query)
-        let values = try binds.map { try Self.encoder.encode($0) }
+        let (sql, values) = try statement(query)
         // A batch's statements only change pages in memory; its commit writes them all to the
         // log, which for a few hundred scattered rows takes milliseconds.
         if BackgroundWork.isActive, sql == "COMMIT" {
@@ -246,8 +245,14 @@ struct EmbeddedSQLDatabase: SQLDatabase {
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
+        let (sql, values) = try statement(query)
+        try connection.run(sql, values) { onRow($0) }
+    }
+
+    /// The query's SQL in SQLite's dialect and its values as SQLite's.
+    private func statement(_ query: any SQLExpression) throws -> (sql: String, values: [SQLiteData]) {
         let (sql, binds) = serialize(query)
-        try connection.run(sql, try binds.map { try Self.encoder.encode($0) }) { onRow($0) }
+        return (sql, try binds.map { try Self.encoder.encode($0) })
     }
 }
 
